@@ -1,0 +1,28 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Org is a sender organisation (avsender/konto), a tenant: every shipment,
+// key and user belongs to exactly one.
+type Org struct{ ent.Schema }
+
+func (Org) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("number").Unique().NotEmpty().MaxLen(9).Comment("9-digit organisation number"),
+		field.String("name").NotEmpty().MaxLen(200),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+func (Org) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("api_keys", APIKey.Type),
+		edge.To("shipments", Shipment.Type),
+	}
+}

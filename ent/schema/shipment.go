@@ -1,0 +1,63 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
+)
+
+// Shipment is one forsendelse to one recipient. A row in status DRAFT is an
+// id reserved by StartShipment that has uploads but was not sent yet.
+type Shipment struct{ ent.Schema }
+
+func (Shipment) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("id", uuid.UUID{}).Default(uuid.New).Immutable(),
+		field.Int("org_id").Immutable(),
+		field.Enum("direction").Values("OUTGOING", "INCOMING").Default("OUTGOING").Immutable(),
+		field.Enum("status").Values("DRAFT", "RECEIVED", "ACCEPTED", "NOTIFIED", "READ",
+			"REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP"),
+		field.UUID("batch_id", uuid.UUID{}).Optional().Nillable(),
+		field.String("sender_org_number").Default(""),
+		field.String("title").Default("").MaxLen(1000),
+		field.String("sender_system").Default(""),
+		field.String("external_ref").Default(""),
+		field.Enum("recipient_kind").Values("PERSON", "ORGANIZATION").Optional(),
+		field.String("recipient_id").Default(""),
+		field.String("recipient_name").Default(""),
+		field.Text("recipient_address").Default("").Comment("protojson of PostalAddress"),
+		field.String("reply_to").Default(""),
+		field.String("in_reply_to").Default(""),
+		field.Text("archive_metadata").Default("").Comment("protojson of ArchiveMetadata"),
+		field.Text("print_settings").Default("").Comment("protojson of PrintSettings"),
+		field.Bool("only_digital").Default(false),
+		field.Bool("require_level4").Default(false),
+		field.String("idempotency_key").Optional().Nillable(),
+		field.Bytes("request_hash").Optional().Comment("sha256 of the send request, to tell a retry from a conflicting reuse of the id"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("sent_at").Optional().Nillable(),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+		field.Time("read_at").Optional().Nillable(),
+	}
+}
+
+func (Shipment) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("org", Org.Type).Ref("shipments").Field("org_id").Unique().Required().Immutable(),
+		edge.To("documents", Document.Type),
+		edge.To("events", ShipmentEvent.Type),
+	}
+}
+
+func (Shipment) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("org_id", "direction", "sent_at", "id"),
+		index.Fields("org_id", "external_ref"),
+		index.Fields("org_id", "idempotency_key").Unique(),
+		index.Fields("batch_id"),
+	}
+}

@@ -1,0 +1,197 @@
+// Package svarsigntest starts a real svarsign on a loopback port for tests
+// and hands out generated clients for it, as integrators would use them.
+package svarsigntest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+	"github.com/svarsign/svarsign/server/admin"
+	"github.com/svarsign/svarsign/server/app"
+)
+
+// Server is a running svarsign.
+type Server struct {
+	App *app.App
+	URL string
+}
+
+// Start runs svarsign on 127.0.0.1 with its data in a temporary folder and
+// stops it when the test ends. Extra config can be adjusted by mod.
+func Start(t testing.TB, mod ...func(*app.Config)) *Server {
+	t.Helper()
+	cfg := app.Config{
+		Addr:            "127.0.0.1:0",
+		DataDir:         t.TempDir(),
+		JobPollInterval: 50 * time.Millisecond,
+		Logger:          slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatalf("starting svarsign: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("svarsign stopped with: %v", err)
+		}
+	})
+	return &Server{App: a, URL: a.URL()}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+// Org creates an organisation and an API key for it, returning the key.
+func (s *Server) Org(t testing.TB, number, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.CreateOrg(ctx, s.App.DB().Ent, number, name); err != nil {
+		t.Fatal(err)
+	}
+	k, err := admin.CreateKey(ctx, s.App.DB().Ent, number, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Token()
+}
+
+// Protocol is a wire protocol a generated client can speak.
+type Protocol string
+
+const (
+	GRPC    Protocol = "grpc"
+	Connect Protocol = "connect"
+	GRPCWeb Protocol = "grpcweb"
+)
+
+// h2cClient speaks HTTP/1.1 and cleartext HTTP/2, as gRPC needs.
+func h2cClient() *http.Client {
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetHTTP1(true)
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: tr}
+}
+
+// bearer adds the API key to every call, unary or streaming.
+type bearer string
+
+func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if b != "" {
+			req.Header().Set("Authorization", "Bearer "+string(b))
+		}
+		return next(ctx, req)
+	}
+}
+
+func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		if b != "" {
+			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
+		}
+		return conn
+	}
+}
+
+func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}
+
+func clientOptions(token string, p Protocol) []connect.ClientOption {
+	opts := []connect.ClientOption{connect.WithInterceptors(bearer(token)), connect.WithReadMaxBytes(64 << 20)}
+	switch p {
+	case GRPC:
+		opts = append(opts, connect.WithGRPC())
+	case GRPCWeb:
+		opts = append(opts, connect.WithGRPCWeb())
+	}
+	return opts
+}
+
+// Shipments returns a connect-go ShipmentService client speaking p.
+func (s *Server) Shipments(token string, p Protocol) svarsignv1connect.ShipmentServiceClient {
+	return svarsignv1connect.NewShipmentServiceClient(h2cClient(), s.URL, clientOptions(token, p)...)
+}
+
+// Signing returns a connect-go SigningService client speaking p.
+func (s *Server) Signing(token string, p Protocol) svarsignv1connect.SigningServiceClient {
+	return svarsignv1connect.NewSigningServiceClient(h2cClient(), s.URL, clientOptions(token, p)...)
+}
+
+// GRPCConn is a grpc-go connection to the server, for the protoc-gen-go-grpc
+// clients; the key travels as per-call credentials.
+func (s *Server) GRPCConn(t testing.TB, token string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient("passthrough:///"+s.App.Addr(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(tokenCreds(token)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+type tokenCreds string
+
+func (c tokenCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(c)}, nil
+}
+
+func (tokenCreds) RequireTransportSecurity() bool { return false }
+
+// WaitStatus polls until the shipment reaches want, failing after 15 s.
+func WaitStatus(t testing.TB, c svarsignv1connect.ShipmentServiceClient, id string, want svarsignv1.ShipmentStatus) *svarsignv1.Shipment {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := c.GetShipment(context.Background(), connect.NewRequest(&svarsignv1.GetShipmentRequest{Id: id}))
+		if err != nil {
+			t.Fatalf("GetShipment %s: %v", id, err)
+		}
+		if resp.Msg.GetShipment().GetStatus() == want {
+			return resp.Msg.GetShipment()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("shipment %s stayed %v, want %v", id, resp.Msg.GetShipment().GetStatus(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Code returns the Connect code of err, or connect.Code(0) for nil.
+func Code(err error) connect.Code {
+	if err == nil {
+		return 0
+	}
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Code()
+	}
+	return connect.CodeOf(err)
+}

@@ -1,0 +1,216 @@
+// Package app assembles the running service: storage, job queue, the
+// Connect/gRPC handlers, the JSON facade and the operational endpoints, all
+// on one listener. cmd/svarsign and the end-to-end tests start it the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/svarsign/svarsign/gen"
+	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/gateway"
+	"github.com/svarsign/svarsign/server/jobs"
+	"github.com/svarsign/svarsign/server/shipment"
+	"github.com/svarsign/svarsign/server/signing"
+	"github.com/svarsign/svarsign/server/store"
+)
+
+// Config says where the service listens and keeps its data.
+type Config struct {
+	// Addr is the listen address; default 127.0.0.1:8080. Port 0 picks a free one.
+	Addr string
+	// DataDir holds the SQLite database and document blobs; default ./svarsign-data.
+	DataDir string
+	// DatabaseURL overrides the database: a SQLite path or a postgres:// URL.
+	DatabaseURL string
+	// BlobDir overrides where document bytes are kept; default DataDir/blobs.
+	BlobDir string
+	// JobPollInterval is how often idle job workers look for work.
+	JobPollInterval time.Duration
+	// Logger receives structured logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+// maxMessageBytes bounds one unary message: 16 MiB of inline documents plus
+// the rest of a send.
+const maxMessageBytes = 20 << 20
+
+// App is a running svarsign.
+type App struct {
+	cfg   Config
+	log   *slog.Logger
+	db    *database.DB
+	blobs *store.Blobs
+	queue *jobs.Queue
+	ln    net.Listener
+	conn  *grpc.ClientConn
+	srv   *http.Server
+}
+
+// Open prepares storage and the job queue and starts listening, so Addr is
+// known before Run; nothing is served until Run.
+func Open(ctx context.Context, cfg Config) (a *App, err error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "svarsign-data"
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "svarsign.db")
+	}
+	if cfg.BlobDir == "" {
+		cfg.BlobDir = filepath.Join(cfg.DataDir, "blobs")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating data folder: %w", err)
+	}
+	a = &App{cfg: cfg, log: cfg.Logger}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if a.blobs, err = store.OpenDir(cfg.BlobDir); err != nil {
+		return nil, err
+	}
+	if a.queue, err = jobs.New(a.db, jobs.Config{Logger: a.log, PollInterval: cfg.JobPollInterval}); err != nil {
+		return nil, err
+	}
+	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	// The JSON facade reaches the services as any gRPC client would: over
+	// the same port, so it passes through the same auth and handlers.
+	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connecting the JSON facade: %w", err)
+	}
+	h, err := a.handler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		Protocols:         new(http.Protocols),
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	// gRPC needs HTTP/2; without TLS that is h2c with prior knowledge.
+	a.srv.Protocols.SetHTTP1(true)
+	a.srv.Protocols.SetUnencryptedHTTP2(true)
+	return a, nil
+}
+
+// Addr is the address the service listens on, host:port.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL is the base URL of the service.
+func (a *App) URL() string { return "http://" + a.Addr() }
+
+// DB is the service's database, for the admin commands and tests.
+func (a *App) DB() *database.DB { return a.db }
+
+func (a *App) handler(ctx context.Context) (http.Handler, error) {
+	mux := http.NewServeMux()
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}}),
+		connect.WithReadMaxBytes(maxMessageBytes),
+	}
+	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.log), opts...))
+	mux.Handle(svarsignv1connect.NewSigningServiceHandler(&signing.Service{}, opts...))
+
+	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	reflector := grpcreflect.NewStaticReflector(services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	gw, err := gateway.New(ctx, a.conn)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/v1/", gw)
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(gen.OpenAPI)
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health\n")
+	})
+	return mux, nil
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully: it stops
+// accepting, lets calls in flight finish (up to 10 s), stops the job workers
+// and closes storage.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.queue.Start(ctx); err != nil {
+		a.close()
+		return fmt.Errorf("starting job queue: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(a.ln) }()
+	a.log.InfoContext(ctx, "svarsign listening", "addr", a.Addr())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := a.srv.Shutdown(shutdownCtx); err != nil {
+		a.log.Warn("shutdown: closing connections", "err", err)
+		a.srv.Close()
+	}
+	if err := a.queue.Stop(shutdownCtx); err != nil {
+		a.log.Warn("shutdown: stopping job queue", "err", err)
+	}
+	a.close()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+func (a *App) close() {
+	if a.conn != nil {
+		a.conn.Close()
+	}
+	if a.ln != nil {
+		a.ln.Close()
+	}
+	if a.blobs != nil {
+		a.blobs.Close()
+	}
+	if a.db != nil {
+		a.db.Close()
+	}
+}

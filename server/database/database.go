@@ -1,0 +1,194 @@
+// Package database opens the service's SQL database (SQLite or PostgreSQL)
+// and runs work in one transaction that ent writes and River job inserts
+// share, so a state change and the work it causes commit together.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/svarsign/svarsign/ent"
+)
+
+// DB is an open database: the pool, an ent client on it, and which dialect
+// it speaks. Dialect is entgo.io/ent/dialect.SQLite or dialect.Postgres.
+type DB struct {
+	SQL     *sql.DB
+	Ent     *ent.Client
+	Dialect string
+}
+
+// sqliteParams are added to every SQLite DSN. WAL lets readers run beside
+// the single writer; busy_timeout and BEGIN IMMEDIATE (_txlock) make
+// concurrent writers wait their turn instead of failing with SQLITE_BUSY;
+// synchronous is left at its default, FULL, so a commit survives power loss.
+var sqliteParams = [...]struct{ key, name, value string }{
+	{"_pragma", "journal_mode", "journal_mode(WAL)"},
+	{"_pragma", "busy_timeout", "busy_timeout(5000)"},
+	{"_pragma", "foreign_keys", "foreign_keys(1)"},
+	{"_txlock", "", "immediate"},
+}
+
+// Open opens the database named by dsn and brings its schema (ent's tables
+// and River's) up to date, so a fresh database is ready to use.
+//
+// A dsn starting with postgres:// or postgresql:// is PostgreSQL, reached
+// through pgx; anything else is SQLite: a file path, optionally prefixed with
+// "sqlite:" and followed by "?driver-params". Missing parent folders of a
+// SQLite file are created.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		sqlDB   *sql.DB
+		dialect string
+		err     error
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		dialect = dialectPostgres
+		sqlDB, err = openPostgres(dsn)
+	} else {
+		dialect = dialectSQLite
+		sqlDB, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{
+		SQL:     sqlDB,
+		Ent:     ent.NewClient(ent.Driver(entsql.OpenDB(dialect, sqlDB))),
+		Dialect: dialect,
+	}
+	if err := db.migrate(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+const (
+	dialectSQLite   = dialect.SQLite
+	dialectPostgres = dialect.Postgres
+)
+
+func openPostgres(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: parse postgres dsn: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	// Several instances share one server; keep each one's share modest and
+	// recycle connections so a failover or config change is picked up.
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	return db, nil
+}
+
+func openSQLite(dsn string) (*sql.DB, error) {
+	name, err := sqliteDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("database: open sqlite: %w", err)
+	}
+	// SQLite has one writer at a time whatever the pool size; a few
+	// connections let readers proceed beside it (WAL). Connections are kept,
+	// since each one carries its pragmas and page cache.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// sqliteDSN turns "[sqlite:[//]]PATH[?params]" into the modernc.org/sqlite
+// DSN with our defaults added, creating PATH's folder. Parameters given in
+// dsn win over the defaults.
+func sqliteDSN(dsn string) (string, error) {
+	path, rawQuery, _ := strings.Cut(dsn, "?")
+	if rest, ok := strings.CutPrefix(path, "sqlite:"); ok {
+		path = strings.TrimPrefix(rest, "//")
+	}
+	switch {
+	case path == "":
+		return "", errors.New("database: empty sqlite path")
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		// An in-memory database is private to one connection of the pool,
+		// and URI names bypass the folder creation below.
+		return "", fmt.Errorf("database: unsupported sqlite path %q: use a file path", path)
+	}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", fmt.Errorf("database: sqlite dsn parameters: %w", err)
+	}
+	for _, p := range sqliteParams {
+		if !hasParam(query, p.key, p.name) {
+			query.Add(p.key, p.value)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", fmt.Errorf("database: create folder for sqlite file: %w", err)
+	}
+	return path + "?" + query.Encode(), nil
+}
+
+// hasParam reports whether query sets key, or for _pragma, the pragma name.
+func hasParam(query url.Values, key, name string) bool {
+	if name == "" {
+		return query.Has(key)
+	}
+	for _, v := range query[key] {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if v == name || strings.HasPrefix(v, name+"(") || strings.HasPrefix(v, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// migrate creates or updates ent's tables and River's.
+func (db *DB) migrate(ctx context.Context) error {
+	if err := db.SQL.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: connect: %w", err)
+	}
+	if err := db.Ent.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("database: migrate ent schema: %w", err)
+	}
+	var driver riverdriver.Driver[*sql.Tx] = riverdatabasesql.New(db.SQL)
+	if db.Dialect == dialectSQLite {
+		driver = riversqlite.New(db.SQL)
+	}
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.Default()})
+	if err == nil {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("database: migrate river schema: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool. River clients using it must be stopped first.
+func (db *DB) Close() error {
+	return db.SQL.Close()
+}

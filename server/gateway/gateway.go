@@ -1,0 +1,148 @@
+// Package gateway is the HTTP+JSON facade for legacy callers. It holds no
+// service logic: grpc-gateway translates JSON routes (proto/http.yaml) into
+// gRPC calls on the same server, and the raw document routes here stream
+// bytes through the same UploadDocument and DownloadDocument RPCs.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+)
+
+// uploadChunk is how much of a raw PUT body goes into one stream message.
+const uploadChunk = 1 << 20
+
+// New returns the facade, calling the gRPC server behind conn.
+func New(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: false},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+	)
+	if err := svarsignv1.RegisterShipmentServiceHandler(ctx, mux, conn); err != nil {
+		return nil, fmt.Errorf("registering ShipmentService routes: %w", err)
+	}
+	if err := svarsignv1.RegisterSigningServiceHandler(ctx, mux, conn); err != nil {
+		return nil, fmt.Errorf("registering SigningService routes: %w", err)
+	}
+	client := svarsignv1.NewShipmentServiceClient(conn)
+	raw := rawDocuments{mux: mux, client: client}
+	if err := mux.HandlePath(http.MethodPut, "/v1/shipments/{shipment_id}/documents/{file_name}", raw.put); err != nil {
+		return nil, err
+	}
+	if err := mux.HandlePath(http.MethodGet, "/v1/shipments/{shipment_id}/documents/{document_id}/content", raw.get); err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+type rawDocuments struct {
+	mux    *runtime.ServeMux
+	client svarsignv1.ShipmentServiceClient
+}
+
+func (h rawDocuments) fail(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+	_, outbound := runtime.MarshalerForRequest(h.mux, r)
+	runtime.HTTPError(ctx, h.mux, outbound, w, r, err)
+}
+
+// put streams a raw request body into UploadDocument.
+func (h rawDocuments) put(w http.ResponseWriter, r *http.Request, params map[string]string) {
+	ctx, err := runtime.AnnotateContext(r.Context(), h.mux, r, svarsignv1.ShipmentService_UploadDocument_FullMethodName)
+	if err != nil {
+		h.fail(r.Context(), w, r, err)
+		return
+	}
+	stream, err := h.client.UploadDocument(ctx)
+	if err != nil {
+		h.fail(ctx, w, r, err)
+		return
+	}
+	mime := r.Header.Get("Content-Type")
+	if mime == "" {
+		mime = "application/octet-stream"
+	}
+	err = stream.Send(&svarsignv1.UploadDocumentRequest{Part: &svarsignv1.UploadDocumentRequest_Header{Header: &svarsignv1.UploadDocumentHeader{
+		ShipmentId: params["shipment_id"], FileName: params["file_name"], MimeType: mime,
+	}}})
+	buf := make([]byte, uploadChunk)
+	for err == nil {
+		n, rerr := io.ReadFull(r.Body, buf)
+		if n > 0 {
+			err = stream.Send(&svarsignv1.UploadDocumentRequest{Part: &svarsignv1.UploadDocumentRequest_Chunk{Chunk: buf[:n]}})
+		}
+		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+			break
+		}
+		if rerr != nil {
+			stream.CloseSend()
+			h.fail(ctx, w, r, fmt.Errorf("reading request body: %w", rerr))
+			return
+		}
+	}
+	// A send error means the server ended the stream; CloseAndRecv reports why.
+	resp, err := stream.CloseAndRecv()
+	if err != nil {
+		h.fail(ctx, w, r, err)
+		return
+	}
+	outbound, _ := runtime.MarshalerForRequest(h.mux, r)
+	body, err := outbound.Marshal(resp)
+	if err != nil {
+		h.fail(ctx, w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	w.Write(body)
+}
+
+// get streams a document's bytes as the response body.
+func (h rawDocuments) get(w http.ResponseWriter, r *http.Request, params map[string]string) {
+	ctx, err := runtime.AnnotateContext(r.Context(), h.mux, r, svarsignv1.ShipmentService_DownloadDocument_FullMethodName)
+	if err != nil {
+		h.fail(r.Context(), w, r, err)
+		return
+	}
+	stream, err := h.client.DownloadDocument(ctx, &svarsignv1.DownloadDocumentRequest{
+		ShipmentId: params["shipment_id"], DocumentId: params["document_id"],
+	})
+	if err != nil {
+		h.fail(ctx, w, r, err)
+		return
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		h.fail(ctx, w, r, err)
+		return
+	}
+	doc := first.GetDocument()
+	w.Header().Set("Content-Type", doc.GetMimeType())
+	w.Header().Set("Content-Length", strconv.FormatInt(doc.GetSizeBytes(), 10))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", doc.GetFileName()))
+	w.Header().Set("X-Content-Sha256", doc.GetSha256())
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			// Headers are gone; cutting the body short is the only signal left.
+			panic(http.ErrAbortHandler)
+		}
+		if _, err := w.Write(msg.GetChunk()); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,116 @@
+// Package jobs is the service's durable work queue (River on the service's
+// own database) and the workers that carry shipments through delivery.
+//
+// Jobs are inserted in the transaction of the state change that causes
+// them, so either both commit or neither does; workers are idempotent,
+// since River runs a job at least once.
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/svarsign/svarsign/server/database"
+)
+
+// Config tunes a Queue. The zero value is usable.
+type Config struct {
+	// Logger receives River's and the workers' logs. Default slog.Default().
+	Logger *slog.Logger
+	// Workers is how many jobs this process runs at once. Default 4, which
+	// is about what SQLite's single writer can keep busy.
+	Workers int
+	// PollInterval is how often the queue looks for new jobs. Neither
+	// driver used here gets notified of inserts, so this is the latency
+	// between commit and start of a job. Default 200ms.
+	PollInterval time.Duration
+}
+
+const (
+	defaultWorkers      = 4
+	defaultPollInterval = 200 * time.Millisecond
+)
+
+// Queue runs jobs stored in the service's database.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+// New returns a queue on db with the shipment workers registered. It does
+// not work jobs until Start; InsertTx works before that.
+func New(db *database.DB, cfg Config) (*Queue, error) {
+	if db == nil {
+		return nil, errors.New("jobs: nil database")
+	}
+	logger := cmp.Or(cfg.Logger, slog.Default())
+	workers := river.NewWorkers()
+	if err := registerShipmentWorkers(workers, db, logger); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	var driver riverdriver.Driver[*sql.Tx]
+	switch db.Dialect {
+	case dialect.SQLite:
+		driver = riversqlite.New(db.SQL)
+	case dialect.Postgres:
+		driver = riverdatabasesql.New(db.SQL)
+	default:
+		return nil, fmt.Errorf("jobs: unsupported database dialect %q", db.Dialect)
+	}
+	poll := cmp.Or(cfg.PollInterval, defaultPollInterval)
+	client, err := river.NewClient(driver, &river.Config{
+		Logger: logger,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cmp.Or(max(cfg.Workers, 0), defaultWorkers)},
+		},
+		Workers:           workers,
+		FetchPollInterval: poll,
+		// River refuses a cooldown longer than the poll interval.
+		FetchCooldown: min(river.FetchCooldownDefault, poll),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return &Queue{client: client}, nil
+}
+
+// Start starts working jobs in the background. Canceling ctx stops the
+// queue abruptly, canceling running jobs; Stop stops it gracefully.
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones to finish, or for ctx
+// to be done, whichever comes first. Jobs cut short run again later.
+func (q *Queue) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil {
+		return fmt.Errorf("jobs: stop: %w", err)
+	}
+	return nil
+}
+
+// InsertTx adds a job in tx: it becomes visible to workers when tx commits,
+// and vanishes if tx rolls back.
+func (q *Queue) InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error {
+	return insertTx(ctx, q.client, tx, args)
+}
+
+func insertTx(ctx context.Context, client *river.Client[*sql.Tx], tx *database.Tx, args river.JobArgs) error {
+	if _, err := client.InsertTx(ctx, tx.SQL, args, nil); err != nil {
+		return fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
+	}
+	return nil
+}

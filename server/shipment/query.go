@@ -1,0 +1,302 @@
+package shipment
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/ent/shipmentevent"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/apierr"
+	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
+)
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+	maxStatusIDs    = 500
+)
+
+// visible restricts a query to the caller's sent or received shipments;
+// drafts are not shipments yet.
+func visible(orgID int) predicate.Shipment {
+	return shipment.And(shipment.OrgID(orgID), shipment.StatusNEQ(shipment.StatusDRAFT))
+}
+
+// load returns one visible shipment with its documents.
+func (s *Service) load(ctx context.Context, client *ent.Client, c auth.Caller, id uuid.UUID) (*ent.Shipment, error) {
+	sh, err := client.Shipment.Query().
+		Where(shipment.ID(id), visible(c.OrgID)).
+		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apierr.NotFound("shipment " + id.String())
+	}
+	return sh, err
+}
+
+func parseID(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, apierr.Field(field, "must be a shipment id (UUID)")
+	}
+	return id, nil
+}
+
+// GetShipment returns one shipment.
+func (s *Service) GetShipment(ctx context.Context, req *connect.Request[svarsignv1.GetShipmentRequest]) (*connect.Response[svarsignv1.GetShipmentResponse], error) {
+	id, err := parseID("id", req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	sh, err := s.load(ctx, s.db.Ent, caller(ctx), id)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetShipment", err)
+	}
+	return connect.NewResponse(&svarsignv1.GetShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+}
+
+// pageToken is the position after the last shipment of a page: newest first,
+// so the next page starts strictly below (sent_at, id).
+type pageToken struct {
+	sentAt time.Time
+	id     uuid.UUID
+}
+
+func (t pageToken) String() string {
+	raw := strconv.FormatInt(t.sentAt.UnixNano(), 10) + "/" + t.id.String()
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func parsePageToken(s string) (pageToken, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return pageToken{}, err
+	}
+	ns, id, ok := strings.Cut(string(raw), "/")
+	if !ok {
+		return pageToken{}, fmt.Errorf("malformed")
+	}
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if err != nil {
+		return pageToken{}, err
+	}
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return pageToken{}, err
+	}
+	return pageToken{sentAt: time.Unix(0, n), id: u}, nil
+}
+
+// ListShipments lists visible shipments newest first, with keyset paging.
+func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsignv1.ListShipmentsRequest]) (*connect.Response[svarsignv1.ListShipmentsResponse], error) {
+	c := caller(ctx)
+	msg := req.Msg
+	var v domain.Violations
+	size := int(msg.GetPageSize())
+	switch {
+	case size == 0:
+		size = defaultPageSize
+	case size < 0 || size > maxPageSize:
+		v.Addf("page_size", "must be between 1 and %d", maxPageSize)
+	}
+	preds := []predicate.Shipment{visible(c.OrgID)}
+	dir := shipment.DirectionOUTGOING
+	if msg.GetDirection() == svarsignv1.Direction_DIRECTION_INCOMING {
+		dir = shipment.DirectionINCOMING
+	}
+	preds = append(preds, shipment.DirectionEQ(dir))
+	if len(msg.GetStatuses()) > 0 {
+		var sts []shipment.Status
+		for i, st := range msg.GetStatuses() {
+			s, ok := statusFromProto(st)
+			if !ok {
+				v.Addf(fmt.Sprintf("statuses[%d]", i), "must be a shipment status other than UNSPECIFIED")
+				continue
+			}
+			sts = append(sts, s)
+		}
+		preds = append(preds, shipment.StatusIn(sts...))
+	}
+	if r := msg.GetExternalRef(); r != "" {
+		preds = append(preds, shipment.ExternalRef(r))
+	}
+	if r := msg.GetRecipient(); r != "" {
+		preds = append(preds, shipment.RecipientID(r))
+	}
+	if b := msg.GetBatchId(); b != "" {
+		id, err := uuid.Parse(b)
+		if err != nil {
+			v.Add("batch_id", "must be a UUID")
+		} else {
+			preds = append(preds, shipment.BatchID(id))
+		}
+	}
+	if t := msg.GetCreatedAfter(); t != nil {
+		preds = append(preds, shipment.SentAtGTE(t.AsTime()))
+	}
+	if t := msg.GetCreatedBefore(); t != nil {
+		preds = append(preds, shipment.SentAtLT(t.AsTime()))
+	}
+	if tok := msg.GetPageToken(); tok != "" {
+		pt, err := parsePageToken(tok)
+		if err != nil {
+			v.Add("page_token", "is not a token returned by ListShipments")
+		} else {
+			preds = append(preds, shipment.Or(
+				shipment.SentAtLT(pt.sentAt),
+				shipment.And(shipment.SentAt(pt.sentAt), shipment.IDLT(pt.id)),
+			))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, apierr.Map(ctx, s.log, "ListShipments", err)
+	}
+	rows, err := s.db.Ent.Shipment.Query().Where(preds...).
+		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
+		Limit(size + 1).
+		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		All(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "ListShipments", err)
+	}
+	out := &svarsignv1.ListShipmentsResponse{}
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		out.NextPageToken = pageToken{sentAt: *last.SentAt, id: last.ID}.String()
+	}
+	for _, r := range rows {
+		out.Shipments = append(out.Shipments, shipmentToProto(r))
+	}
+	return connect.NewResponse(out), nil
+}
+
+// GetStatuses returns the statuses of several shipments in the order asked.
+func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsignv1.GetStatusesRequest]) (*connect.Response[svarsignv1.GetStatusesResponse], error) {
+	c := caller(ctx)
+	var v domain.Violations
+	ids := req.Msg.GetIds()
+	if len(ids) == 0 || len(ids) > maxStatusIDs {
+		v.Addf("ids", "must hold between 1 and %d shipment ids", maxStatusIDs)
+	}
+	parsed := make([]uuid.UUID, 0, len(ids))
+	for i, s := range ids {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			v.Addf(fmt.Sprintf("ids[%d]", i), "must be a shipment id (UUID)")
+			continue
+		}
+		parsed = append(parsed, id)
+	}
+	if err := v.Err(); err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetStatuses", err)
+	}
+	rows, err := s.db.Ent.Shipment.Query().Where(shipment.IDIn(parsed...), visible(c.OrgID)).All(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetStatuses", err)
+	}
+	byID := make(map[uuid.UUID]*ent.Shipment, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	out := &svarsignv1.GetStatusesResponse{}
+	for _, id := range parsed {
+		if r, ok := byID[id]; ok {
+			p := shipmentToProto(r)
+			out.Statuses = append(out.Statuses, &svarsignv1.ShipmentStatusInfo{Id: p.Id, Status: p.Status, UpdateTime: p.UpdateTime})
+		}
+	}
+	return connect.NewResponse(out), nil
+}
+
+// GetHistory returns a shipment's events, oldest first.
+func (s *Service) GetHistory(ctx context.Context, req *connect.Request[svarsignv1.GetHistoryRequest]) (*connect.Response[svarsignv1.GetHistoryResponse], error) {
+	c := caller(ctx)
+	id, err := parseID("id", req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if n, err := s.db.Ent.Shipment.Query().Where(shipment.ID(id), visible(c.OrgID)).Count(ctx); err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetHistory", err)
+	} else if n == 0 {
+		return nil, apierr.NotFound("shipment " + id.String())
+	}
+	evs, err := s.db.Ent.ShipmentEvent.Query().
+		Where(shipmentevent.ShipmentID(id), shipmentevent.OrgID(c.OrgID)).
+		Order(ent.Asc(shipmentevent.FieldID)).All(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetHistory", err)
+	}
+	out := &svarsignv1.GetHistoryResponse{}
+	for _, e := range evs {
+		out.Events = append(out.Events, eventToProto(e))
+	}
+	return connect.NewResponse(out), nil
+}
+
+// FindByExternalRef finds the caller's shipments with a reference, newest first.
+func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[svarsignv1.FindByExternalRefRequest]) (*connect.Response[svarsignv1.FindByExternalRefResponse], error) {
+	c := caller(ctx)
+	ref := req.Msg.GetExternalRef()
+	if ref == "" {
+		return nil, apierr.Field("external_ref", "is required")
+	}
+	rows, err := s.db.Ent.Shipment.Query().Where(visible(c.OrgID), shipment.ExternalRef(ref)).
+		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
+		Limit(maxPageSize).
+		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		All(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "FindByExternalRef", err)
+	}
+	out := &svarsignv1.FindByExternalRefResponse{}
+	for _, r := range rows {
+		out.Shipments = append(out.Shipments, shipmentToProto(r))
+	}
+	return connect.NewResponse(out), nil
+}
+
+// MarkRead moves a delivered shipment to READ; marking a READ shipment again
+// changes nothing.
+func (s *Service) MarkRead(ctx context.Context, req *connect.Request[svarsignv1.MarkReadRequest]) (*connect.Response[svarsignv1.MarkReadResponse], error) {
+	c := caller(ctx)
+	id, err := parseID("id", req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		sh, err := s.load(ctx, tx.Ent, c, id)
+		if err != nil {
+			return err
+		}
+		if sh.Status == shipment.StatusREAD {
+			return nil
+		}
+		if err := domain.CanTransition(domain.Status(sh.Status), domain.StatusRead); err != nil {
+			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s cannot be marked read: %w", id, err))
+		}
+		_, err = tx.RecordStatus(ctx, id, shipment.StatusREAD, "Marked as read by the sender's system")
+		return err
+	})
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "MarkRead", err)
+	}
+	sh, err := s.load(ctx, s.db.Ent, c, id)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "MarkRead", err)
+	}
+	return connect.NewResponse(&svarsignv1.MarkReadResponse{Shipment: shipmentToProto(sh)}), nil
+}

@@ -1,0 +1,354 @@
+package shipment
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/shipment"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/apierr"
+	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
+)
+
+// StartShipment reserves an id as a DRAFT row that uploads can attach to.
+func (s *Service) StartShipment(ctx context.Context, _ *connect.Request[svarsignv1.StartShipmentRequest]) (*connect.Response[svarsignv1.StartShipmentResponse], error) {
+	c := caller(ctx)
+	sh, err := s.db.Ent.Shipment.Create().
+		SetOrgID(c.OrgID).
+		SetStatus(shipment.StatusDRAFT).
+		SetSenderOrgNumber(c.OrgNumber).
+		Save(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "StartShipment", err)
+	}
+	return connect.NewResponse(&svarsignv1.StartShipmentResponse{ShipmentId: sh.ID.String()}), nil
+}
+
+// errReplay tells sendTx that the shipment was already sent; the stored
+// shipment is the answer if the request hash matches.
+type errReplay struct{ sh *ent.Shipment }
+
+func (e *errReplay) Error() string { return "shipment already sent" }
+
+// SendShipment stores the shipment, its documents, the RECEIVED event and the
+// accept job in one transaction.
+func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsignv1.SendShipmentRequest]) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
+	c := caller(ctx)
+	msg := req.Msg
+	var v domain.Violations
+	validateSend(msg, &v)
+	if err := v.Err(); err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	if msg.GetSigningOrder() != nil {
+		return nil, connect.NewError(connect.CodeUnimplemented, errors.New("signing orders are not accepted yet: this server has no signing provider"))
+	}
+	hash := requestHash(msg)
+
+	// A retry must not write blobs again, so look for an earlier send first.
+	// The transaction below checks again, authoritatively.
+	if prev, err := s.findPrevious(ctx, s.db.Ent, c, msg); err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	} else if prev != nil && prev.Status != shipment.StatusDRAFT {
+		return s.replay(ctx, prev, hash)
+	}
+
+	id := uuid.New()
+	if msg.GetShipmentId() != "" {
+		id = uuid.MustParse(msg.GetShipmentId())
+	}
+	inline, err := s.storeInline(ctx, id, msg.GetDocuments())
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	var dropBlobs []string
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		var err error
+		dropBlobs, err = s.sendTx(ctx, tx, c, id, msg, hash, inline)
+		return err
+	})
+	var replay *errReplay
+	if err != nil {
+		for _, b := range inline {
+			s.deleteBlob(ctx, b.key)
+		}
+		if errors.As(err, &replay) {
+			return s.replay(ctx, replay.sh, hash)
+		}
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	for _, k := range dropBlobs {
+		s.deleteBlob(ctx, k)
+	}
+	sh, err := s.load(ctx, s.db.Ent, c, id)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	s.log.InfoContext(ctx, "shipment received", "shipment", id, "org", c.OrgNumber, "documents", len(sh.Edges.Documents))
+	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+}
+
+// requestHash identifies the content of a send, to tell a retry from a
+// different shipment reusing the same id or idempotency key.
+func requestHash(msg *svarsignv1.SendShipmentRequest) []byte {
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+func (s *Service) replay(ctx context.Context, prev *ent.Shipment, hash []byte) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
+	if !bytes.Equal(prev.RequestHash, hash) {
+		return nil, connect.NewError(connect.CodeAlreadyExists,
+			fmt.Errorf("shipment %s was already sent with different content; use a new shipment id or idempotency key", prev.ID))
+	}
+	c := caller(ctx)
+	sh, err := s.load(ctx, s.db.Ent, c, prev.ID)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+}
+
+// findPrevious returns the shipment a send refers to by id or idempotency
+// key, if any. Another organisation's id is NotFound.
+func (s *Service) findPrevious(ctx context.Context, client *ent.Client, c auth.Caller, msg *svarsignv1.SendShipmentRequest) (*ent.Shipment, error) {
+	if msg.GetShipmentId() != "" {
+		sh, err := client.Shipment.Get(ctx, uuid.MustParse(msg.GetShipmentId()))
+		switch {
+		case ent.IsNotFound(err):
+		case err != nil:
+			return nil, err
+		case sh.OrgID != c.OrgID:
+			return nil, apierr.NotFound("shipment " + msg.GetShipmentId())
+		default:
+			return sh, nil
+		}
+	}
+	if k := msg.GetIdempotencyKey(); k != "" {
+		sh, err := client.Shipment.Query().Where(shipment.OrgID(c.OrgID), shipment.IdempotencyKey(k)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		return sh, err
+	}
+	return nil, nil
+}
+
+type inlineBlob struct {
+	key    string
+	size   int64
+	sha256 string
+}
+
+// storeInline writes inline documents to the blob store before the
+// transaction; the caller deletes them if the transaction fails.
+func (s *Service) storeInline(ctx context.Context, id uuid.UUID, docs []*svarsignv1.DocumentSpec) (map[int]inlineBlob, error) {
+	out := map[int]inlineBlob{}
+	for i, d := range docs {
+		if len(d.GetContent()) == 0 {
+			continue
+		}
+		key := blobKey(id)
+		size, sum, err := s.blobs.Put(ctx, key, bytes.NewReader(d.GetContent()))
+		if err != nil {
+			for _, b := range out {
+				s.deleteBlob(ctx, b.key)
+			}
+			return nil, fmt.Errorf("storing documents[%d]: %w", i, err)
+		}
+		out[i] = inlineBlob{key: key, size: size, sha256: sum}
+	}
+	return out, nil
+}
+
+func blobKey(shipmentID uuid.UUID) string {
+	return "shipments/" + shipmentID.String() + "/" + uuid.NewString()
+}
+
+func (s *Service) deleteBlob(ctx context.Context, key string) {
+	if err := s.blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
+		s.log.WarnContext(ctx, "deleting blob", "key", key, "err", err)
+	}
+}
+
+// sendTx does the writes of a send. It returns the blob keys of uploads the
+// send did not reference, to delete after commit.
+func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id uuid.UUID, msg *svarsignv1.SendShipmentRequest, hash []byte, inline map[int]inlineBlob) ([]string, error) {
+	prev, err := s.findPrevious(ctx, tx.Ent, c, msg)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && prev.Status != shipment.StatusDRAFT {
+		return nil, &errReplay{sh: prev}
+	}
+	uploads := map[string]*ent.Document{}
+	if prev != nil && prev.ID == id {
+		docs, err := tx.Ent.Document.Query().Where(document.ShipmentID(id)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			uploads[d.FileNameKey] = d
+		}
+	}
+
+	now := s.now()
+	var create *ent.ShipmentCreate
+	if prev == nil || prev.ID != id {
+		create = tx.Ent.Shipment.Create().SetID(id).SetOrgID(c.OrgID).SetCreatedAt(now)
+	}
+	m := shipmentMutation{create: create}
+	if create == nil {
+		m.update = tx.Ent.Shipment.UpdateOneID(id)
+	}
+	setShipmentFields(m.mutation(), c, msg, hash, now)
+	if create != nil {
+		err = create.Exec(ctx)
+	} else {
+		err = m.update.Exec(ctx)
+	}
+	if ent.IsConstraintError(err) {
+		return nil, connect.NewError(connect.CodeAborted, fmt.Errorf("concurrent send with the same id or idempotency key; retry: %w", err))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storing shipment: %w", err)
+	}
+
+	var v domain.Violations
+	used := map[string]bool{}
+	for i, d := range msg.GetDocuments() {
+		key := strings.ToLower(d.GetFileName())
+		if b, ok := inline[i]; ok {
+			err := tx.Ent.Document.Create().
+				SetShipmentID(id).SetFileName(d.GetFileName()).SetFileNameKey(key).
+				SetMimeType(d.GetMimeType()).SetSize(b.size).SetSha256(b.sha256).
+				SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
+				SetMetadata(d.GetMetadata()).SetBlobKey(b.key).SetPosition(i).
+				Exec(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("storing documents[%d]: %w", i, err)
+			}
+			if up, ok := uploads[key]; ok {
+				// Inline content replaces an upload of the same name.
+				if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		up, ok := uploads[key]
+		if !ok {
+			v.Addf(fmt.Sprintf("documents[%d].file_name", i), "no document named %q was uploaded to shipment %s; upload it with UploadDocument or give its content inline", d.GetFileName(), id)
+			continue
+		}
+		used[key] = true
+		upd := up.Update().SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
+			SetMetadata(d.GetMetadata()).SetPosition(i)
+		if d.GetMimeType() != "" {
+			upd.SetMimeType(d.GetMimeType())
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("updating documents[%d]: %w", i, err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var drop []string
+	for key, up := range uploads {
+		if used[key] {
+			continue
+		}
+		if _, replaced := inlineNames(msg, inline)[key]; !replaced {
+			// An upload the send does not mention is not part of the shipment.
+			if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
+				return nil, err
+			}
+		}
+		drop = append(drop, up.BlobKey)
+	}
+	text := "Received"
+	if sys := msg.GetSenderSystem(); sys != "" {
+		text += " from " + sys
+	}
+	if _, err := tx.RecordStatus(ctx, id, shipment.StatusRECEIVED, text); err != nil {
+		return nil, err
+	}
+	if err := s.jobs.InsertTx(ctx, tx, jobs.AcceptShipmentArgs{ShipmentID: id}); err != nil {
+		return nil, fmt.Errorf("queueing acceptance: %w", err)
+	}
+	return drop, nil
+}
+
+func inlineNames(msg *svarsignv1.SendShipmentRequest, inline map[int]inlineBlob) map[string]struct{} {
+	out := map[string]struct{}{}
+	for i := range inline {
+		out[strings.ToLower(msg.GetDocuments()[i].GetFileName())] = struct{}{}
+	}
+	return out
+}
+
+// shipmentMutation lets one function fill a create or an update.
+type shipmentMutation struct {
+	create *ent.ShipmentCreate
+	update *ent.ShipmentUpdateOne
+}
+
+func (m shipmentMutation) mutation() *ent.ShipmentMutation {
+	if m.create != nil {
+		return m.create.Mutation()
+	}
+	return m.update.Mutation()
+}
+
+func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.SendShipmentRequest, hash []byte, now time.Time) {
+	m.SetStatus(shipment.StatusRECEIVED)
+	m.SetSenderOrgNumber(c.OrgNumber)
+	m.SetTitle(msg.GetTitle())
+	m.SetSenderSystem(msg.GetSenderSystem())
+	m.SetExternalRef(msg.GetExternalRef())
+	r := msg.GetRecipient()
+	switch id := r.GetIdentity().(type) {
+	case *svarsignv1.Recipient_NationalIdentityNumber:
+		m.SetRecipientKind(shipment.RecipientKindPERSON)
+		m.SetRecipientID(id.NationalIdentityNumber)
+	case *svarsignv1.Recipient_OrganizationNumber:
+		m.SetRecipientKind(shipment.RecipientKindORGANIZATION)
+		m.SetRecipientID(id.OrganizationNumber)
+	}
+	m.SetRecipientName(r.GetName())
+	m.SetRecipientAddress(marshalJSON(r.GetPostalAddress()))
+	replyTo := msg.GetReplyTo()
+	if replyTo == "" {
+		replyTo = c.OrgNumber
+	}
+	m.SetReplyTo(replyTo)
+	m.SetInReplyTo(msg.GetInReplyTo())
+	m.SetArchiveMetadata(marshalJSON(msg.GetArchiveMetadata()))
+	m.SetPrintSettings(marshalJSON(msg.GetPrintSettings()))
+	m.SetOnlyDigital(msg.GetOnlyDigital())
+	m.SetRequireLevel4(msg.GetRequireLevel4())
+	if k := msg.GetIdempotencyKey(); k != "" {
+		m.SetIdempotencyKey(k)
+	}
+	if b := msg.GetBatchId(); b != "" {
+		m.SetBatchID(uuid.MustParse(b))
+	}
+	m.SetRequestHash(hash)
+	m.SetSentAt(now)
+	m.SetUpdatedAt(now)
+}

@@ -1,0 +1,66 @@
+// Package shipment implements ShipmentService: sending shipments and
+// following them. It validates, calls storage and the job queue, and maps
+// errors to Connect codes; the rules themselves live in server/domain.
+package shipment
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/store"
+)
+
+// Enqueuer inserts durable jobs inside the caller's transaction, so a job
+// exists exactly when the state change that caused it was committed.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
+}
+
+// Service implements svarsignv1connect.ShipmentServiceHandler. Inbox RPCs
+// and WatchEvents answer Unimplemented until the citizen-side work lands.
+type Service struct {
+	svarsignv1connect.UnimplementedShipmentServiceHandler
+
+	db     *database.DB
+	blobs  *store.Blobs
+	jobs   Enqueuer
+	log    *slog.Logger
+	now    func() time.Time
+	maxDoc int64
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithMaxDocumentSize bounds one uploaded document (default 2 GiB).
+func WithMaxDocumentSize(n int64) Option { return func(s *Service) { s.maxDoc = n } }
+
+// New returns the service.
+func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, log *slog.Logger, opts ...Option) *Service {
+	s := &Service{db: db, blobs: blobs, jobs: jobs, log: log, now: time.Now, maxDoc: 2 << 30}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+var _ svarsignv1connect.ShipmentServiceHandler = (*Service)(nil)
+
+// caller returns the authenticated organisation; the auth interceptor runs
+// before every handler, so a missing caller is a wiring bug.
+func caller(ctx context.Context) auth.Caller {
+	c, ok := auth.FromContext(ctx)
+	if !ok {
+		panic("shipment: handler reached without the auth interceptor")
+	}
+	return c
+}

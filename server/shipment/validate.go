@@ -1,0 +1,183 @@
+package shipment
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/domain"
+)
+
+// maxInlineBytes bounds inline document content in one send; larger
+// documents go through UploadDocument.
+const maxInlineBytes = 16 << 20
+
+func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
+
+// validateSend checks every rule of DESIGN.md §3 that needs no database and
+// reports all problems at once.
+func validateSend(req *svarsignv1.SendShipmentRequest, v *domain.Violations) {
+	if req.GetShipmentId() != "" {
+		if _, err := uuid.Parse(req.GetShipmentId()); err != nil {
+			v.Add("shipment_id", "must be a UUID, as returned by StartShipment")
+		}
+	}
+	if tooLong(req.GetIdempotencyKey(), domain.MaxIdempotencyKeyLen) {
+		v.Addf("idempotency_key", "must be at most %d characters", domain.MaxIdempotencyKeyLen)
+	}
+	if req.GetBatchId() != "" {
+		if _, err := uuid.Parse(req.GetBatchId()); err != nil {
+			v.Add("batch_id", "must be a UUID")
+		}
+	}
+	switch title := strings.TrimSpace(req.GetTitle()); {
+	case title == "":
+		v.Add("title", "is required")
+	case tooLong(req.GetTitle(), domain.MaxTitleLen):
+		v.Addf("title", "must be at most %d characters", domain.MaxTitleLen)
+	}
+	if tooLong(req.GetSenderSystem(), domain.MaxSenderSystemLen) {
+		v.Addf("sender_system", "must be at most %d characters", domain.MaxSenderSystemLen)
+	}
+	if tooLong(req.GetExternalRef(), domain.MaxExternalRefLen) {
+		v.Addf("external_ref", "must be at most %d characters", domain.MaxExternalRefLen)
+	}
+	validateRecipient(req.GetRecipient(), v)
+	if r := req.GetReplyTo(); r != "" {
+		if err := domain.CheckOrganizationNumber(r); err != nil {
+			v.Add("reply_to", "must be an organisation number: "+err.Error())
+		}
+	}
+	if r := req.GetInReplyTo(); r != "" {
+		if _, err := uuid.Parse(r); err != nil {
+			v.Add("in_reply_to", "must be a shipment id (UUID)")
+		}
+	}
+	validateDocuments(req, v)
+	if am := req.GetArchiveMetadata(); am != nil {
+		if d := am.GetDocumentDate(); d != "" {
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				v.Add("archive_metadata.document_date", "must be a date as YYYY-MM-DD")
+			}
+		}
+		if tooLong(am.GetCaseWorker(), domain.MaxRecipientNameLen) {
+			v.Addf("archive_metadata.case_worker", "must be at most %d characters", domain.MaxRecipientNameLen)
+		}
+		for f, n := range map[string]int32{
+			"case_year": am.GetCaseYear(), "case_sequence": am.GetCaseSequence(),
+			"journal_year": am.GetJournalYear(), "journal_sequence": am.GetJournalSequence(),
+			"journal_post_number": am.GetJournalPostNumber(),
+		} {
+			if n < 0 {
+				v.Add("archive_metadata."+f, "must not be negative")
+			}
+		}
+	}
+	if ps := req.GetPrintSettings(); ps != nil {
+		validateAddress("print_settings.return_address", ps.GetReturnAddress(), v)
+	}
+	if req.GetSigningOrder() == nil {
+		for i, d := range req.GetDocuments() {
+			if d.GetSign() {
+				v.Add(fmt.Sprintf("documents[%d].sign", i), "a document can only be marked for signing together with a signing_order")
+			}
+		}
+	}
+}
+
+func validateRecipient(r *svarsignv1.Recipient, v *domain.Violations) {
+	if r == nil {
+		v.Add("recipient", "is required: a person (national_identity_number) or an organisation (organization_number)")
+		return
+	}
+	switch id := r.GetIdentity().(type) {
+	case *svarsignv1.Recipient_NationalIdentityNumber:
+		if err := domain.CheckNationalIdentityNumber(id.NationalIdentityNumber); err != nil {
+			v.Add("recipient.national_identity_number", err.Error())
+		}
+	case *svarsignv1.Recipient_OrganizationNumber:
+		if err := domain.CheckOrganizationNumber(id.OrganizationNumber); err != nil {
+			v.Add("recipient.organization_number", err.Error())
+		}
+	default:
+		v.Add("recipient.identity", "set exactly one of national_identity_number or organization_number")
+	}
+	if tooLong(r.GetName(), domain.MaxRecipientNameLen) {
+		v.Addf("recipient.name", "must be at most %d characters", domain.MaxRecipientNameLen)
+	}
+	validateAddress("recipient.postal_address", r.GetPostalAddress(), v)
+}
+
+func validateAddress(field string, a *svarsignv1.PostalAddress, v *domain.Violations) {
+	if a == nil {
+		return
+	}
+	if len(a.GetLines()) > domain.MaxAddressLines {
+		v.Addf(field+".lines", "must have at most %d lines", domain.MaxAddressLines)
+	}
+	for i, l := range a.GetLines() {
+		if tooLong(l, domain.MaxAddressLineLen) {
+			v.Addf(fmt.Sprintf("%s.lines[%d]", field, i), "must be at most %d characters", domain.MaxAddressLineLen)
+		}
+	}
+	norway := a.GetCountry() == "" || strings.EqualFold(a.GetCountry(), "NO") || strings.EqualFold(a.GetCountry(), "Norge") || strings.EqualFold(a.GetCountry(), "Norway")
+	if pc := a.GetPostalCode(); norway && pc != "" && !isDigits(pc, 4) {
+		v.Add(field+".postal_code", "must be 4 digits for a Norwegian address")
+	}
+	if tooLong(a.GetPostalArea(), domain.MaxAddressLineLen) {
+		v.Addf(field+".postal_area", "must be at most %d characters", domain.MaxAddressLineLen)
+	}
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func validateDocuments(req *svarsignv1.SendShipmentRequest, v *domain.Violations) {
+	docs := req.GetDocuments()
+	if len(docs) == 0 {
+		v.Add("documents", "at least one document is required")
+		return
+	}
+	seen := map[string]int{}
+	var inline int
+	for i, d := range docs {
+		f := fmt.Sprintf("documents[%d]", i)
+		if err := domain.CheckFileName(d.GetFileName()); err != nil {
+			v.Add(f+".file_name", err.Error())
+		} else {
+			key := strings.ToLower(d.GetFileName())
+			if j, dup := seen[key]; dup {
+				v.Addf(f+".file_name", "file names must be unique in a shipment regardless of case; documents[%d] has the same name", j)
+			}
+			seen[key] = i
+		}
+		domain.CheckMetadata(f+".metadata", d.GetMetadata(), v)
+		if len(d.GetContent()) > 0 {
+			inline += len(d.GetContent())
+			if d.GetMimeType() == "" {
+				v.Add(f+".mime_type", "is required for inline content")
+			}
+		} else if req.GetShipmentId() == "" {
+			v.Add(f+".content", "is required: give the bytes inline, or upload them with UploadDocument under a shipment_id from StartShipment")
+		}
+		if m := d.GetMimeType(); m != "" && !strings.Contains(m, "/") {
+			v.Add(f+".mime_type", "must be a MIME type such as application/pdf")
+		}
+	}
+	if inline > maxInlineBytes {
+		v.Addf("documents", "inline content must be at most %d MiB in all; upload larger documents with UploadDocument", maxInlineBytes>>20)
+	}
+}

@@ -1,0 +1,109 @@
+// Package store keeps document bytes in a blob bucket (gocloud.dev/blob), so
+// the same code serves a local folder and an S3-compatible service. Bytes
+// are streamed in both directions; a document is never held in memory.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/gcerrors"
+)
+
+// Blobs is a bucket of document bytes, addressed by key.
+type Blobs struct {
+	bucket *blob.Bucket
+}
+
+// New wraps an open bucket; Close closes it.
+func New(bucket *blob.Bucket) *Blobs {
+	return &Blobs{bucket: bucket}
+}
+
+// OpenDir opens a bucket backed by the folder dir, creating it (private to
+// the owner: documents may be personally sensitive) if needed.
+func OpenDir(dir string) (*Blobs, error) {
+	bucket, err := fileblob.OpenBucket(dir, &fileblob.Options{
+		CreateDir:   true,
+		DirFileMode: 0o700,
+		// Write temporary files next to their final place, so the final
+		// rename never crosses file systems.
+		NoTempDir: true,
+		// Attributes live in the database; no .attrs file per blob.
+		Metadata: fileblob.MetadataDontWrite,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	return New(bucket), nil
+}
+
+// Put streams r to key and reports its size and lower-case hex SHA-256.
+// The blob appears only once complete: if Put fails, key keeps what it had
+// before (for a new key, nothing).
+func (b *Blobs) Put(ctx context.Context, key string, r io.Reader) (size int64, sha256hex string, err error) {
+	// Canceling the writer's context before Close discards the write.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := b.bucket.NewWriter(ctx, key, &blob.WriterOptions{
+		// Set, so the writer does not buffer the start to sniff it.
+		ContentType: "application/octet-stream",
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("store: put %q: %w", key, err)
+	}
+	h := sha256.New()
+	size, err = io.Copy(io.MultiWriter(w, h), r)
+	if err != nil {
+		cancel()
+		_ = w.Close() // Reports the cancellation; the copy error is the news.
+		return 0, "", fmt.Errorf("store: put %q: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return 0, "", fmt.Errorf("store: put %q: %w", key, err)
+	}
+	return size, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Open returns a reader of the blob at key. ctx must stay live while reading.
+// A missing key gives an error matching fs.ErrNotExist.
+func (b *Blobs) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	r, err := b.bucket.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %q: %w", key, notExist(err))
+	}
+	return r, nil
+}
+
+// Delete removes the blob at key. Deleting a missing key succeeds, so a
+// cleanup can be retried.
+func (b *Blobs) Delete(ctx context.Context, key string) error {
+	err := b.bucket.Delete(ctx, key)
+	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("store: delete %q: %w", key, err)
+	}
+	return nil
+}
+
+// Close closes the bucket.
+func (b *Blobs) Close() error {
+	if err := b.bucket.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// notExist makes a not-found error from the bucket match fs.ErrNotExist too.
+func notExist(err error) error {
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return errors.Join(fs.ErrNotExist, err)
+	}
+	return err
+}
