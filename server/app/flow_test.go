@@ -13,6 +13,8 @@ import (
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
+	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
 func sha(b []byte) string {
@@ -40,6 +42,15 @@ func TestSendAndFollow(t *testing.T) {
 			testSendAndFollow(t, srv.Shipments(token, p), string(p))
 		})
 	}
+}
+
+// TestSendAndFollowPostgres runs the same flow on PostgreSQL, the production
+// database, with River on the same database.
+func TestSendAndFollowPostgres(t *testing.T) {
+	dsn := databasetest.PostgresDSN(t)
+	srv := st.Start(t, func(c *app.Config) { c.DatabaseURL = dsn })
+	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
+	testSendAndFollow(t, srv.Shipments(token, st.GRPC), "postgres")
 }
 
 func testSendAndFollow(t *testing.T, c svarsignv1connect.ShipmentServiceClient, ref string) {

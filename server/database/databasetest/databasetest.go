@@ -40,10 +40,27 @@ func SQLite(t testing.TB) *database.DB {
 }
 
 // Postgres opens a database on a schema of its own on the server named by
-// SVARSIGN_TEST_POSTGRES_DSN, dropping the schema at cleanup. Without that
-// variable the test is skipped, except under CI=true, where skipping would
-// hide that the PostgreSQL path went untested, so it fails.
+// SVARSIGN_TEST_POSTGRES_DSN (see PostgresDSN).
 func Postgres(t testing.TB) *database.DB {
+	t.Helper()
+	db, err := database.Open(t.Context(), PostgresDSN(t))
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close postgres: %v", err)
+		}
+	})
+	return db
+}
+
+// PostgresDSN creates a schema of the test's own on the server named by
+// SVARSIGN_TEST_POSTGRES_DSN and returns a DSN using it; the schema is dropped
+// at cleanup. Without that variable the test is skipped, except under
+// CI=true, where skipping would hide that the PostgreSQL path went untested,
+// so it fails.
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(PostgresEnv)
 	if dsn == "" {
@@ -52,13 +69,12 @@ func Postgres(t testing.TB) *database.DB {
 		}
 		t.Skipf("%s is not set; skipping PostgreSQL test", PostgresEnv)
 	}
-	ctx := t.Context()
 	admin, err := openAdmin(dsn)
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
 	schema := "svarsign_test_" + randomHex(8)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
 		_ = admin.Close()
 		t.Fatalf("postgres: create schema: %v", err)
 	}
@@ -73,16 +89,7 @@ func Postgres(t testing.TB) *database.DB {
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
-	db, err := database.Open(ctx, schemaDSN)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close postgres: %v", err)
-		}
-	})
-	return db
+	return schemaDSN
 }
 
 // Each runs fn as a subtest on SQLite and on PostgreSQL (see Postgres for
