@@ -74,7 +74,9 @@ func TestServeStopsOnSignal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var errOut syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, &bytes.Buffer{}, &errOut) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, &bytes.Buffer{}, &errOut)
+	}()
 	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(errOut.String(), "svarsign listening"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve did not start:\n%s", errOut.String())
