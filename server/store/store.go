@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -20,6 +22,10 @@ import (
 // Blobs is a bucket of document bytes, addressed by key.
 type Blobs struct {
 	bucket *blob.Bucket
+	// dir is the folder of a file bucket, whose writes Put syncs to disk:
+	// fileblob renames without fsync, and a committed document row must not
+	// outlive its bytes in a power cut.
+	dir string
 }
 
 // New wraps an open bucket; Close closes it.
@@ -42,7 +48,7 @@ func OpenDir(dir string) (*Blobs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	return New(bucket), nil
+	return &Blobs{bucket: bucket, dir: dir}, nil
 }
 
 // Put streams r to key and reports its size and lower-case hex SHA-256.
@@ -68,6 +74,11 @@ func (b *Blobs) Put(ctx context.Context, key string, r io.Reader) (size int64, s
 	}
 	if err := w.Close(); err != nil {
 		return 0, "", fmt.Errorf("store: put %q: %w", key, err)
+	}
+	if b.dir != "" {
+		if err := syncPath(filepath.Join(b.dir, filepath.FromSlash(key))); err != nil {
+			return 0, "", fmt.Errorf("store: put %q: %w", key, err)
+		}
 	}
 	return size, hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -96,6 +107,22 @@ func (b *Blobs) Delete(ctx context.Context, key string) error {
 func (b *Blobs) Close() error {
 	if err := b.bucket.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// syncPath flushes a file and the folder holding its name to disk.
+func syncPath(path string) error {
+	for _, p := range []string{path, filepath.Dir(path)} {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", p, err)
+		}
 	}
 	return nil
 }
