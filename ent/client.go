@@ -21,6 +21,8 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 
 	stdsql "database/sql"
 )
@@ -40,6 +42,10 @@ type Client struct {
 	Shipment *ShipmentClient
 	// ShipmentEvent is the client for interacting with the ShipmentEvent builders.
 	ShipmentEvent *ShipmentEventClient
+	// SigningEvent is the client for interacting with the SigningEvent builders.
+	SigningEvent *SigningEventClient
+	// SigningOrder is the client for interacting with the SigningOrder builders.
+	SigningOrder *SigningOrderClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -56,6 +62,8 @@ func (c *Client) init() {
 	c.Org = NewOrgClient(c.config)
 	c.Shipment = NewShipmentClient(c.config)
 	c.ShipmentEvent = NewShipmentEventClient(c.config)
+	c.SigningEvent = NewSigningEventClient(c.config)
+	c.SigningOrder = NewSigningOrderClient(c.config)
 }
 
 type (
@@ -153,6 +161,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Org:           NewOrgClient(cfg),
 		Shipment:      NewShipmentClient(cfg),
 		ShipmentEvent: NewShipmentEventClient(cfg),
+		SigningEvent:  NewSigningEventClient(cfg),
+		SigningOrder:  NewSigningOrderClient(cfg),
 	}, nil
 }
 
@@ -177,6 +187,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Org:           NewOrgClient(cfg),
 		Shipment:      NewShipmentClient(cfg),
 		ShipmentEvent: NewShipmentEventClient(cfg),
+		SigningEvent:  NewSigningEventClient(cfg),
+		SigningOrder:  NewSigningOrderClient(cfg),
 	}, nil
 }
 
@@ -205,21 +217,23 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.APIKey.Use(hooks...)
-	c.Document.Use(hooks...)
-	c.Org.Use(hooks...)
-	c.Shipment.Use(hooks...)
-	c.ShipmentEvent.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.APIKey, c.Document, c.Org, c.Shipment, c.ShipmentEvent, c.SigningEvent,
+		c.SigningOrder,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.APIKey.Intercept(interceptors...)
-	c.Document.Intercept(interceptors...)
-	c.Org.Intercept(interceptors...)
-	c.Shipment.Intercept(interceptors...)
-	c.ShipmentEvent.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.APIKey, c.Document, c.Org, c.Shipment, c.ShipmentEvent, c.SigningEvent,
+		c.SigningOrder,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -235,6 +249,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Shipment.mutate(ctx, m)
 	case *ShipmentEventMutation:
 		return c.ShipmentEvent.mutate(ctx, m)
+	case *SigningEventMutation:
+		return c.SigningEvent.mutate(ctx, m)
+	case *SigningOrderMutation:
+		return c.SigningOrder.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -859,6 +877,22 @@ func (c *ShipmentClient) QueryEvents(_m *Shipment) *ShipmentEventQuery {
 	return query
 }
 
+// QuerySigningOrder queries the signing_order edge of a Shipment.
+func (c *ShipmentClient) QuerySigningOrder(_m *Shipment) *SigningOrderQuery {
+	query := (&SigningOrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shipment.Table, shipment.FieldID, id),
+			sqlgraph.To(signingorder.Table, signingorder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, shipment.SigningOrderTable, shipment.SigningOrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ShipmentClient) Hooks() []Hook {
 	return c.hooks.Shipment
@@ -1033,13 +1067,329 @@ func (c *ShipmentEventClient) mutate(ctx context.Context, m *ShipmentEventMutati
 	}
 }
 
+// SigningEventClient is a client for the SigningEvent schema.
+type SigningEventClient struct {
+	config
+}
+
+// NewSigningEventClient returns a client for the SigningEvent from the given config.
+func NewSigningEventClient(c config) *SigningEventClient {
+	return &SigningEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `signingevent.Hooks(f(g(h())))`.
+func (c *SigningEventClient) Use(hooks ...Hook) {
+	c.hooks.SigningEvent = append(c.hooks.SigningEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `signingevent.Intercept(f(g(h())))`.
+func (c *SigningEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SigningEvent = append(c.inters.SigningEvent, interceptors...)
+}
+
+// Create returns a builder for creating a SigningEvent entity.
+func (c *SigningEventClient) Create() *SigningEventCreate {
+	mutation := newSigningEventMutation(c.config, OpCreate)
+	return &SigningEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SigningEvent entities.
+func (c *SigningEventClient) CreateBulk(builders ...*SigningEventCreate) *SigningEventCreateBulk {
+	return &SigningEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SigningEventClient) MapCreateBulk(slice any, setFunc func(*SigningEventCreate, int)) *SigningEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SigningEventCreateBulk{err: fmt.Errorf("calling to SigningEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SigningEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SigningEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SigningEvent.
+func (c *SigningEventClient) Update() *SigningEventUpdate {
+	mutation := newSigningEventMutation(c.config, OpUpdate)
+	return &SigningEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SigningEventClient) UpdateOne(_m *SigningEvent) *SigningEventUpdateOne {
+	mutation := newSigningEventMutation(c.config, OpUpdateOne, withSigningEvent(_m))
+	return &SigningEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SigningEventClient) UpdateOneID(id int) *SigningEventUpdateOne {
+	mutation := newSigningEventMutation(c.config, OpUpdateOne, withSigningEventID(id))
+	return &SigningEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SigningEvent.
+func (c *SigningEventClient) Delete() *SigningEventDelete {
+	mutation := newSigningEventMutation(c.config, OpDelete)
+	return &SigningEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SigningEventClient) DeleteOne(_m *SigningEvent) *SigningEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SigningEventClient) DeleteOneID(id int) *SigningEventDeleteOne {
+	builder := c.Delete().Where(signingevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SigningEventDeleteOne{builder}
+}
+
+// Query returns a query builder for SigningEvent.
+func (c *SigningEventClient) Query() *SigningEventQuery {
+	return &SigningEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSigningEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SigningEvent entity by its id.
+func (c *SigningEventClient) Get(ctx context.Context, id int) (*SigningEvent, error) {
+	return c.Query().Where(signingevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SigningEventClient) GetX(ctx context.Context, id int) *SigningEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QuerySigningOrder queries the signing_order edge of a SigningEvent.
+func (c *SigningEventClient) QuerySigningOrder(_m *SigningEvent) *SigningOrderQuery {
+	query := (&SigningOrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingevent.Table, signingevent.FieldID, id),
+			sqlgraph.To(signingorder.Table, signingorder.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, signingevent.SigningOrderTable, signingevent.SigningOrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SigningEventClient) Hooks() []Hook {
+	return c.hooks.SigningEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *SigningEventClient) Interceptors() []Interceptor {
+	return c.inters.SigningEvent
+}
+
+func (c *SigningEventClient) mutate(ctx context.Context, m *SigningEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SigningEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SigningEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SigningEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SigningEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SigningEvent mutation op: %q", m.Op())
+	}
+}
+
+// SigningOrderClient is a client for the SigningOrder schema.
+type SigningOrderClient struct {
+	config
+}
+
+// NewSigningOrderClient returns a client for the SigningOrder from the given config.
+func NewSigningOrderClient(c config) *SigningOrderClient {
+	return &SigningOrderClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `signingorder.Hooks(f(g(h())))`.
+func (c *SigningOrderClient) Use(hooks ...Hook) {
+	c.hooks.SigningOrder = append(c.hooks.SigningOrder, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `signingorder.Intercept(f(g(h())))`.
+func (c *SigningOrderClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SigningOrder = append(c.inters.SigningOrder, interceptors...)
+}
+
+// Create returns a builder for creating a SigningOrder entity.
+func (c *SigningOrderClient) Create() *SigningOrderCreate {
+	mutation := newSigningOrderMutation(c.config, OpCreate)
+	return &SigningOrderCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SigningOrder entities.
+func (c *SigningOrderClient) CreateBulk(builders ...*SigningOrderCreate) *SigningOrderCreateBulk {
+	return &SigningOrderCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SigningOrderClient) MapCreateBulk(slice any, setFunc func(*SigningOrderCreate, int)) *SigningOrderCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SigningOrderCreateBulk{err: fmt.Errorf("calling to SigningOrderClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SigningOrderCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SigningOrderCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SigningOrder.
+func (c *SigningOrderClient) Update() *SigningOrderUpdate {
+	mutation := newSigningOrderMutation(c.config, OpUpdate)
+	return &SigningOrderUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SigningOrderClient) UpdateOne(_m *SigningOrder) *SigningOrderUpdateOne {
+	mutation := newSigningOrderMutation(c.config, OpUpdateOne, withSigningOrder(_m))
+	return &SigningOrderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SigningOrderClient) UpdateOneID(id uuid.UUID) *SigningOrderUpdateOne {
+	mutation := newSigningOrderMutation(c.config, OpUpdateOne, withSigningOrderID(id))
+	return &SigningOrderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SigningOrder.
+func (c *SigningOrderClient) Delete() *SigningOrderDelete {
+	mutation := newSigningOrderMutation(c.config, OpDelete)
+	return &SigningOrderDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SigningOrderClient) DeleteOne(_m *SigningOrder) *SigningOrderDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SigningOrderClient) DeleteOneID(id uuid.UUID) *SigningOrderDeleteOne {
+	builder := c.Delete().Where(signingorder.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SigningOrderDeleteOne{builder}
+}
+
+// Query returns a query builder for SigningOrder.
+func (c *SigningOrderClient) Query() *SigningOrderQuery {
+	return &SigningOrderQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSigningOrder},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SigningOrder entity by its id.
+func (c *SigningOrderClient) Get(ctx context.Context, id uuid.UUID) (*SigningOrder, error) {
+	return c.Query().Where(signingorder.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SigningOrderClient) GetX(ctx context.Context, id uuid.UUID) *SigningOrder {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryShipment queries the shipment edge of a SigningOrder.
+func (c *SigningOrderClient) QueryShipment(_m *SigningOrder) *ShipmentQuery {
+	query := (&ShipmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingorder.Table, signingorder.FieldID, id),
+			sqlgraph.To(shipment.Table, shipment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, signingorder.ShipmentTable, signingorder.ShipmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvents queries the events edge of a SigningOrder.
+func (c *SigningOrderClient) QueryEvents(_m *SigningOrder) *SigningEventQuery {
+	query := (&SigningEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signingorder.Table, signingorder.FieldID, id),
+			sqlgraph.To(signingevent.Table, signingevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, signingorder.EventsTable, signingorder.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SigningOrderClient) Hooks() []Hook {
+	return c.hooks.SigningOrder
+}
+
+// Interceptors returns the client interceptors.
+func (c *SigningOrderClient) Interceptors() []Interceptor {
+	return c.inters.SigningOrder
+}
+
+func (c *SigningOrderClient) mutate(ctx context.Context, m *SigningOrderMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SigningOrderCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SigningOrderUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SigningOrderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SigningOrderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SigningOrder mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Document, Org, Shipment, ShipmentEvent []ent.Hook
+		APIKey, Document, Org, Shipment, ShipmentEvent, SigningEvent,
+		SigningOrder []ent.Hook
 	}
 	inters struct {
-		APIKey, Document, Org, Shipment, ShipmentEvent []ent.Interceptor
+		APIKey, Document, Org, Shipment, ShipmentEvent, SigningEvent,
+		SigningOrder []ent.Interceptor
 	}
 )
 

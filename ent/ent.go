@@ -17,6 +17,8 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -82,6 +84,8 @@ func checkColumn(t, c string) error {
 			org.Table:           org.ValidColumn,
 			shipment.Table:      shipment.ValidColumn,
 			shipmentevent.Table: shipmentevent.ValidColumn,
+			signingevent.Table:  signingevent.ValidColumn,
+			signingorder.Table:  signingorder.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -18,6 +18,8 @@ import (
 	"github.com/svarsign/svarsign/ent/predicate"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 const (
@@ -34,6 +36,8 @@ const (
 	TypeOrg           = "Org"
 	TypeShipment      = "Shipment"
 	TypeShipmentEvent = "ShipmentEvent"
+	TypeSigningEvent  = "SigningEvent"
+	TypeSigningOrder  = "SigningOrder"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -2395,44 +2399,46 @@ func (m *OrgMutation) ResetEdge(name string) error {
 // ShipmentMutation represents an operation that mutates the Shipment nodes in the graph.
 type ShipmentMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *uuid.UUID
-	direction         *shipment.Direction
-	status            *shipment.Status
-	batch_id          *uuid.UUID
-	sender_org_number *string
-	title             *string
-	sender_system     *string
-	external_ref      *string
-	recipient_kind    *shipment.RecipientKind
-	recipient_id      *string
-	recipient_name    *string
-	recipient_address *string
-	reply_to          *string
-	in_reply_to       *string
-	archive_metadata  *string
-	print_settings    *string
-	only_digital      *bool
-	require_level4    *bool
-	idempotency_key   *string
-	request_hash      *[]byte
-	created_at        *time.Time
-	sent_at           *time.Time
-	updated_at        *time.Time
-	read_at           *time.Time
-	clearedFields     map[string]struct{}
-	org               *int
-	clearedorg        bool
-	documents         map[uuid.UUID]struct{}
-	removeddocuments  map[uuid.UUID]struct{}
-	cleareddocuments  bool
-	events            map[int]struct{}
-	removedevents     map[int]struct{}
-	clearedevents     bool
-	done              bool
-	oldValue          func(context.Context) (*Shipment, error)
-	predicates        []predicate.Shipment
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	direction            *shipment.Direction
+	status               *shipment.Status
+	batch_id             *uuid.UUID
+	sender_org_number    *string
+	title                *string
+	sender_system        *string
+	external_ref         *string
+	recipient_kind       *shipment.RecipientKind
+	recipient_id         *string
+	recipient_name       *string
+	recipient_address    *string
+	reply_to             *string
+	in_reply_to          *string
+	archive_metadata     *string
+	print_settings       *string
+	only_digital         *bool
+	require_level4       *bool
+	idempotency_key      *string
+	request_hash         *[]byte
+	created_at           *time.Time
+	sent_at              *time.Time
+	updated_at           *time.Time
+	read_at              *time.Time
+	clearedFields        map[string]struct{}
+	org                  *int
+	clearedorg           bool
+	documents            map[uuid.UUID]struct{}
+	removeddocuments     map[uuid.UUID]struct{}
+	cleareddocuments     bool
+	events               map[int]struct{}
+	removedevents        map[int]struct{}
+	clearedevents        bool
+	signing_order        *uuid.UUID
+	clearedsigning_order bool
+	done                 bool
+	oldValue             func(context.Context) (*Shipment, error)
+	predicates           []predicate.Shipment
 }
 
 var _ ent.Mutation = (*ShipmentMutation)(nil)
@@ -3616,6 +3622,45 @@ func (m *ShipmentMutation) ResetEvents() {
 	m.removedevents = nil
 }
 
+// SetSigningOrderID sets the "signing_order" edge to the SigningOrder entity by id.
+func (m *ShipmentMutation) SetSigningOrderID(id uuid.UUID) {
+	m.signing_order = &id
+}
+
+// ClearSigningOrder clears the "signing_order" edge to the SigningOrder entity.
+func (m *ShipmentMutation) ClearSigningOrder() {
+	m.clearedsigning_order = true
+}
+
+// SigningOrderCleared reports if the "signing_order" edge to the SigningOrder entity was cleared.
+func (m *ShipmentMutation) SigningOrderCleared() bool {
+	return m.clearedsigning_order
+}
+
+// SigningOrderID returns the "signing_order" edge ID in the mutation.
+func (m *ShipmentMutation) SigningOrderID() (id uuid.UUID, exists bool) {
+	if m.signing_order != nil {
+		return *m.signing_order, true
+	}
+	return
+}
+
+// SigningOrderIDs returns the "signing_order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SigningOrderID instead. It exists only for internal usage by the builders.
+func (m *ShipmentMutation) SigningOrderIDs() (ids []uuid.UUID) {
+	if id := m.signing_order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSigningOrder resets all changes to the "signing_order" edge.
+func (m *ShipmentMutation) ResetSigningOrder() {
+	m.signing_order = nil
+	m.clearedsigning_order = false
+}
+
 // Where appends a list predicates to the ShipmentMutation builder.
 func (m *ShipmentMutation) Where(ps ...predicate.Shipment) {
 	m.predicates = append(m.predicates, ps...)
@@ -4182,7 +4227,7 @@ func (m *ShipmentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ShipmentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.org != nil {
 		edges = append(edges, shipment.EdgeOrg)
 	}
@@ -4191,6 +4236,9 @@ func (m *ShipmentMutation) AddedEdges() []string {
 	}
 	if m.events != nil {
 		edges = append(edges, shipment.EdgeEvents)
+	}
+	if m.signing_order != nil {
+		edges = append(edges, shipment.EdgeSigningOrder)
 	}
 	return edges
 }
@@ -4215,13 +4263,17 @@ func (m *ShipmentMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case shipment.EdgeSigningOrder:
+		if id := m.signing_order; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ShipmentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removeddocuments != nil {
 		edges = append(edges, shipment.EdgeDocuments)
 	}
@@ -4253,7 +4305,7 @@ func (m *ShipmentMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ShipmentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorg {
 		edges = append(edges, shipment.EdgeOrg)
 	}
@@ -4262,6 +4314,9 @@ func (m *ShipmentMutation) ClearedEdges() []string {
 	}
 	if m.clearedevents {
 		edges = append(edges, shipment.EdgeEvents)
+	}
+	if m.clearedsigning_order {
+		edges = append(edges, shipment.EdgeSigningOrder)
 	}
 	return edges
 }
@@ -4276,6 +4331,8 @@ func (m *ShipmentMutation) EdgeCleared(name string) bool {
 		return m.cleareddocuments
 	case shipment.EdgeEvents:
 		return m.clearedevents
+	case shipment.EdgeSigningOrder:
+		return m.clearedsigning_order
 	}
 	return false
 }
@@ -4286,6 +4343,9 @@ func (m *ShipmentMutation) ClearEdge(name string) error {
 	switch name {
 	case shipment.EdgeOrg:
 		m.ClearOrg()
+		return nil
+	case shipment.EdgeSigningOrder:
+		m.ClearSigningOrder()
 		return nil
 	}
 	return fmt.Errorf("unknown Shipment unique edge %s", name)
@@ -4303,6 +4363,9 @@ func (m *ShipmentMutation) ResetEdge(name string) error {
 		return nil
 	case shipment.EdgeEvents:
 		m.ResetEvents()
+		return nil
+	case shipment.EdgeSigningOrder:
+		m.ResetSigningOrder()
 		return nil
 	}
 	return fmt.Errorf("unknown Shipment edge %s", name)
@@ -4938,4 +5001,2192 @@ func (m *ShipmentEventMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ShipmentEvent edge %s", name)
+}
+
+// SigningEventMutation represents an operation that mutates the SigningEvent nodes in the graph.
+type SigningEventMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *int
+	org_id               *int
+	addorg_id            *int
+	time                 *time.Time
+	status               *string
+	text                 *string
+	return_shipment_id   *uuid.UUID
+	clearedFields        map[string]struct{}
+	signing_order        *uuid.UUID
+	clearedsigning_order bool
+	done                 bool
+	oldValue             func(context.Context) (*SigningEvent, error)
+	predicates           []predicate.SigningEvent
+}
+
+var _ ent.Mutation = (*SigningEventMutation)(nil)
+
+// signingeventOption allows management of the mutation configuration using functional options.
+type signingeventOption func(*SigningEventMutation)
+
+// newSigningEventMutation creates new mutation for the SigningEvent entity.
+func newSigningEventMutation(c config, op Op, opts ...signingeventOption) *SigningEventMutation {
+	m := &SigningEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSigningEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSigningEventID sets the ID field of the mutation.
+func withSigningEventID(id int) signingeventOption {
+	return func(m *SigningEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SigningEvent
+		)
+		m.oldValue = func(ctx context.Context) (*SigningEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SigningEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSigningEvent sets the old SigningEvent of the mutation.
+func withSigningEvent(node *SigningEvent) signingeventOption {
+	return func(m *SigningEventMutation) {
+		m.oldValue = func(context.Context) (*SigningEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SigningEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SigningEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SigningEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SigningEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SigningEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSigningOrderID sets the "signing_order_id" field.
+func (m *SigningEventMutation) SetSigningOrderID(u uuid.UUID) {
+	m.signing_order = &u
+}
+
+// SigningOrderID returns the value of the "signing_order_id" field in the mutation.
+func (m *SigningEventMutation) SigningOrderID() (r uuid.UUID, exists bool) {
+	v := m.signing_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSigningOrderID returns the old "signing_order_id" field's value of the SigningEvent entity.
+// If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningEventMutation) OldSigningOrderID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSigningOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSigningOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSigningOrderID: %w", err)
+	}
+	return oldValue.SigningOrderID, nil
+}
+
+// ResetSigningOrderID resets all changes to the "signing_order_id" field.
+func (m *SigningEventMutation) ResetSigningOrderID() {
+	m.signing_order = nil
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *SigningEventMutation) SetOrgID(i int) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *SigningEventMutation) OrgID() (r int, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the SigningEvent entity.
+// If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningEventMutation) OldOrgID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *SigningEventMutation) AddOrgID(i int) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *SigningEventMutation) AddedOrgID() (r int, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *SigningEventMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetTime sets the "time" field.
+func (m *SigningEventMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *SigningEventMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the SigningEvent entity.
+// If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningEventMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *SigningEventMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SigningEventMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SigningEventMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SigningEvent entity.
+// If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningEventMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SigningEventMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetText sets the "text" field.
+func (m *SigningEventMutation) SetText(s string) {
+	m.text = &s
+}
+
+// Text returns the value of the "text" field in the mutation.
+func (m *SigningEventMutation) Text() (r string, exists bool) {
+	v := m.text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldText returns the old "text" field's value of the SigningEvent entity.
+// If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningEventMutation) OldText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldText: %w", err)
+	}
+	return oldValue.Text, nil
+}
+
+// ResetText resets all changes to the "text" field.
+func (m *SigningEventMutation) ResetText() {
+	m.text = nil
+}
+
+// SetReturnShipmentID sets the "return_shipment_id" field.
+func (m *SigningEventMutation) SetReturnShipmentID(u uuid.UUID) {
+	m.return_shipment_id = &u
+}
+
+// ReturnShipmentID returns the value of the "return_shipment_id" field in the mutation.
+func (m *SigningEventMutation) ReturnShipmentID() (r uuid.UUID, exists bool) {
+	v := m.return_shipment_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReturnShipmentID returns the old "return_shipment_id" field's value of the SigningEvent entity.
+// If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningEventMutation) OldReturnShipmentID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReturnShipmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReturnShipmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReturnShipmentID: %w", err)
+	}
+	return oldValue.ReturnShipmentID, nil
+}
+
+// ClearReturnShipmentID clears the value of the "return_shipment_id" field.
+func (m *SigningEventMutation) ClearReturnShipmentID() {
+	m.return_shipment_id = nil
+	m.clearedFields[signingevent.FieldReturnShipmentID] = struct{}{}
+}
+
+// ReturnShipmentIDCleared returns if the "return_shipment_id" field was cleared in this mutation.
+func (m *SigningEventMutation) ReturnShipmentIDCleared() bool {
+	_, ok := m.clearedFields[signingevent.FieldReturnShipmentID]
+	return ok
+}
+
+// ResetReturnShipmentID resets all changes to the "return_shipment_id" field.
+func (m *SigningEventMutation) ResetReturnShipmentID() {
+	m.return_shipment_id = nil
+	delete(m.clearedFields, signingevent.FieldReturnShipmentID)
+}
+
+// ClearSigningOrder clears the "signing_order" edge to the SigningOrder entity.
+func (m *SigningEventMutation) ClearSigningOrder() {
+	m.clearedsigning_order = true
+	m.clearedFields[signingevent.FieldSigningOrderID] = struct{}{}
+}
+
+// SigningOrderCleared reports if the "signing_order" edge to the SigningOrder entity was cleared.
+func (m *SigningEventMutation) SigningOrderCleared() bool {
+	return m.clearedsigning_order
+}
+
+// SigningOrderIDs returns the "signing_order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SigningOrderID instead. It exists only for internal usage by the builders.
+func (m *SigningEventMutation) SigningOrderIDs() (ids []uuid.UUID) {
+	if id := m.signing_order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSigningOrder resets all changes to the "signing_order" edge.
+func (m *SigningEventMutation) ResetSigningOrder() {
+	m.signing_order = nil
+	m.clearedsigning_order = false
+}
+
+// Where appends a list predicates to the SigningEventMutation builder.
+func (m *SigningEventMutation) Where(ps ...predicate.SigningEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SigningEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SigningEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SigningEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SigningEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SigningEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SigningEvent).
+func (m *SigningEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SigningEventMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.signing_order != nil {
+		fields = append(fields, signingevent.FieldSigningOrderID)
+	}
+	if m.org_id != nil {
+		fields = append(fields, signingevent.FieldOrgID)
+	}
+	if m.time != nil {
+		fields = append(fields, signingevent.FieldTime)
+	}
+	if m.status != nil {
+		fields = append(fields, signingevent.FieldStatus)
+	}
+	if m.text != nil {
+		fields = append(fields, signingevent.FieldText)
+	}
+	if m.return_shipment_id != nil {
+		fields = append(fields, signingevent.FieldReturnShipmentID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SigningEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case signingevent.FieldSigningOrderID:
+		return m.SigningOrderID()
+	case signingevent.FieldOrgID:
+		return m.OrgID()
+	case signingevent.FieldTime:
+		return m.Time()
+	case signingevent.FieldStatus:
+		return m.Status()
+	case signingevent.FieldText:
+		return m.Text()
+	case signingevent.FieldReturnShipmentID:
+		return m.ReturnShipmentID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SigningEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case signingevent.FieldSigningOrderID:
+		return m.OldSigningOrderID(ctx)
+	case signingevent.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case signingevent.FieldTime:
+		return m.OldTime(ctx)
+	case signingevent.FieldStatus:
+		return m.OldStatus(ctx)
+	case signingevent.FieldText:
+		return m.OldText(ctx)
+	case signingevent.FieldReturnShipmentID:
+		return m.OldReturnShipmentID(ctx)
+	}
+	return nil, fmt.Errorf("unknown SigningEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SigningEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case signingevent.FieldSigningOrderID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSigningOrderID(v)
+		return nil
+	case signingevent.FieldOrgID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case signingevent.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case signingevent.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case signingevent.FieldText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetText(v)
+		return nil
+	case signingevent.FieldReturnShipmentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReturnShipmentID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SigningEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SigningEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, signingevent.FieldOrgID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SigningEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case signingevent.FieldOrgID:
+		return m.AddedOrgID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SigningEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case signingevent.FieldOrgID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SigningEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SigningEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(signingevent.FieldReturnShipmentID) {
+		fields = append(fields, signingevent.FieldReturnShipmentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SigningEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SigningEventMutation) ClearField(name string) error {
+	switch name {
+	case signingevent.FieldReturnShipmentID:
+		m.ClearReturnShipmentID()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SigningEventMutation) ResetField(name string) error {
+	switch name {
+	case signingevent.FieldSigningOrderID:
+		m.ResetSigningOrderID()
+		return nil
+	case signingevent.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case signingevent.FieldTime:
+		m.ResetTime()
+		return nil
+	case signingevent.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case signingevent.FieldText:
+		m.ResetText()
+		return nil
+	case signingevent.FieldReturnShipmentID:
+		m.ResetReturnShipmentID()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SigningEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.signing_order != nil {
+		edges = append(edges, signingevent.EdgeSigningOrder)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SigningEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case signingevent.EdgeSigningOrder:
+		if id := m.signing_order; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SigningEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SigningEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SigningEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedsigning_order {
+		edges = append(edges, signingevent.EdgeSigningOrder)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SigningEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case signingevent.EdgeSigningOrder:
+		return m.clearedsigning_order
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SigningEventMutation) ClearEdge(name string) error {
+	switch name {
+	case signingevent.EdgeSigningOrder:
+		m.ClearSigningOrder()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SigningEventMutation) ResetEdge(name string) error {
+	switch name {
+	case signingevent.EdgeSigningOrder:
+		m.ResetSigningOrder()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningEvent edge %s", name)
+}
+
+// SigningOrderMutation represents an operation that mutates the SigningOrder nodes in the graph.
+type SigningOrderMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	org_id             *int
+	addorg_id          *int
+	document_id        *uuid.UUID
+	file_name          *string
+	signature_type     *signingorder.SignatureType
+	deadline           *time.Time
+	status             *signingorder.Status
+	require_level4     *bool
+	reply_to           *string
+	signer_id          *string
+	provider_job_id    *string
+	signed_blob_key    *string
+	signed_sha256      *string
+	signed_size        *int64
+	addsigned_size     *int64
+	evidence           *string
+	return_shipment_id *uuid.UUID
+	created_at         *time.Time
+	updated_at         *time.Time
+	clearedFields      map[string]struct{}
+	shipment           *uuid.UUID
+	clearedshipment    bool
+	events             map[int]struct{}
+	removedevents      map[int]struct{}
+	clearedevents      bool
+	done               bool
+	oldValue           func(context.Context) (*SigningOrder, error)
+	predicates         []predicate.SigningOrder
+}
+
+var _ ent.Mutation = (*SigningOrderMutation)(nil)
+
+// signingorderOption allows management of the mutation configuration using functional options.
+type signingorderOption func(*SigningOrderMutation)
+
+// newSigningOrderMutation creates new mutation for the SigningOrder entity.
+func newSigningOrderMutation(c config, op Op, opts ...signingorderOption) *SigningOrderMutation {
+	m := &SigningOrderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSigningOrder,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSigningOrderID sets the ID field of the mutation.
+func withSigningOrderID(id uuid.UUID) signingorderOption {
+	return func(m *SigningOrderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SigningOrder
+		)
+		m.oldValue = func(ctx context.Context) (*SigningOrder, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SigningOrder.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSigningOrder sets the old SigningOrder of the mutation.
+func withSigningOrder(node *SigningOrder) signingorderOption {
+	return func(m *SigningOrderMutation) {
+		m.oldValue = func(context.Context) (*SigningOrder, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SigningOrderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SigningOrderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SigningOrder entities.
+func (m *SigningOrderMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SigningOrderMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SigningOrderMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SigningOrder.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetShipmentID sets the "shipment_id" field.
+func (m *SigningOrderMutation) SetShipmentID(u uuid.UUID) {
+	m.shipment = &u
+}
+
+// ShipmentID returns the value of the "shipment_id" field in the mutation.
+func (m *SigningOrderMutation) ShipmentID() (r uuid.UUID, exists bool) {
+	v := m.shipment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShipmentID returns the old "shipment_id" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldShipmentID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShipmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShipmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShipmentID: %w", err)
+	}
+	return oldValue.ShipmentID, nil
+}
+
+// ResetShipmentID resets all changes to the "shipment_id" field.
+func (m *SigningOrderMutation) ResetShipmentID() {
+	m.shipment = nil
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *SigningOrderMutation) SetOrgID(i int) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *SigningOrderMutation) OrgID() (r int, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldOrgID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *SigningOrderMutation) AddOrgID(i int) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *SigningOrderMutation) AddedOrgID() (r int, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *SigningOrderMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetDocumentID sets the "document_id" field.
+func (m *SigningOrderMutation) SetDocumentID(u uuid.UUID) {
+	m.document_id = &u
+}
+
+// DocumentID returns the value of the "document_id" field in the mutation.
+func (m *SigningOrderMutation) DocumentID() (r uuid.UUID, exists bool) {
+	v := m.document_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDocumentID returns the old "document_id" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldDocumentID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDocumentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDocumentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDocumentID: %w", err)
+	}
+	return oldValue.DocumentID, nil
+}
+
+// ResetDocumentID resets all changes to the "document_id" field.
+func (m *SigningOrderMutation) ResetDocumentID() {
+	m.document_id = nil
+}
+
+// SetFileName sets the "file_name" field.
+func (m *SigningOrderMutation) SetFileName(s string) {
+	m.file_name = &s
+}
+
+// FileName returns the value of the "file_name" field in the mutation.
+func (m *SigningOrderMutation) FileName() (r string, exists bool) {
+	v := m.file_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFileName returns the old "file_name" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldFileName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFileName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFileName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFileName: %w", err)
+	}
+	return oldValue.FileName, nil
+}
+
+// ResetFileName resets all changes to the "file_name" field.
+func (m *SigningOrderMutation) ResetFileName() {
+	m.file_name = nil
+}
+
+// SetSignatureType sets the "signature_type" field.
+func (m *SigningOrderMutation) SetSignatureType(st signingorder.SignatureType) {
+	m.signature_type = &st
+}
+
+// SignatureType returns the value of the "signature_type" field in the mutation.
+func (m *SigningOrderMutation) SignatureType() (r signingorder.SignatureType, exists bool) {
+	v := m.signature_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignatureType returns the old "signature_type" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldSignatureType(ctx context.Context) (v signingorder.SignatureType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignatureType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignatureType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignatureType: %w", err)
+	}
+	return oldValue.SignatureType, nil
+}
+
+// ResetSignatureType resets all changes to the "signature_type" field.
+func (m *SigningOrderMutation) ResetSignatureType() {
+	m.signature_type = nil
+}
+
+// SetDeadline sets the "deadline" field.
+func (m *SigningOrderMutation) SetDeadline(t time.Time) {
+	m.deadline = &t
+}
+
+// Deadline returns the value of the "deadline" field in the mutation.
+func (m *SigningOrderMutation) Deadline() (r time.Time, exists bool) {
+	v := m.deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadline returns the old "deadline" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldDeadline(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadline: %w", err)
+	}
+	return oldValue.Deadline, nil
+}
+
+// ResetDeadline resets all changes to the "deadline" field.
+func (m *SigningOrderMutation) ResetDeadline() {
+	m.deadline = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SigningOrderMutation) SetStatus(s signingorder.Status) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SigningOrderMutation) Status() (r signingorder.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldStatus(ctx context.Context) (v signingorder.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SigningOrderMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRequireLevel4 sets the "require_level4" field.
+func (m *SigningOrderMutation) SetRequireLevel4(b bool) {
+	m.require_level4 = &b
+}
+
+// RequireLevel4 returns the value of the "require_level4" field in the mutation.
+func (m *SigningOrderMutation) RequireLevel4() (r bool, exists bool) {
+	v := m.require_level4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequireLevel4 returns the old "require_level4" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldRequireLevel4(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequireLevel4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequireLevel4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequireLevel4: %w", err)
+	}
+	return oldValue.RequireLevel4, nil
+}
+
+// ResetRequireLevel4 resets all changes to the "require_level4" field.
+func (m *SigningOrderMutation) ResetRequireLevel4() {
+	m.require_level4 = nil
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (m *SigningOrderMutation) SetReplyTo(s string) {
+	m.reply_to = &s
+}
+
+// ReplyTo returns the value of the "reply_to" field in the mutation.
+func (m *SigningOrderMutation) ReplyTo() (r string, exists bool) {
+	v := m.reply_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplyTo returns the old "reply_to" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldReplyTo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplyTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplyTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplyTo: %w", err)
+	}
+	return oldValue.ReplyTo, nil
+}
+
+// ResetReplyTo resets all changes to the "reply_to" field.
+func (m *SigningOrderMutation) ResetReplyTo() {
+	m.reply_to = nil
+}
+
+// SetSignerID sets the "signer_id" field.
+func (m *SigningOrderMutation) SetSignerID(s string) {
+	m.signer_id = &s
+}
+
+// SignerID returns the value of the "signer_id" field in the mutation.
+func (m *SigningOrderMutation) SignerID() (r string, exists bool) {
+	v := m.signer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignerID returns the old "signer_id" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldSignerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignerID: %w", err)
+	}
+	return oldValue.SignerID, nil
+}
+
+// ResetSignerID resets all changes to the "signer_id" field.
+func (m *SigningOrderMutation) ResetSignerID() {
+	m.signer_id = nil
+}
+
+// SetProviderJobID sets the "provider_job_id" field.
+func (m *SigningOrderMutation) SetProviderJobID(s string) {
+	m.provider_job_id = &s
+}
+
+// ProviderJobID returns the value of the "provider_job_id" field in the mutation.
+func (m *SigningOrderMutation) ProviderJobID() (r string, exists bool) {
+	v := m.provider_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderJobID returns the old "provider_job_id" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldProviderJobID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderJobID: %w", err)
+	}
+	return oldValue.ProviderJobID, nil
+}
+
+// ResetProviderJobID resets all changes to the "provider_job_id" field.
+func (m *SigningOrderMutation) ResetProviderJobID() {
+	m.provider_job_id = nil
+}
+
+// SetSignedBlobKey sets the "signed_blob_key" field.
+func (m *SigningOrderMutation) SetSignedBlobKey(s string) {
+	m.signed_blob_key = &s
+}
+
+// SignedBlobKey returns the value of the "signed_blob_key" field in the mutation.
+func (m *SigningOrderMutation) SignedBlobKey() (r string, exists bool) {
+	v := m.signed_blob_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignedBlobKey returns the old "signed_blob_key" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldSignedBlobKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignedBlobKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignedBlobKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignedBlobKey: %w", err)
+	}
+	return oldValue.SignedBlobKey, nil
+}
+
+// ResetSignedBlobKey resets all changes to the "signed_blob_key" field.
+func (m *SigningOrderMutation) ResetSignedBlobKey() {
+	m.signed_blob_key = nil
+}
+
+// SetSignedSha256 sets the "signed_sha256" field.
+func (m *SigningOrderMutation) SetSignedSha256(s string) {
+	m.signed_sha256 = &s
+}
+
+// SignedSha256 returns the value of the "signed_sha256" field in the mutation.
+func (m *SigningOrderMutation) SignedSha256() (r string, exists bool) {
+	v := m.signed_sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignedSha256 returns the old "signed_sha256" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldSignedSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignedSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignedSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignedSha256: %w", err)
+	}
+	return oldValue.SignedSha256, nil
+}
+
+// ResetSignedSha256 resets all changes to the "signed_sha256" field.
+func (m *SigningOrderMutation) ResetSignedSha256() {
+	m.signed_sha256 = nil
+}
+
+// SetSignedSize sets the "signed_size" field.
+func (m *SigningOrderMutation) SetSignedSize(i int64) {
+	m.signed_size = &i
+	m.addsigned_size = nil
+}
+
+// SignedSize returns the value of the "signed_size" field in the mutation.
+func (m *SigningOrderMutation) SignedSize() (r int64, exists bool) {
+	v := m.signed_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignedSize returns the old "signed_size" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldSignedSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignedSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignedSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignedSize: %w", err)
+	}
+	return oldValue.SignedSize, nil
+}
+
+// AddSignedSize adds i to the "signed_size" field.
+func (m *SigningOrderMutation) AddSignedSize(i int64) {
+	if m.addsigned_size != nil {
+		*m.addsigned_size += i
+	} else {
+		m.addsigned_size = &i
+	}
+}
+
+// AddedSignedSize returns the value that was added to the "signed_size" field in this mutation.
+func (m *SigningOrderMutation) AddedSignedSize() (r int64, exists bool) {
+	v := m.addsigned_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSignedSize resets all changes to the "signed_size" field.
+func (m *SigningOrderMutation) ResetSignedSize() {
+	m.signed_size = nil
+	m.addsigned_size = nil
+}
+
+// SetEvidence sets the "evidence" field.
+func (m *SigningOrderMutation) SetEvidence(s string) {
+	m.evidence = &s
+}
+
+// Evidence returns the value of the "evidence" field in the mutation.
+func (m *SigningOrderMutation) Evidence() (r string, exists bool) {
+	v := m.evidence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvidence returns the old "evidence" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldEvidence(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvidence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvidence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvidence: %w", err)
+	}
+	return oldValue.Evidence, nil
+}
+
+// ResetEvidence resets all changes to the "evidence" field.
+func (m *SigningOrderMutation) ResetEvidence() {
+	m.evidence = nil
+}
+
+// SetReturnShipmentID sets the "return_shipment_id" field.
+func (m *SigningOrderMutation) SetReturnShipmentID(u uuid.UUID) {
+	m.return_shipment_id = &u
+}
+
+// ReturnShipmentID returns the value of the "return_shipment_id" field in the mutation.
+func (m *SigningOrderMutation) ReturnShipmentID() (r uuid.UUID, exists bool) {
+	v := m.return_shipment_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReturnShipmentID returns the old "return_shipment_id" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldReturnShipmentID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReturnShipmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReturnShipmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReturnShipmentID: %w", err)
+	}
+	return oldValue.ReturnShipmentID, nil
+}
+
+// ClearReturnShipmentID clears the value of the "return_shipment_id" field.
+func (m *SigningOrderMutation) ClearReturnShipmentID() {
+	m.return_shipment_id = nil
+	m.clearedFields[signingorder.FieldReturnShipmentID] = struct{}{}
+}
+
+// ReturnShipmentIDCleared returns if the "return_shipment_id" field was cleared in this mutation.
+func (m *SigningOrderMutation) ReturnShipmentIDCleared() bool {
+	_, ok := m.clearedFields[signingorder.FieldReturnShipmentID]
+	return ok
+}
+
+// ResetReturnShipmentID resets all changes to the "return_shipment_id" field.
+func (m *SigningOrderMutation) ResetReturnShipmentID() {
+	m.return_shipment_id = nil
+	delete(m.clearedFields, signingorder.FieldReturnShipmentID)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SigningOrderMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SigningOrderMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SigningOrderMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SigningOrderMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SigningOrderMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SigningOrder entity.
+// If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SigningOrderMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SigningOrderMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearShipment clears the "shipment" edge to the Shipment entity.
+func (m *SigningOrderMutation) ClearShipment() {
+	m.clearedshipment = true
+	m.clearedFields[signingorder.FieldShipmentID] = struct{}{}
+}
+
+// ShipmentCleared reports if the "shipment" edge to the Shipment entity was cleared.
+func (m *SigningOrderMutation) ShipmentCleared() bool {
+	return m.clearedshipment
+}
+
+// ShipmentIDs returns the "shipment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ShipmentID instead. It exists only for internal usage by the builders.
+func (m *SigningOrderMutation) ShipmentIDs() (ids []uuid.UUID) {
+	if id := m.shipment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetShipment resets all changes to the "shipment" edge.
+func (m *SigningOrderMutation) ResetShipment() {
+	m.shipment = nil
+	m.clearedshipment = false
+}
+
+// AddEventIDs adds the "events" edge to the SigningEvent entity by ids.
+func (m *SigningOrderMutation) AddEventIDs(ids ...int) {
+	if m.events == nil {
+		m.events = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the SigningEvent entity.
+func (m *SigningOrderMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the SigningEvent entity was cleared.
+func (m *SigningOrderMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the SigningEvent entity by IDs.
+func (m *SigningOrderMutation) RemoveEventIDs(ids ...int) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the SigningEvent entity.
+func (m *SigningOrderMutation) RemovedEventsIDs() (ids []int) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *SigningOrderMutation) EventsIDs() (ids []int) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *SigningOrderMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
+// Where appends a list predicates to the SigningOrderMutation builder.
+func (m *SigningOrderMutation) Where(ps ...predicate.SigningOrder) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SigningOrderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SigningOrderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SigningOrder, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SigningOrderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SigningOrderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SigningOrder).
+func (m *SigningOrderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SigningOrderMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.shipment != nil {
+		fields = append(fields, signingorder.FieldShipmentID)
+	}
+	if m.org_id != nil {
+		fields = append(fields, signingorder.FieldOrgID)
+	}
+	if m.document_id != nil {
+		fields = append(fields, signingorder.FieldDocumentID)
+	}
+	if m.file_name != nil {
+		fields = append(fields, signingorder.FieldFileName)
+	}
+	if m.signature_type != nil {
+		fields = append(fields, signingorder.FieldSignatureType)
+	}
+	if m.deadline != nil {
+		fields = append(fields, signingorder.FieldDeadline)
+	}
+	if m.status != nil {
+		fields = append(fields, signingorder.FieldStatus)
+	}
+	if m.require_level4 != nil {
+		fields = append(fields, signingorder.FieldRequireLevel4)
+	}
+	if m.reply_to != nil {
+		fields = append(fields, signingorder.FieldReplyTo)
+	}
+	if m.signer_id != nil {
+		fields = append(fields, signingorder.FieldSignerID)
+	}
+	if m.provider_job_id != nil {
+		fields = append(fields, signingorder.FieldProviderJobID)
+	}
+	if m.signed_blob_key != nil {
+		fields = append(fields, signingorder.FieldSignedBlobKey)
+	}
+	if m.signed_sha256 != nil {
+		fields = append(fields, signingorder.FieldSignedSha256)
+	}
+	if m.signed_size != nil {
+		fields = append(fields, signingorder.FieldSignedSize)
+	}
+	if m.evidence != nil {
+		fields = append(fields, signingorder.FieldEvidence)
+	}
+	if m.return_shipment_id != nil {
+		fields = append(fields, signingorder.FieldReturnShipmentID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, signingorder.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, signingorder.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SigningOrderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case signingorder.FieldShipmentID:
+		return m.ShipmentID()
+	case signingorder.FieldOrgID:
+		return m.OrgID()
+	case signingorder.FieldDocumentID:
+		return m.DocumentID()
+	case signingorder.FieldFileName:
+		return m.FileName()
+	case signingorder.FieldSignatureType:
+		return m.SignatureType()
+	case signingorder.FieldDeadline:
+		return m.Deadline()
+	case signingorder.FieldStatus:
+		return m.Status()
+	case signingorder.FieldRequireLevel4:
+		return m.RequireLevel4()
+	case signingorder.FieldReplyTo:
+		return m.ReplyTo()
+	case signingorder.FieldSignerID:
+		return m.SignerID()
+	case signingorder.FieldProviderJobID:
+		return m.ProviderJobID()
+	case signingorder.FieldSignedBlobKey:
+		return m.SignedBlobKey()
+	case signingorder.FieldSignedSha256:
+		return m.SignedSha256()
+	case signingorder.FieldSignedSize:
+		return m.SignedSize()
+	case signingorder.FieldEvidence:
+		return m.Evidence()
+	case signingorder.FieldReturnShipmentID:
+		return m.ReturnShipmentID()
+	case signingorder.FieldCreatedAt:
+		return m.CreatedAt()
+	case signingorder.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SigningOrderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case signingorder.FieldShipmentID:
+		return m.OldShipmentID(ctx)
+	case signingorder.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case signingorder.FieldDocumentID:
+		return m.OldDocumentID(ctx)
+	case signingorder.FieldFileName:
+		return m.OldFileName(ctx)
+	case signingorder.FieldSignatureType:
+		return m.OldSignatureType(ctx)
+	case signingorder.FieldDeadline:
+		return m.OldDeadline(ctx)
+	case signingorder.FieldStatus:
+		return m.OldStatus(ctx)
+	case signingorder.FieldRequireLevel4:
+		return m.OldRequireLevel4(ctx)
+	case signingorder.FieldReplyTo:
+		return m.OldReplyTo(ctx)
+	case signingorder.FieldSignerID:
+		return m.OldSignerID(ctx)
+	case signingorder.FieldProviderJobID:
+		return m.OldProviderJobID(ctx)
+	case signingorder.FieldSignedBlobKey:
+		return m.OldSignedBlobKey(ctx)
+	case signingorder.FieldSignedSha256:
+		return m.OldSignedSha256(ctx)
+	case signingorder.FieldSignedSize:
+		return m.OldSignedSize(ctx)
+	case signingorder.FieldEvidence:
+		return m.OldEvidence(ctx)
+	case signingorder.FieldReturnShipmentID:
+		return m.OldReturnShipmentID(ctx)
+	case signingorder.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case signingorder.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SigningOrder field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SigningOrderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case signingorder.FieldShipmentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShipmentID(v)
+		return nil
+	case signingorder.FieldOrgID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case signingorder.FieldDocumentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDocumentID(v)
+		return nil
+	case signingorder.FieldFileName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFileName(v)
+		return nil
+	case signingorder.FieldSignatureType:
+		v, ok := value.(signingorder.SignatureType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignatureType(v)
+		return nil
+	case signingorder.FieldDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadline(v)
+		return nil
+	case signingorder.FieldStatus:
+		v, ok := value.(signingorder.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case signingorder.FieldRequireLevel4:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequireLevel4(v)
+		return nil
+	case signingorder.FieldReplyTo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplyTo(v)
+		return nil
+	case signingorder.FieldSignerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignerID(v)
+		return nil
+	case signingorder.FieldProviderJobID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderJobID(v)
+		return nil
+	case signingorder.FieldSignedBlobKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignedBlobKey(v)
+		return nil
+	case signingorder.FieldSignedSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignedSha256(v)
+		return nil
+	case signingorder.FieldSignedSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignedSize(v)
+		return nil
+	case signingorder.FieldEvidence:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvidence(v)
+		return nil
+	case signingorder.FieldReturnShipmentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReturnShipmentID(v)
+		return nil
+	case signingorder.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case signingorder.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SigningOrder field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SigningOrderMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, signingorder.FieldOrgID)
+	}
+	if m.addsigned_size != nil {
+		fields = append(fields, signingorder.FieldSignedSize)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SigningOrderMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case signingorder.FieldOrgID:
+		return m.AddedOrgID()
+	case signingorder.FieldSignedSize:
+		return m.AddedSignedSize()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SigningOrderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case signingorder.FieldOrgID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case signingorder.FieldSignedSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSignedSize(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SigningOrder numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SigningOrderMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(signingorder.FieldReturnShipmentID) {
+		fields = append(fields, signingorder.FieldReturnShipmentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SigningOrderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SigningOrderMutation) ClearField(name string) error {
+	switch name {
+	case signingorder.FieldReturnShipmentID:
+		m.ClearReturnShipmentID()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningOrder nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SigningOrderMutation) ResetField(name string) error {
+	switch name {
+	case signingorder.FieldShipmentID:
+		m.ResetShipmentID()
+		return nil
+	case signingorder.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case signingorder.FieldDocumentID:
+		m.ResetDocumentID()
+		return nil
+	case signingorder.FieldFileName:
+		m.ResetFileName()
+		return nil
+	case signingorder.FieldSignatureType:
+		m.ResetSignatureType()
+		return nil
+	case signingorder.FieldDeadline:
+		m.ResetDeadline()
+		return nil
+	case signingorder.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case signingorder.FieldRequireLevel4:
+		m.ResetRequireLevel4()
+		return nil
+	case signingorder.FieldReplyTo:
+		m.ResetReplyTo()
+		return nil
+	case signingorder.FieldSignerID:
+		m.ResetSignerID()
+		return nil
+	case signingorder.FieldProviderJobID:
+		m.ResetProviderJobID()
+		return nil
+	case signingorder.FieldSignedBlobKey:
+		m.ResetSignedBlobKey()
+		return nil
+	case signingorder.FieldSignedSha256:
+		m.ResetSignedSha256()
+		return nil
+	case signingorder.FieldSignedSize:
+		m.ResetSignedSize()
+		return nil
+	case signingorder.FieldEvidence:
+		m.ResetEvidence()
+		return nil
+	case signingorder.FieldReturnShipmentID:
+		m.ResetReturnShipmentID()
+		return nil
+	case signingorder.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case signingorder.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningOrder field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SigningOrderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.shipment != nil {
+		edges = append(edges, signingorder.EdgeShipment)
+	}
+	if m.events != nil {
+		edges = append(edges, signingorder.EdgeEvents)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SigningOrderMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case signingorder.EdgeShipment:
+		if id := m.shipment; id != nil {
+			return []ent.Value{*id}
+		}
+	case signingorder.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SigningOrderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedevents != nil {
+		edges = append(edges, signingorder.EdgeEvents)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SigningOrderMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case signingorder.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SigningOrderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedshipment {
+		edges = append(edges, signingorder.EdgeShipment)
+	}
+	if m.clearedevents {
+		edges = append(edges, signingorder.EdgeEvents)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SigningOrderMutation) EdgeCleared(name string) bool {
+	switch name {
+	case signingorder.EdgeShipment:
+		return m.clearedshipment
+	case signingorder.EdgeEvents:
+		return m.clearedevents
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SigningOrderMutation) ClearEdge(name string) error {
+	switch name {
+	case signingorder.EdgeShipment:
+		m.ClearShipment()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningOrder unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SigningOrderMutation) ResetEdge(name string) error {
+	switch name {
+	case signingorder.EdgeShipment:
+		m.ResetShipment()
+		return nil
+	case signingorder.EdgeEvents:
+		m.ResetEvents()
+		return nil
+	}
+	return fmt.Errorf("unknown SigningOrder edge %s", name)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/svarsign/svarsign/ent/schema"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -126,8 +128,6 @@ func init() {
 	shipmentDescTitle := shipmentFields[6].Descriptor()
 	// shipment.DefaultTitle holds the default value on creation for the title field.
 	shipment.DefaultTitle = shipmentDescTitle.Default.(string)
-	// shipment.TitleValidator is a validator for the "title" field. It is called by the builders before save.
-	shipment.TitleValidator = shipmentDescTitle.Validators[0].(func(string) error)
 	// shipmentDescSenderSystem is the schema descriptor for sender_system field.
 	shipmentDescSenderSystem := shipmentFields[7].Descriptor()
 	// shipment.DefaultSenderSystem holds the default value on creation for the sender_system field.
@@ -192,4 +192,50 @@ func init() {
 	shipmenteventDescTime := shipmenteventFields[2].Descriptor()
 	// shipmentevent.DefaultTime holds the default value on creation for the time field.
 	shipmentevent.DefaultTime = shipmenteventDescTime.Default.(func() time.Time)
+	signingeventFields := schema.SigningEvent{}.Fields()
+	_ = signingeventFields
+	// signingeventDescTime is the schema descriptor for time field.
+	signingeventDescTime := signingeventFields[2].Descriptor()
+	// signingevent.DefaultTime holds the default value on creation for the time field.
+	signingevent.DefaultTime = signingeventDescTime.Default.(func() time.Time)
+	signingorderFields := schema.SigningOrder{}.Fields()
+	_ = signingorderFields
+	// signingorderDescRequireLevel4 is the schema descriptor for require_level4 field.
+	signingorderDescRequireLevel4 := signingorderFields[8].Descriptor()
+	// signingorder.DefaultRequireLevel4 holds the default value on creation for the require_level4 field.
+	signingorder.DefaultRequireLevel4 = signingorderDescRequireLevel4.Default.(bool)
+	// signingorderDescProviderJobID is the schema descriptor for provider_job_id field.
+	signingorderDescProviderJobID := signingorderFields[11].Descriptor()
+	// signingorder.DefaultProviderJobID holds the default value on creation for the provider_job_id field.
+	signingorder.DefaultProviderJobID = signingorderDescProviderJobID.Default.(string)
+	// signingorderDescSignedBlobKey is the schema descriptor for signed_blob_key field.
+	signingorderDescSignedBlobKey := signingorderFields[12].Descriptor()
+	// signingorder.DefaultSignedBlobKey holds the default value on creation for the signed_blob_key field.
+	signingorder.DefaultSignedBlobKey = signingorderDescSignedBlobKey.Default.(string)
+	// signingorderDescSignedSha256 is the schema descriptor for signed_sha256 field.
+	signingorderDescSignedSha256 := signingorderFields[13].Descriptor()
+	// signingorder.DefaultSignedSha256 holds the default value on creation for the signed_sha256 field.
+	signingorder.DefaultSignedSha256 = signingorderDescSignedSha256.Default.(string)
+	// signingorderDescSignedSize is the schema descriptor for signed_size field.
+	signingorderDescSignedSize := signingorderFields[14].Descriptor()
+	// signingorder.DefaultSignedSize holds the default value on creation for the signed_size field.
+	signingorder.DefaultSignedSize = signingorderDescSignedSize.Default.(int64)
+	// signingorderDescEvidence is the schema descriptor for evidence field.
+	signingorderDescEvidence := signingorderFields[15].Descriptor()
+	// signingorder.DefaultEvidence holds the default value on creation for the evidence field.
+	signingorder.DefaultEvidence = signingorderDescEvidence.Default.(string)
+	// signingorderDescCreatedAt is the schema descriptor for created_at field.
+	signingorderDescCreatedAt := signingorderFields[17].Descriptor()
+	// signingorder.DefaultCreatedAt holds the default value on creation for the created_at field.
+	signingorder.DefaultCreatedAt = signingorderDescCreatedAt.Default.(func() time.Time)
+	// signingorderDescUpdatedAt is the schema descriptor for updated_at field.
+	signingorderDescUpdatedAt := signingorderFields[18].Descriptor()
+	// signingorder.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	signingorder.DefaultUpdatedAt = signingorderDescUpdatedAt.Default.(func() time.Time)
+	// signingorder.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	signingorder.UpdateDefaultUpdatedAt = signingorderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// signingorderDescID is the schema descriptor for id field.
+	signingorderDescID := signingorderFields[0].Descriptor()
+	// signingorder.DefaultID holds the default value on creation for the id field.
+	signingorder.DefaultID = signingorderDescID.Default.(func() uuid.UUID)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 // Shipment is the model entity for the Shipment schema.
@@ -29,7 +30,7 @@ type Shipment struct {
 	BatchID *uuid.UUID `json:"batch_id,omitempty"`
 	// SenderOrgNumber holds the value of the "sender_org_number" field.
 	SenderOrgNumber string `json:"sender_org_number,omitempty"`
-	// Title holds the value of the "title" field.
+	// at most 1000 characters, checked by the service
 	Title string `json:"title,omitempty"`
 	// SenderSystem holds the value of the "sender_system" field.
 	SenderSystem string `json:"sender_system,omitempty"`
@@ -81,9 +82,11 @@ type ShipmentEdges struct {
 	Documents []*Document `json:"documents,omitempty"`
 	// Events holds the value of the events edge.
 	Events []*ShipmentEvent `json:"events,omitempty"`
+	// SigningOrder holds the value of the signing_order edge.
+	SigningOrder *SigningOrder `json:"signing_order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // OrgOrErr returns the Org value or an error if the edge
@@ -113,6 +116,17 @@ func (e ShipmentEdges) EventsOrErr() ([]*ShipmentEvent, error) {
 		return e.Events, nil
 	}
 	return nil, &NotLoadedError{edge: "events"}
+}
+
+// SigningOrderOrErr returns the SigningOrder value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ShipmentEdges) SigningOrderOrErr() (*SigningOrder, error) {
+	if e.SigningOrder != nil {
+		return e.SigningOrder, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: signingorder.Label}
+	}
+	return nil, &NotLoadedError{edge: "signing_order"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -329,6 +343,11 @@ func (_m *Shipment) QueryDocuments() *DocumentQuery {
 // QueryEvents queries the "events" edge of the Shipment entity.
 func (_m *Shipment) QueryEvents() *ShipmentEventQuery {
 	return NewShipmentClient(_m.config).QueryEvents(_m)
+}
+
+// QuerySigningOrder queries the "signing_order" edge of the Shipment entity.
+func (_m *Shipment) QuerySigningOrder() *SigningOrderQuery {
+	return NewShipmentClient(_m.config).QuerySigningOrder(_m)
 }
 
 // Update returns a builder for updating this Shipment.

@@ -17,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 // ShipmentCreate is the builder for creating a Shipment entity.
@@ -388,6 +389,25 @@ func (_c *ShipmentCreate) AddEvents(v ...*ShipmentEvent) *ShipmentCreate {
 	return _c.AddEventIDs(ids...)
 }
 
+// SetSigningOrderID sets the "signing_order" edge to the SigningOrder entity by ID.
+func (_c *ShipmentCreate) SetSigningOrderID(id uuid.UUID) *ShipmentCreate {
+	_c.mutation.SetSigningOrderID(id)
+	return _c
+}
+
+// SetNillableSigningOrderID sets the "signing_order" edge to the SigningOrder entity by ID if the given value is not nil.
+func (_c *ShipmentCreate) SetNillableSigningOrderID(id *uuid.UUID) *ShipmentCreate {
+	if id != nil {
+		_c = _c.SetSigningOrderID(*id)
+	}
+	return _c
+}
+
+// SetSigningOrder sets the "signing_order" edge to the SigningOrder entity.
+func (_c *ShipmentCreate) SetSigningOrder(v *SigningOrder) *ShipmentCreate {
+	return _c.SetSigningOrderID(v.ID)
+}
+
 // Mutation returns the ShipmentMutation object of the builder.
 func (_c *ShipmentCreate) Mutation() *ShipmentMutation {
 	return _c.mutation
@@ -519,11 +539,6 @@ func (_c *ShipmentCreate) check() error {
 	}
 	if _, ok := _c.mutation.Title(); !ok {
 		return &ValidationError{Name: "title", err: errors.New(`ent: missing required field "Shipment.title"`)}
-	}
-	if v, ok := _c.mutation.Title(); ok {
-		if err := shipment.TitleValidator(v); err != nil {
-			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Shipment.title": %w`, err)}
-		}
 	}
 	if _, ok := _c.mutation.SenderSystem(); !ok {
 		return &ValidationError{Name: "sender_system", err: errors.New(`ent: missing required field "Shipment.sender_system"`)}
@@ -742,6 +757,22 @@ func (_c *ShipmentCreate) createSpec() (*Shipment, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shipmentevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SigningOrderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   shipment.SigningOrderTable,
+			Columns: []string{shipment.SigningOrderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingorder.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

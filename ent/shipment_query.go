@@ -19,19 +19,21 @@ import (
 	"github.com/svarsign/svarsign/ent/predicate"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 // ShipmentQuery is the builder for querying Shipment entities.
 type ShipmentQuery struct {
 	config
-	ctx           *QueryContext
-	order         []shipment.OrderOption
-	inters        []Interceptor
-	predicates    []predicate.Shipment
-	withOrg       *OrgQuery
-	withDocuments *DocumentQuery
-	withEvents    *ShipmentEventQuery
-	modifiers     []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []shipment.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.Shipment
+	withOrg          *OrgQuery
+	withDocuments    *DocumentQuery
+	withEvents       *ShipmentEventQuery
+	withSigningOrder *SigningOrderQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -127,6 +129,28 @@ func (_q *ShipmentQuery) QueryEvents() *ShipmentEventQuery {
 			sqlgraph.From(shipment.Table, shipment.FieldID, selector),
 			sqlgraph.To(shipmentevent.Table, shipmentevent.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, shipment.EventsTable, shipment.EventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySigningOrder chains the current query on the "signing_order" edge.
+func (_q *ShipmentQuery) QuerySigningOrder() *SigningOrderQuery {
+	query := (&SigningOrderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shipment.Table, shipment.FieldID, selector),
+			sqlgraph.To(signingorder.Table, signingorder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, shipment.SigningOrderTable, shipment.SigningOrderColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -321,14 +345,15 @@ func (_q *ShipmentQuery) Clone() *ShipmentQuery {
 		return nil
 	}
 	return &ShipmentQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]shipment.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.Shipment{}, _q.predicates...),
-		withOrg:       _q.withOrg.Clone(),
-		withDocuments: _q.withDocuments.Clone(),
-		withEvents:    _q.withEvents.Clone(),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]shipment.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.Shipment{}, _q.predicates...),
+		withOrg:          _q.withOrg.Clone(),
+		withDocuments:    _q.withDocuments.Clone(),
+		withEvents:       _q.withEvents.Clone(),
+		withSigningOrder: _q.withSigningOrder.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -365,6 +390,17 @@ func (_q *ShipmentQuery) WithEvents(opts ...func(*ShipmentEventQuery)) *Shipment
 		opt(query)
 	}
 	_q.withEvents = query
+	return _q
+}
+
+// WithSigningOrder tells the query-builder to eager-load the nodes that are connected to
+// the "signing_order" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShipmentQuery) WithSigningOrder(opts ...func(*SigningOrderQuery)) *ShipmentQuery {
+	query := (&SigningOrderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSigningOrder = query
 	return _q
 }
 
@@ -446,10 +482,11 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 	var (
 		nodes       = []*Shipment{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrg != nil,
 			_q.withDocuments != nil,
 			_q.withEvents != nil,
+			_q.withSigningOrder != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -490,6 +527,12 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 		if err := _q.loadEvents(ctx, query, nodes,
 			func(n *Shipment) { n.Edges.Events = []*ShipmentEvent{} },
 			func(n *Shipment, e *ShipmentEvent) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSigningOrder; query != nil {
+		if err := _q.loadSigningOrder(ctx, query, nodes, nil,
+			func(n *Shipment, e *SigningOrder) { n.Edges.SigningOrder = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -570,6 +613,33 @@ func (_q *ShipmentQuery) loadEvents(ctx context.Context, query *ShipmentEventQue
 	}
 	query.Where(predicate.ShipmentEvent(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(shipment.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ShipmentID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "shipment_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ShipmentQuery) loadSigningOrder(ctx context.Context, query *SigningOrderQuery, nodes []*Shipment, init func(*Shipment), assign func(*Shipment, *SigningOrder)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Shipment)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(signingorder.FieldShipmentID)
+	}
+	query.Where(predicate.SigningOrder(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(shipment.SigningOrderColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/svarsign/svarsign/ent/predicate"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
 )
 
 // ShipmentUpdate is the builder for updating Shipment entities.
@@ -375,6 +376,25 @@ func (_u *ShipmentUpdate) AddEvents(v ...*ShipmentEvent) *ShipmentUpdate {
 	return _u.AddEventIDs(ids...)
 }
 
+// SetSigningOrderID sets the "signing_order" edge to the SigningOrder entity by ID.
+func (_u *ShipmentUpdate) SetSigningOrderID(id uuid.UUID) *ShipmentUpdate {
+	_u.mutation.SetSigningOrderID(id)
+	return _u
+}
+
+// SetNillableSigningOrderID sets the "signing_order" edge to the SigningOrder entity by ID if the given value is not nil.
+func (_u *ShipmentUpdate) SetNillableSigningOrderID(id *uuid.UUID) *ShipmentUpdate {
+	if id != nil {
+		_u = _u.SetSigningOrderID(*id)
+	}
+	return _u
+}
+
+// SetSigningOrder sets the "signing_order" edge to the SigningOrder entity.
+func (_u *ShipmentUpdate) SetSigningOrder(v *SigningOrder) *ShipmentUpdate {
+	return _u.SetSigningOrderID(v.ID)
+}
+
 // Mutation returns the ShipmentMutation object of the builder.
 func (_u *ShipmentUpdate) Mutation() *ShipmentMutation {
 	return _u.mutation
@@ -422,6 +442,12 @@ func (_u *ShipmentUpdate) RemoveEvents(v ...*ShipmentEvent) *ShipmentUpdate {
 	return _u.RemoveEventIDs(ids...)
 }
 
+// ClearSigningOrder clears the "signing_order" edge to the SigningOrder entity.
+func (_u *ShipmentUpdate) ClearSigningOrder() *ShipmentUpdate {
+	_u.mutation.ClearSigningOrder()
+	return _u
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ShipmentUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -463,11 +489,6 @@ func (_u *ShipmentUpdate) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := shipment.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Shipment.status": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Title(); ok {
-		if err := shipment.TitleValidator(v); err != nil {
-			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Shipment.title": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.RecipientKind(); ok {
@@ -657,6 +678,35 @@ func (_u *ShipmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shipmentevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningOrderCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   shipment.SigningOrderTable,
+			Columns: []string{shipment.SigningOrderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingorder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningOrderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   shipment.SigningOrderTable,
+			Columns: []string{shipment.SigningOrderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingorder.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1028,6 +1078,25 @@ func (_u *ShipmentUpdateOne) AddEvents(v ...*ShipmentEvent) *ShipmentUpdateOne {
 	return _u.AddEventIDs(ids...)
 }
 
+// SetSigningOrderID sets the "signing_order" edge to the SigningOrder entity by ID.
+func (_u *ShipmentUpdateOne) SetSigningOrderID(id uuid.UUID) *ShipmentUpdateOne {
+	_u.mutation.SetSigningOrderID(id)
+	return _u
+}
+
+// SetNillableSigningOrderID sets the "signing_order" edge to the SigningOrder entity by ID if the given value is not nil.
+func (_u *ShipmentUpdateOne) SetNillableSigningOrderID(id *uuid.UUID) *ShipmentUpdateOne {
+	if id != nil {
+		_u = _u.SetSigningOrderID(*id)
+	}
+	return _u
+}
+
+// SetSigningOrder sets the "signing_order" edge to the SigningOrder entity.
+func (_u *ShipmentUpdateOne) SetSigningOrder(v *SigningOrder) *ShipmentUpdateOne {
+	return _u.SetSigningOrderID(v.ID)
+}
+
 // Mutation returns the ShipmentMutation object of the builder.
 func (_u *ShipmentUpdateOne) Mutation() *ShipmentMutation {
 	return _u.mutation
@@ -1073,6 +1142,12 @@ func (_u *ShipmentUpdateOne) RemoveEvents(v ...*ShipmentEvent) *ShipmentUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveEventIDs(ids...)
+}
+
+// ClearSigningOrder clears the "signing_order" edge to the SigningOrder entity.
+func (_u *ShipmentUpdateOne) ClearSigningOrder() *ShipmentUpdateOne {
+	_u.mutation.ClearSigningOrder()
+	return _u
 }
 
 // Where appends a list predicates to the ShipmentUpdate builder.
@@ -1129,11 +1204,6 @@ func (_u *ShipmentUpdateOne) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := shipment.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Shipment.status": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Title(); ok {
-		if err := shipment.TitleValidator(v); err != nil {
-			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Shipment.title": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.RecipientKind(); ok {
@@ -1340,6 +1410,35 @@ func (_u *ShipmentUpdateOne) sqlSave(ctx context.Context) (_node *Shipment, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shipmentevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SigningOrderCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   shipment.SigningOrderTable,
+			Columns: []string{shipment.SigningOrderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingorder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SigningOrderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   shipment.SigningOrderTable,
+			Columns: []string{shipment.SigningOrderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(signingorder.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -24,6 +24,10 @@ type Tx struct {
 	Shipment *ShipmentClient
 	// ShipmentEvent is the client for interacting with the ShipmentEvent builders.
 	ShipmentEvent *ShipmentEventClient
+	// SigningEvent is the client for interacting with the SigningEvent builders.
+	SigningEvent *SigningEventClient
+	// SigningOrder is the client for interacting with the SigningOrder builders.
+	SigningOrder *SigningOrderClient
 
 	// lazily loaded.
 	client     *Client
@@ -160,6 +164,8 @@ func (tx *Tx) init() {
 	tx.Org = NewOrgClient(tx.config)
 	tx.Shipment = NewShipmentClient(tx.config)
 	tx.ShipmentEvent = NewShipmentEventClient(tx.config)
+	tx.SigningEvent = NewSigningEventClient(tx.config)
+	tx.SigningOrder = NewSigningOrderClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

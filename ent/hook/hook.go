@@ -69,6 +69,30 @@ func (f ShipmentEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShipmentEventMutation", m)
 }
 
+// The SigningEventFunc type is an adapter to allow the use of ordinary
+// function as SigningEvent mutator.
+type SigningEventFunc func(context.Context, *ent.SigningEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SigningEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SigningEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SigningEventMutation", m)
+}
+
+// The SigningOrderFunc type is an adapter to allow the use of ordinary
+// function as SigningOrder mutator.
+type SigningOrderFunc func(context.Context, *ent.SigningOrderMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SigningOrderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SigningOrderMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SigningOrderMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

@@ -89,7 +89,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "RECEIVED", "ACCEPTED", "NOTIFIED", "READ", "REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP"}},
 		{Name: "batch_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "sender_org_number", Type: field.TypeString, Default: ""},
-		{Name: "title", Type: field.TypeString, Size: 1000, Default: ""},
+		{Name: "title", Type: field.TypeString, Default: ""},
 		{Name: "sender_system", Type: field.TypeString, Default: ""},
 		{Name: "external_ref", Type: field.TypeString, Default: ""},
 		{Name: "recipient_kind", Type: field.TypeEnum, Nullable: true, Enums: []string{"PERSON", "ORGANIZATION"}},
@@ -176,6 +176,78 @@ var (
 			},
 		},
 	}
+	// SigningEventsColumns holds the columns for the "signing_events" table.
+	SigningEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "org_id", Type: field.TypeInt},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeString},
+		{Name: "text", Type: field.TypeString},
+		{Name: "return_shipment_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "signing_order_id", Type: field.TypeUUID},
+	}
+	// SigningEventsTable holds the schema information for the "signing_events" table.
+	SigningEventsTable = &schema.Table{
+		Name:       "signing_events",
+		Columns:    SigningEventsColumns,
+		PrimaryKey: []*schema.Column{SigningEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "signing_events_signing_orders_events",
+				Columns:    []*schema.Column{SigningEventsColumns[6]},
+				RefColumns: []*schema.Column{SigningOrdersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// SigningOrdersColumns holds the columns for the "signing_orders" table.
+	SigningOrdersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "org_id", Type: field.TypeInt},
+		{Name: "document_id", Type: field.TypeUUID},
+		{Name: "file_name", Type: field.TypeString},
+		{Name: "signature_type", Type: field.TypeEnum, Enums: []string{"AUTHENTICATED", "ADVANCED"}},
+		{Name: "deadline", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"WAITING", "SIGNED", "REJECTED_BY_RECIPIENT", "EXPIRED", "REJECTED_BY_SERVICE", "CANCELLED"}},
+		{Name: "require_level4", Type: field.TypeBool, Default: false},
+		{Name: "reply_to", Type: field.TypeString},
+		{Name: "signer_id", Type: field.TypeString},
+		{Name: "provider_job_id", Type: field.TypeString, Default: ""},
+		{Name: "signed_blob_key", Type: field.TypeString, Default: ""},
+		{Name: "signed_sha256", Type: field.TypeString, Default: ""},
+		{Name: "signed_size", Type: field.TypeInt64, Default: 0},
+		{Name: "evidence", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "return_shipment_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "shipment_id", Type: field.TypeUUID, Unique: true},
+	}
+	// SigningOrdersTable holds the schema information for the "signing_orders" table.
+	SigningOrdersTable = &schema.Table{
+		Name:       "signing_orders",
+		Columns:    SigningOrdersColumns,
+		PrimaryKey: []*schema.Column{SigningOrdersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "signing_orders_shipments_signing_order",
+				Columns:    []*schema.Column{SigningOrdersColumns[18]},
+				RefColumns: []*schema.Column{ShipmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "signingorder_org_id_status_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SigningOrdersColumns[1], SigningOrdersColumns[6], SigningOrdersColumns[16]},
+			},
+			{
+				Name:    "signingorder_status_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{SigningOrdersColumns[6], SigningOrdersColumns[5]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
@@ -183,6 +255,8 @@ var (
 		OrgsTable,
 		ShipmentsTable,
 		ShipmentEventsTable,
+		SigningEventsTable,
+		SigningOrdersTable,
 	}
 )
 
@@ -191,4 +265,6 @@ func init() {
 	DocumentsTable.ForeignKeys[0].RefTable = ShipmentsTable
 	ShipmentsTable.ForeignKeys[0].RefTable = OrgsTable
 	ShipmentEventsTable.ForeignKeys[0].RefTable = ShipmentsTable
+	SigningEventsTable.ForeignKeys[0].RefTable = SigningOrdersTable
+	SigningOrdersTable.ForeignKeys[0].RefTable = ShipmentsTable
 }

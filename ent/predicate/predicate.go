@@ -20,3 +20,9 @@ type Shipment func(*sql.Selector)
 
 // ShipmentEvent is the predicate function for shipmentevent builders.
 type ShipmentEvent func(*sql.Selector)
+
+// SigningEvent is the predicate function for signingevent builders.
+type SigningEvent func(*sql.Selector)
+
+// SigningOrder is the predicate function for signingorder builders.
+type SigningOrder func(*sql.Selector)

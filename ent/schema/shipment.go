@@ -23,7 +23,7 @@ func (Shipment) Fields() []ent.Field {
 			"REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP"),
 		field.UUID("batch_id", uuid.UUID{}).Optional().Nillable(),
 		field.String("sender_org_number").Default(""),
-		field.String("title").Default("").MaxLen(1000),
+		field.String("title").Default("").Comment("at most 1000 characters, checked by the service"),
 		field.String("sender_system").Default(""),
 		field.String("external_ref").Default(""),
 		field.Enum("recipient_kind").Values("PERSON", "ORGANIZATION").Optional(),
@@ -50,6 +50,7 @@ func (Shipment) Edges() []ent.Edge {
 		edge.From("org", Org.Type).Ref("shipments").Field("org_id").Unique().Required().Immutable(),
 		edge.To("documents", Document.Type),
 		edge.To("events", ShipmentEvent.Type),
+		edge.To("signing_order", SigningOrder.Type).Unique(),
 	}
 }
 

@@ -70,6 +70,8 @@ const (
 	EdgeDocuments = "documents"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
 	EdgeEvents = "events"
+	// EdgeSigningOrder holds the string denoting the signing_order edge name in mutations.
+	EdgeSigningOrder = "signing_order"
 	// Table holds the table name of the shipment in the database.
 	Table = "shipments"
 	// OrgTable is the table that holds the org relation/edge.
@@ -93,6 +95,13 @@ const (
 	EventsInverseTable = "shipment_events"
 	// EventsColumn is the table column denoting the events relation/edge.
 	EventsColumn = "shipment_id"
+	// SigningOrderTable is the table that holds the signing_order relation/edge.
+	SigningOrderTable = "signing_orders"
+	// SigningOrderInverseTable is the table name for the SigningOrder entity.
+	// It exists in this package in order to avoid circular dependency with the "signingorder" package.
+	SigningOrderInverseTable = "signing_orders"
+	// SigningOrderColumn is the table column denoting the signing_order relation/edge.
+	SigningOrderColumn = "shipment_id"
 )
 
 // Columns holds all SQL columns for shipment fields.
@@ -139,8 +148,6 @@ var (
 	DefaultSenderOrgNumber string
 	// DefaultTitle holds the default value on creation for the "title" field.
 	DefaultTitle string
-	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
-	TitleValidator func(string) error
 	// DefaultSenderSystem holds the default value on creation for the "sender_system" field.
 	DefaultSenderSystem string
 	// DefaultExternalRef holds the default value on creation for the "external_ref" field.
@@ -409,6 +416,13 @@ func ByEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySigningOrderField orders the results by signing_order field.
+func BySigningOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSigningOrderStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOrgStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -428,5 +442,12 @@ func newEventsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(EventsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
+	)
+}
+func newSigningOrderStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SigningOrderInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, SigningOrderTable, SigningOrderColumn),
 	)
 }

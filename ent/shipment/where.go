@@ -1410,6 +1410,29 @@ func HasEventsWith(preds ...predicate.ShipmentEvent) predicate.Shipment {
 	})
 }
 
+// HasSigningOrder applies the HasEdge predicate on the "signing_order" edge.
+func HasSigningOrder() predicate.Shipment {
+	return predicate.Shipment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, SigningOrderTable, SigningOrderColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSigningOrderWith applies the HasEdge predicate on the "signing_order" edge with a given conditions (other predicates).
+func HasSigningOrderWith(preds ...predicate.SigningOrder) predicate.Shipment {
+	return predicate.Shipment(func(s *sql.Selector) {
+		step := newSigningOrderStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Shipment) predicate.Shipment {
 	return predicate.Shipment(sql.AndPredicates(predicates...))

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+	"github.com/riverqueue/river"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/gateway"
+	"github.com/svarsign/svarsign/server/pdfsign"
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
@@ -45,6 +48,10 @@ type Config struct {
 	JobPollInterval time.Duration
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger
+	// Clock replaces time.Now for signing deadlines, for tests.
+	Clock func() time.Time
+	// SweepInterval is how often overdue signing orders are looked for; default 1 minute.
+	SweepInterval time.Duration
 }
 
 // maxMessageBytes bounds one unary message: 16 MiB of inline documents plus
@@ -61,6 +68,9 @@ type App struct {
 	ln    net.Listener
 	conn  *grpc.ClientConn
 	srv   *http.Server
+	now   func() time.Time
+	// checkPDF tells whether a document can be signed.
+	checkPDF func(io.ReaderAt, int64) error
 }
 
 // Open prepares storage and the job queue and starts listening, so Addr is
@@ -84,7 +94,13 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating data folder: %w", err)
 	}
-	a = &App{cfg: cfg, log: cfg.Logger}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.SweepInterval == 0 {
+		cfg.SweepInterval = time.Minute
+	}
+	a = &App{cfg: cfg, log: cfg.Logger, now: cfg.Clock, checkPDF: pdfsign.Check}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -96,7 +112,13 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.blobs, err = store.OpenDir(cfg.BlobDir); err != nil {
 		return nil, err
 	}
-	if a.queue, err = jobs.New(a.db, jobs.Config{Logger: a.log, PollInterval: cfg.JobPollInterval}); err != nil {
+	a.queue, err = jobs.New(a.db, jobs.Config{
+		Logger:       a.log,
+		PollInterval: cfg.JobPollInterval,
+		Register:     []func(*river.Workers) error{signing.Workers(a.db, a.now, a.log)},
+		Periodic:     []*river.PeriodicJob{signing.Sweep(cfg.SweepInterval)},
+	})
+	if err != nil {
 		return nil, err
 	}
 	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -142,8 +164,8 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.log), opts...))
-	mux.Handle(svarsignv1connect.NewSigningServiceHandler(&signing.Service{}, opts...))
+	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.checkPDF, a.log, shipment.WithClock(a.now)), opts...))
+	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))

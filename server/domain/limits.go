@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // Limits on the fields of a shipment. Lengths count characters (Unicode code
 // points), not bytes, so that a Norwegian "æ" costs the same as an "a". The
 // SvarUt-derived values come from section 3 of the design; the others keep
@@ -31,4 +33,12 @@ const (
 
 	// MaxIdempotencyKeyLen is the longest idempotency key a caller may send.
 	MaxIdempotencyKeyLen = 100
+)
+
+// Signing deadlines (signeringUtloper) are absolute times within these
+// bounds of the send: the citizen needs at least a day, and Posten keeps a
+// signing job available for at most 90 days.
+const (
+	MinSigningLead = 24 * time.Hour
+	MaxSigningLead = 90 * 24 * time.Hour
 )

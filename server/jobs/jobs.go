@@ -35,6 +35,12 @@ type Config struct {
 	// driver used here gets notified of inserts, so this is the latency
 	// between commit and start of a job. Default 200ms.
 	PollInterval time.Duration
+	// Register adds the workers of other packages (such as signing) to the
+	// queue; a worker that needs to queue follow-up work inserts it with
+	// river.ClientFromContext inside its own transaction.
+	Register []func(*river.Workers) error
+	// Periodic are jobs enqueued on a schedule, e.g. sweeps.
+	Periodic []*river.PeriodicJob
 }
 
 const (
@@ -58,6 +64,11 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 	if err := registerShipmentWorkers(workers, db, logger); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	for _, register := range cfg.Register {
+		if err := register(workers); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+	}
 	var driver riverdriver.Driver[*sql.Tx]
 	switch db.Dialect {
 	case dialect.SQLite:
@@ -74,6 +85,7 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 			river.QueueDefault: {MaxWorkers: cmp.Or(max(cfg.Workers, 0), defaultWorkers)},
 		},
 		Workers:           workers,
+		PeriodicJobs:      cfg.Periodic,
 		FetchPollInterval: poll,
 		// River refuses a cooldown longer than the poll interval.
 		FetchCooldown: min(river.FetchCooldownDefault, poll),

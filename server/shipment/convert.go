@@ -10,6 +10,7 @@ import (
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/shipment"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/signing"
 )
 
 // statusToProto maps the stored status name to the enum; both use the SvarUt
@@ -94,6 +95,9 @@ func shipmentToProto(s *ent.Shipment) *svarsignv1.Shipment {
 		r.Identity = &svarsignv1.Recipient_OrganizationNumber{OrganizationNumber: s.RecipientID}
 	}
 	p.Recipient = r
+	if so := s.Edges.SigningOrder; so != nil {
+		p.SigningOrder = signing.ToProto(so)
+	}
 	docs := append([]*ent.Document(nil), s.Edges.Documents...)
 	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Position < docs[j].Position })
 	for _, d := range docs {

@@ -40,6 +40,7 @@ func (s *Service) load(ctx context.Context, client *ent.Client, c auth.Caller, i
 	sh, err := client.Shipment.Query().
 		Where(shipment.ID(id), visible(c.OrgID)).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		WithSigningOrder().
 		Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apierr.NotFound("shipment " + id.String())
@@ -168,6 +169,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
 		Limit(size + 1).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		WithSigningOrder().
 		All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "ListShipments", err)
@@ -204,7 +206,7 @@ func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsign
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetStatuses", err)
 	}
-	rows, err := s.db.Ent.Shipment.Query().Where(shipment.IDIn(parsed...), visible(c.OrgID)).All(ctx)
+	rows, err := s.db.Ent.Shipment.Query().Where(shipment.IDIn(parsed...), visible(c.OrgID)).WithSigningOrder().All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetStatuses", err)
 	}
@@ -216,7 +218,10 @@ func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsign
 	for _, id := range parsed {
 		if r, ok := byID[id]; ok {
 			p := shipmentToProto(r)
-			out.Statuses = append(out.Statuses, &svarsignv1.ShipmentStatusInfo{Id: p.Id, Status: p.Status, UpdateTime: p.UpdateTime})
+			out.Statuses = append(out.Statuses, &svarsignv1.ShipmentStatusInfo{
+				Id: p.Id, Status: p.Status, UpdateTime: p.UpdateTime,
+				SigningStatus: p.GetSigningOrder().GetStatus(),
+			})
 		}
 	}
 	return connect.NewResponse(out), nil
@@ -258,6 +263,7 @@ func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[sv
 		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
 		Limit(maxPageSize).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		WithSigningOrder().
 		All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "FindByExternalRef", err)

@@ -16,12 +16,14 @@ import (
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/document"
 	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/ent/signingorder"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/jobs"
+	"github.com/svarsign/svarsign/server/signing"
 )
 
 // StartShipment reserves an id as a DRAFT row that uploads can attach to.
@@ -38,6 +40,10 @@ func (s *Service) StartShipment(ctx context.Context, _ *connect.Request[svarsign
 	return connect.NewResponse(&svarsignv1.StartShipmentResponse{ShipmentId: sh.ID.String()}), nil
 }
 
+// errConflict is a unique-key clash while storing: another send with the
+// same id or idempotency key committed first.
+var errConflict = errors.New("another send with the same shipment id or idempotency key was stored at the same time")
+
 // errReplay tells sendTx that the shipment was already sent; the stored
 // shipment is the answer if the request hash matches.
 type errReplay struct{ sh *ent.Shipment }
@@ -50,12 +56,9 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 	c := caller(ctx)
 	msg := req.Msg
 	var v domain.Violations
-	validateSend(msg, &v)
+	validateSend(msg, s.now(), &v)
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
-	}
-	if msg.GetSigningOrder() != nil {
-		return nil, connect.NewError(connect.CodeUnimplemented, errors.New("signing orders are not accepted yet: this server has no signing provider"))
 	}
 	hash := requestHash(msg)
 
@@ -88,6 +91,17 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 		}
 		if errors.As(err, &replay) {
 			return s.replay(ctx, replay.sh, hash)
+		}
+		if errors.Is(err, errConflict) {
+			// Who won decides the answer: the same content is a retry,
+			// anything else is taken.
+			if prev, ferr := s.findPrevious(ctx, s.db.Ent, c, msg); ferr == nil && prev != nil && prev.Status != shipment.StatusDRAFT {
+				return s.replay(ctx, prev, hash)
+			}
+			if msg.GetIdempotencyKey() != "" {
+				return nil, connect.NewError(connect.CodeAlreadyExists, errors.New("idempotency_key is already used by another shipment"))
+			}
+			return nil, connect.NewError(connect.CodeAborted, errConflict)
 		}
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
@@ -207,22 +221,26 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	}
 
 	now := s.now()
-	var create *ent.ShipmentCreate
 	if prev == nil || prev.ID != id {
-		create = tx.Ent.Shipment.Create().SetID(id).SetOrgID(c.OrgID).SetCreatedAt(now)
-	}
-	m := shipmentMutation{create: create}
-	if create == nil {
-		m.update = tx.Ent.Shipment.UpdateOneID(id)
-	}
-	setShipmentFields(m.mutation(), c, msg, hash, now)
-	if create != nil {
+		create := tx.Ent.Shipment.Create().SetID(id).SetOrgID(c.OrgID).SetCreatedAt(now)
+		setShipmentFields(create.Mutation(), c, msg, hash, now)
 		err = create.Exec(ctx)
 	} else {
-		err = m.update.Exec(ctx)
+		// Only a DRAFT becomes a shipment: of concurrent sends of one
+		// reserved id, the first wins and the others see it sent.
+		update := tx.Ent.Shipment.Update().Where(shipment.ID(id), shipment.StatusEQ(shipment.StatusDRAFT))
+		setShipmentFields(update.Mutation(), c, msg, hash, now)
+		var n int
+		if n, err = update.Save(ctx); err == nil && n == 0 {
+			sent, err := tx.Ent.Shipment.Get(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return nil, &errReplay{sh: sent}
+		}
 	}
 	if ent.IsConstraintError(err) {
-		return nil, connect.NewError(connect.CodeAborted, fmt.Errorf("concurrent send with the same id or idempotency key; retry: %w", err))
+		return nil, errConflict
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storing shipment: %w", err)
@@ -230,17 +248,22 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 
 	var v domain.Violations
 	used := map[string]bool{}
+	var signDoc *ent.Document
+	signIndex := -1
 	for i, d := range msg.GetDocuments() {
 		key := strings.ToLower(d.GetFileName())
 		if b, ok := inline[i]; ok {
-			err := tx.Ent.Document.Create().
+			doc, err := tx.Ent.Document.Create().
 				SetShipmentID(id).SetFileName(d.GetFileName()).SetFileNameKey(key).
 				SetMimeType(d.GetMimeType()).SetSize(b.size).SetSha256(b.sha256).
 				SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
 				SetMetadata(d.GetMetadata()).SetBlobKey(b.key).SetPosition(i).
-				Exec(ctx)
+				Save(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("storing documents[%d]: %w", i, err)
+			}
+			if d.GetSign() {
+				signDoc, signIndex = doc, i
 			}
 			if up, ok := uploads[key]; ok {
 				// Inline content replaces an upload of the same name.
@@ -261,9 +284,16 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		if d.GetMimeType() != "" {
 			upd.SetMimeType(d.GetMimeType())
 		}
-		if err := upd.Exec(ctx); err != nil {
+		doc, err := upd.Save(ctx)
+		if err != nil {
 			return nil, fmt.Errorf("updating documents[%d]: %w", i, err)
 		}
+		if d.GetSign() {
+			signDoc, signIndex = doc, i
+		}
+	}
+	if signDoc != nil {
+		s.checkSignable(ctx, signDoc, signIndex, &v)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -288,10 +318,54 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	if _, err := tx.RecordStatus(ctx, id, shipment.StatusRECEIVED, text); err != nil {
 		return nil, err
 	}
+	if so := msg.GetSigningOrder(); so != nil {
+		replyTo := msg.GetReplyTo()
+		if replyTo == "" {
+			replyTo = c.OrgNumber
+		}
+		err := signing.Register(ctx, tx, s.jobs, signing.Spec{
+			ShipmentID:    id,
+			OrgID:         c.OrgID,
+			DocumentID:    signDoc.ID,
+			FileName:      signDoc.FileName,
+			SignatureType: signingorder.SignatureType(strings.TrimPrefix(so.GetSignatureType().String(), "SIGNATURE_TYPE_")),
+			Deadline:      so.GetDeadline().AsTime(),
+			RequireLevel4: msg.GetRequireLevel4(),
+			ReplyTo:       replyTo,
+			SignerID:      msg.GetRecipient().GetNationalIdentityNumber(),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := s.jobs.InsertTx(ctx, tx, jobs.AcceptShipmentArgs{ShipmentID: id}); err != nil {
 		return nil, fmt.Errorf("queueing acceptance: %w", err)
 	}
 	return drop, nil
+}
+
+// checkSignable adds a violation unless the document to sign is a PDF that
+// the signing provider can sign: it parses and is not encrypted.
+func (s *Service) checkSignable(ctx context.Context, doc *ent.Document, i int, v *domain.Violations) {
+	field := fmt.Sprintf("documents[%d]", i)
+	if s.checkPDF == nil {
+		v.Add(field+".sign", "this server has no signing provider configured")
+		return
+	}
+	if doc.MimeType != pdfMIME {
+		v.Addf(field+".mime_type", "the document to sign must be a PDF (%s)", pdfMIME)
+		return
+	}
+	f, err := s.blobs.OpenFile(ctx, doc.BlobKey)
+	if err != nil {
+		v.Add(field, "could not be read for checking")
+		s.log.ErrorContext(ctx, "opening document to check", "document", doc.ID, "err", err)
+		return
+	}
+	defer f.Close()
+	if err := s.checkPDF(f, f.Size()); err != nil {
+		v.Add(field+".content", "the document to sign must be a real, unencrypted PDF: "+err.Error())
+	}
 }
 
 func inlineNames(msg *svarsignv1.SendShipmentRequest, inline map[int]inlineBlob) map[string]struct{} {
@@ -300,19 +374,6 @@ func inlineNames(msg *svarsignv1.SendShipmentRequest, inline map[int]inlineBlob)
 		out[strings.ToLower(msg.GetDocuments()[i].GetFileName())] = struct{}{}
 	}
 	return out
-}
-
-// shipmentMutation lets one function fill a create or an update.
-type shipmentMutation struct {
-	create *ent.ShipmentCreate
-	update *ent.ShipmentUpdateOne
-}
-
-func (m shipmentMutation) mutation() *ent.ShipmentMutation {
-	if m.create != nil {
-		return m.create.Mutation()
-	}
-	return m.update.Mutation()
 }
 
 func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.SendShipmentRequest, hash []byte, now time.Time) {

@@ -5,6 +5,7 @@ package shipment
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -31,8 +32,9 @@ type Service struct {
 	blobs  *store.Blobs
 	jobs   Enqueuer
 	log    *slog.Logger
-	now    func() time.Time
-	maxDoc int64
+	now      func() time.Time
+	maxDoc   int64
+	checkPDF func(io.ReaderAt, int64) error
 }
 
 // Option configures a Service.
@@ -44,9 +46,10 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithMaxDocumentSize bounds one uploaded document (default 2 GiB).
 func WithMaxDocumentSize(n int64) Option { return func(s *Service) { s.maxDoc = n } }
 
-// New returns the service.
-func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, log *slog.Logger, opts ...Option) *Service {
-	s := &Service{db: db, blobs: blobs, jobs: jobs, log: log, now: time.Now, maxDoc: 2 << 30}
+// New returns the service. checkPDF decides whether a document can be
+// signed (parses as PDF, not encrypted); the signing provider supplies it.
+func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, checkPDF func(io.ReaderAt, int64) error, log *slog.Logger, opts ...Option) *Service {
+	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: time.Now, maxDoc: 2 << 30}
 	for _, o := range opts {
 		o(s)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/store"
 )
 
 // downloadChunk is the size of each streamed download message.
@@ -179,19 +180,8 @@ func (s *Service) DownloadDocument(ctx context.Context, req *connect.Request[sva
 	if err := stream.Send(&svarsignv1.DownloadDocumentResponse{Document: documentToProto(doc)}); err != nil {
 		return err
 	}
-	buf := make([]byte, downloadChunk)
-	for {
-		n, err := io.ReadFull(rc, buf)
-		if n > 0 {
-			if serr := stream.Send(&svarsignv1.DownloadDocumentResponse{Chunk: buf[:n]}); serr != nil {
-				return serr
-			}
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil
-		}
-		if err != nil {
-			return apierr.Map(ctx, s.log, "DownloadDocument", fmt.Errorf("reading blob: %w", err))
-		}
-	}
+	err = store.Chunks(rc, downloadChunk, func(b []byte) error {
+		return stream.Send(&svarsignv1.DownloadDocumentResponse{Chunk: b})
+	})
+	return apierr.Map(ctx, s.log, "DownloadDocument", err)
 }

@@ -20,7 +20,7 @@ func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
 
 // validateSend checks every rule of DESIGN.md §3 that needs no database and
 // reports all problems at once.
-func validateSend(req *svarsignv1.SendShipmentRequest, v *domain.Violations) {
+func validateSend(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) {
 	if req.GetShipmentId() != "" {
 		if _, err := uuid.Parse(req.GetShipmentId()); err != nil {
 			v.Add("shipment_id", "must be a UUID, as returned by StartShipment")
@@ -86,8 +86,51 @@ func validateSend(req *svarsignv1.SendShipmentRequest, v *domain.Violations) {
 				v.Add(fmt.Sprintf("documents[%d].sign", i), "a document can only be marked for signing together with a signing_order")
 			}
 		}
+	} else {
+		validateSigningOrder(req, now, v)
 	}
 }
+
+// validateSigningOrder checks the rules of a signeringsoppdrag that need no
+// database; that the document is a real PDF is checked on its bytes later.
+func validateSigningOrder(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) {
+	so := req.GetSigningOrder()
+	if _, org := req.GetRecipient().GetIdentity().(*svarsignv1.Recipient_OrganizationNumber); org {
+		v.Add("recipient.organization_number", "a signing order needs a person as recipient: organisations cannot sign")
+	}
+	first := -1
+	for i, d := range req.GetDocuments() {
+		if !d.GetSign() {
+			continue
+		}
+		if first >= 0 {
+			v.Addf(fmt.Sprintf("documents[%d].sign", i), "only one document can be signed; documents[%d] is already marked", first)
+			continue
+		}
+		first = i
+		if m := d.GetMimeType(); m != "" && m != pdfMIME {
+			v.Addf(fmt.Sprintf("documents[%d].mime_type", i), "the document to sign must be a PDF (%s)", pdfMIME)
+		}
+	}
+	if first < 0 && len(req.GetDocuments()) > 0 {
+		v.Add("documents", "a signing order needs exactly one document marked sign")
+	}
+	switch so.GetSignatureType() {
+	case svarsignv1.SignatureType_SIGNATURE_TYPE_AUTHENTICATED, svarsignv1.SignatureType_SIGNATURE_TYPE_ADVANCED:
+	default:
+		v.Add("signing_order.signature_type", "is required: SIGNATURE_TYPE_AUTHENTICATED or SIGNATURE_TYPE_ADVANCED")
+	}
+	switch d := so.GetDeadline(); {
+	case d == nil:
+		v.Add("signing_order.deadline", "is required")
+	case d.AsTime().Before(now.Add(domain.MinSigningLead)):
+		v.Add("signing_order.deadline", "must be at least 24 hours ahead")
+	case d.AsTime().After(now.Add(domain.MaxSigningLead)):
+		v.Add("signing_order.deadline", "must be at most 90 days ahead")
+	}
+}
+
+const pdfMIME = "application/pdf"
 
 func validateRecipient(r *svarsignv1.Recipient, v *domain.Violations) {
 	if r == nil {

@@ -1,13 +1,296 @@
-// Package signing implements SigningService. Signing orders are not accepted
-// by SendShipment yet (no signing provider is wired), so every RPC answers
-// Unimplemented through the generated base type until that work lands.
+// Package signing implements SigningService and the life of a signing order
+// (signeringsoppdrag): registration with a shipment, cancellation by the
+// sender, expiry at the deadline, and the signed result.
 package signing
 
-import "github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/ent/signingevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+	"github.com/svarsign/svarsign/server/apierr"
+	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/store"
+)
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+	downloadChunk   = 256 << 10
+)
 
 // Service implements svarsignv1connect.SigningServiceHandler.
 type Service struct {
-	svarsignv1connect.UnimplementedSigningServiceHandler
+	db    *database.DB
+	blobs *store.Blobs
+	log   *slog.Logger
+	now   func() time.Time
 }
 
 var _ svarsignv1connect.SigningServiceHandler = (*Service)(nil)
+
+// New returns the service; now is the clock used for cancellation times.
+func New(db *database.DB, blobs *store.Blobs, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{db: db, blobs: blobs, log: log, now: now}
+}
+
+func caller(ctx context.Context) auth.Caller {
+	c, ok := auth.FromContext(ctx)
+	if !ok {
+		panic("signing: handler reached without the auth interceptor")
+	}
+	return c
+}
+
+// StatusToProto maps a stored signing status to the enum.
+func StatusToProto(s signingorder.Status) svarsignv1.SigningStatus {
+	return svarsignv1.SigningStatus(svarsignv1.SigningStatus_value["SIGNING_STATUS_"+s.String()])
+}
+
+// ToProto converts a stored order.
+func ToProto(o *ent.SigningOrder) *svarsignv1.SigningOrder {
+	p := &svarsignv1.SigningOrder{
+		SignatureType: svarsignv1.SignatureType(svarsignv1.SignatureType_value["SIGNATURE_TYPE_"+o.SignatureType.String()]),
+		Deadline:      timestamppb.New(o.Deadline),
+		DocumentId:    o.DocumentID.String(),
+		FileName:      o.FileName,
+		Status:        StatusToProto(o.Status),
+		RequireLevel4: o.RequireLevel4,
+		ReplyTo:       o.ReplyTo,
+		UpdateTime:    timestamppb.New(o.UpdatedAt),
+	}
+	if o.ReturnShipmentID != nil {
+		p.ReturnShipmentId = o.ReturnShipmentID.String()
+	}
+	return p
+}
+
+// order loads the caller's order of a shipment; anything else is NotFound.
+func (s *Service) order(ctx context.Context, client *ent.Client, shipmentID string) (*ent.SigningOrder, error) {
+	id, err := uuid.Parse(shipmentID)
+	if err != nil {
+		return nil, apierr.Field("shipment_id", "must be a shipment id (UUID)")
+	}
+	o, err := client.SigningOrder.Query().
+		Where(signingorder.ShipmentID(id), signingorder.OrgID(caller(ctx).OrgID)).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apierr.NotFound("signing order of shipment " + shipmentID)
+	}
+	return o, err
+}
+
+// GetSigningOrder returns the order of one shipment.
+func (s *Service) GetSigningOrder(ctx context.Context, req *connect.Request[svarsignv1.GetSigningOrderRequest]) (*connect.Response[svarsignv1.GetSigningOrderResponse], error) {
+	o, err := s.order(ctx, s.db.Ent, req.Msg.GetShipmentId())
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetSigningOrder", err)
+	}
+	return connect.NewResponse(&svarsignv1.GetSigningOrderResponse{SigningOrder: ToProto(o), ShipmentId: o.ShipmentID.String()}), nil
+}
+
+// ListSigningOrders lists the caller's orders newest first, keyset-paged.
+func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[svarsignv1.ListSigningOrdersRequest]) (*connect.Response[svarsignv1.ListSigningOrdersResponse], error) {
+	msg := req.Msg
+	var v domain.Violations
+	size := int(msg.GetPageSize())
+	switch {
+	case size == 0:
+		size = defaultPageSize
+	case size < 0 || size > maxPageSize:
+		v.Addf("page_size", "must be between 1 and %d", maxPageSize)
+	}
+	preds := []predicate.SigningOrder{signingorder.OrgID(caller(ctx).OrgID)}
+	if len(msg.GetStatuses()) > 0 {
+		var sts []signingorder.Status
+		for i, st := range msg.GetStatuses() {
+			name := strings.TrimPrefix(st.String(), "SIGNING_STATUS_")
+			if st == svarsignv1.SigningStatus_SIGNING_STATUS_UNSPECIFIED || signingorder.StatusValidator(signingorder.Status(name)) != nil {
+				v.Addf(fmt.Sprintf("statuses[%d]", i), "must be a signing status other than UNSPECIFIED")
+				continue
+			}
+			sts = append(sts, signingorder.Status(name))
+		}
+		preds = append(preds, signingorder.StatusIn(sts...))
+	}
+	if tok := msg.GetPageToken(); tok != "" {
+		at, id, err := parseToken(tok)
+		if err != nil {
+			v.Add("page_token", "is not a token returned by ListSigningOrders")
+		} else {
+			preds = append(preds, signingorder.Or(
+				signingorder.CreatedAtLT(at),
+				signingorder.And(signingorder.CreatedAt(at), signingorder.IDLT(id)),
+			))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, apierr.Map(ctx, s.log, "ListSigningOrders", err)
+	}
+	rows, err := s.db.Ent.SigningOrder.Query().Where(preds...).
+		Order(ent.Desc(signingorder.FieldCreatedAt), ent.Desc(signingorder.FieldID)).
+		Limit(size + 1).All(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "ListSigningOrders", err)
+	}
+	out := &svarsignv1.ListSigningOrdersResponse{}
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		out.NextPageToken = makeToken(last.CreatedAt, last.ID)
+	}
+	for _, o := range rows {
+		out.SigningOrders = append(out.SigningOrders, &svarsignv1.SigningOrderSummary{ShipmentId: o.ShipmentID.String(), SigningOrder: ToProto(o)})
+	}
+	return connect.NewResponse(out), nil
+}
+
+func makeToken(at time.Time, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixNano(), 10) + "/" + id.String()))
+}
+
+func parseToken(tok string) (time.Time, uuid.UUID, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return time.Time{}, uuid.Nil, err
+	}
+	ns, ids, ok := strings.Cut(string(raw), "/")
+	if !ok {
+		return time.Time{}, uuid.Nil, errors.New("malformed")
+	}
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if err != nil {
+		return time.Time{}, uuid.Nil, err
+	}
+	id, err := uuid.Parse(ids)
+	return time.Unix(0, n), id, err
+}
+
+// GetSigningHistory returns an order's events, oldest first.
+func (s *Service) GetSigningHistory(ctx context.Context, req *connect.Request[svarsignv1.GetSigningHistoryRequest]) (*connect.Response[svarsignv1.GetSigningHistoryResponse], error) {
+	o, err := s.order(ctx, s.db.Ent, req.Msg.GetShipmentId())
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetSigningHistory", err)
+	}
+	evs, err := s.db.Ent.SigningEvent.Query().
+		Where(signingevent.SigningOrderID(o.ID), signingevent.OrgID(o.OrgID)).
+		Order(ent.Asc(signingevent.FieldID)).All(ctx)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetSigningHistory", err)
+	}
+	out := &svarsignv1.GetSigningHistoryResponse{}
+	for _, e := range evs {
+		pe := &svarsignv1.SigningEvent{
+			Time:   timestamppb.New(e.Time),
+			Status: StatusToProto(signingorder.Status(e.Status)),
+			Text:   e.Text,
+		}
+		if e.ReturnShipmentID != nil {
+			pe.ReturnShipmentId = e.ReturnShipmentID.String()
+		}
+		out.Events = append(out.Events, pe)
+	}
+	return connect.NewResponse(out), nil
+}
+
+// CancelSigningOrder withdraws a WAITING order; it can then never be signed.
+func (s *Service) CancelSigningOrder(ctx context.Context, req *connect.Request[svarsignv1.CancelSigningOrderRequest]) (*connect.Response[svarsignv1.CancelSigningOrderResponse], error) {
+	if len([]rune(req.Msg.GetReason())) > 1000 {
+		return nil, apierr.Field("reason", "must be at most 1000 characters")
+	}
+	var out *ent.SigningOrder
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		o, err := s.order(ctx, tx.Ent, req.Msg.GetShipmentId())
+		if err != nil {
+			return err
+		}
+		if o.Status != signingorder.StatusWAITING {
+			return connect.NewError(connect.CodeFailedPrecondition,
+				fmt.Errorf("signing order is %s; only a waiting order can be cancelled", o.Status))
+		}
+		text := "Cancelled by the sender"
+		if r := strings.TrimSpace(req.Msg.GetReason()); r != "" {
+			text += ": " + r
+		}
+		out, err = transition(ctx, tx, o, signingorder.StatusCANCELLED, text)
+		return err
+	})
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "CancelSigningOrder", err)
+	}
+	return connect.NewResponse(&svarsignv1.CancelSigningOrderResponse{SigningOrder: ToProto(out)}), nil
+}
+
+// signed loads an order that must be SIGNED.
+func (s *Service) signed(ctx context.Context, shipmentID string) (*ent.SigningOrder, error) {
+	o, err := s.order(ctx, s.db.Ent, shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != signingorder.StatusSIGNED {
+		return nil, connect.NewError(connect.CodeFailedPrecondition,
+			fmt.Errorf("signing order is %s; the signed document exists once it is SIGNED", o.Status))
+	}
+	return o, nil
+}
+
+// DownloadSignedDocument streams the signed PDF.
+func (s *Service) DownloadSignedDocument(ctx context.Context, req *connect.Request[svarsignv1.DownloadSignedDocumentRequest], stream *connect.ServerStream[svarsignv1.DownloadSignedDocumentResponse]) error {
+	o, err := s.signed(ctx, req.Msg.GetShipmentId())
+	if err != nil {
+		return apierr.Map(ctx, s.log, "DownloadSignedDocument", err)
+	}
+	rc, err := s.blobs.Open(ctx, o.SignedBlobKey)
+	if err != nil {
+		return apierr.Map(ctx, s.log, "DownloadSignedDocument", err)
+	}
+	defer rc.Close()
+	doc := &svarsignv1.Document{
+		Id:        o.ID.String(),
+		FileName:  SignedFileName(o.FileName),
+		MimeType:  "application/pdf",
+		SizeBytes: o.SignedSize,
+		Sha256:    o.SignedSha256,
+	}
+	if err := stream.Send(&svarsignv1.DownloadSignedDocumentResponse{Document: doc}); err != nil {
+		return err
+	}
+	err = store.Chunks(rc, downloadChunk, func(b []byte) error {
+		return stream.Send(&svarsignv1.DownloadSignedDocumentResponse{Chunk: b})
+	})
+	return apierr.Map(ctx, s.log, "DownloadSignedDocument", err)
+}
+
+// SignedFileName names the signed copy of a document: "kontrakt.pdf" →
+// "kontrakt-signert.pdf".
+func SignedFileName(name string) string {
+	base := strings.TrimSuffix(name, ".pdf")
+	base = strings.TrimSuffix(base, ".PDF")
+	return base + "-signert.pdf"
+}
+
+// GetEvidence returns the evidence JSON of a signed order.
+func (s *Service) GetEvidence(ctx context.Context, req *connect.Request[svarsignv1.GetEvidenceRequest]) (*connect.Response[svarsignv1.GetEvidenceResponse], error) {
+	o, err := s.signed(ctx, req.Msg.GetShipmentId())
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "GetEvidence", err)
+	}
+	return connect.NewResponse(&svarsignv1.GetEvidenceResponse{EvidenceJson: o.Evidence}), nil
+}

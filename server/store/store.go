@@ -134,3 +134,83 @@ func notExist(err error) error {
 	}
 	return err
 }
+
+// Chunks reads r to the end in pieces of at most size bytes and hands each
+// to fn, which may not keep it: the buffer is reused. It is how downloads
+// stream a blob as a sequence of messages.
+func Chunks(r io.Reader, size int, fn func([]byte) error) error {
+	buf := make([]byte, size)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if ferr := fn(buf[:n]); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// File is random access to one blob, for parsers (PDF) that need it.
+type File interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// OpenFile gives random access to the blob at key. File buckets open the
+// file itself; other buckets are copied to a temporary file first.
+func (b *Blobs) OpenFile(ctx context.Context, key string) (File, error) {
+	if b.dir != "" {
+		f, err := os.Open(filepath.Join(b.dir, filepath.FromSlash(key)))
+		if err != nil {
+			return nil, fmt.Errorf("store: open %q: %w", key, err)
+		}
+		return newOSFile(f, false)
+	}
+	r, err := b.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := os.CreateTemp("", "svarsign-blob-*")
+	if err != nil {
+		return nil, fmt.Errorf("store: open %q: %w", key, err)
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("store: open %q: %w", key, err)
+	}
+	return newOSFile(f, true)
+}
+
+type osFile struct {
+	*os.File
+	size   int64
+	remove bool
+}
+
+func newOSFile(f *os.File, remove bool) (*osFile, error) {
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &osFile{File: f, size: st.Size(), remove: remove}, nil
+}
+
+func (f *osFile) Size() int64 { return f.size }
+
+func (f *osFile) Close() error {
+	err := f.File.Close()
+	if f.remove {
+		os.Remove(f.Name())
+	}
+	return err
+}

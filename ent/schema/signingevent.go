@@ -1,0 +1,31 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
+)
+
+// SigningEvent is one entry of a signing order's own history: registered,
+// started, completed, rejected, expired, cancelled.
+type SigningEvent struct{ ent.Schema }
+
+func (SigningEvent) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("signing_order_id", uuid.UUID{}).Immutable(),
+		field.Int("org_id").Immutable(),
+		field.Time("time").Default(time.Now).Immutable(),
+		field.String("status").Immutable(),
+		field.String("text").Immutable(),
+		field.UUID("return_shipment_id", uuid.UUID{}).Optional().Nillable().Immutable(),
+	}
+}
+
+func (SigningEvent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("signing_order", SigningOrder.Type).Ref("events").Field("signing_order_id").Unique().Required().Immutable(),
+	}
+}

@@ -1,0 +1,156 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	st "github.com/svarsign/svarsign/internal/svarsigntest"
+)
+
+// procStatusKiB reads one "Name:   123 kB" line of /proc/self/status.
+func procStatusKiB(name string) (int64, bool) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), name+":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// resetPeakRSS sets VmHWM back to the current RSS (Linux: "5" to clear_refs).
+func resetPeakRSS() error {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// heapSampler records the highest HeapInuse seen every 10 ms, and the
+// highest anonymous and file-backed RSS (the binary's pages) seen then.
+type heapSampler struct {
+	peak             atomic.Uint64
+	rssAnon, rssFile atomic.Int64
+	stop             chan struct{}
+	wg               sync.WaitGroup
+}
+
+func startHeapSampler() *heapSampler {
+	s := &heapSampler{stop: make(chan struct{})}
+	sample := func() {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > s.peak.Load() {
+			s.peak.Store(m.HeapInuse)
+		}
+		if n, ok := procStatusKiB("RssAnon"); ok && n > s.rssAnon.Load() {
+			s.rssAnon.Store(n)
+		}
+		if n, ok := procStatusKiB("RssFile"); ok && n > s.rssFile.Load() {
+			s.rssFile.Store(n)
+		}
+	}
+	sample()
+	s.wg.Go(func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.stop:
+				sample()
+				return
+			case <-tick.C:
+				sample()
+			}
+		}
+	})
+	return s
+}
+
+func (s *heapSampler) done() uint64 {
+	close(s.stop)
+	s.wg.Wait()
+	return s.peak.Load()
+}
+
+// BenchmarkUpload1GiB streams a 1 GiB generated document through
+// UploadDocument over gRPC (1 MiB chunks) into a server in this process, and
+// reports throughput, the process's peak RSS during the upload (client and
+// server together, so an upper bound for the server) and peak HeapInuse.
+// About half of the RSS is file-backed pages of the (large) test binary.
+//
+//	go test ./server/app/ -run '^$' -bench Upload1GiB -benchtime 1x
+func BenchmarkUpload1GiB(b *testing.B) {
+	const size = 1 << 30
+	srv := st.Start(b)
+	c := srv.Shipments(srv.Org(b, st.OrgNumber(0), "Stor kommune"), st.GRPC)
+	ctx := context.Background()
+
+	canReset := resetPeakRSS() == nil
+	if !canReset {
+		b.Log("cannot write /proc/self/clear_refs: peak RSS is since process start, not reset before the upload")
+	}
+	var elapsed time.Duration
+	var peakRSS, baseRSS, peakAnon, peakFile int64
+	var peakHeap uint64
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		id := startShipment(b, c)
+		runtime.GC()
+		if canReset {
+			if err := resetPeakRSS(); err != nil {
+				b.Fatalf("resetting VmHWM: %v", err)
+			}
+		}
+		rss, _ := procStatusKiB("VmRSS")
+		baseRSS = max(baseRSS, rss)
+		heap := startHeapSampler()
+		b.StartTimer()
+
+		t0 := time.Now()
+		doc, sent, sum, err := uploadStream(ctx, c, &svarsignv1.UploadDocumentHeader{
+			ShipmentId: id, FileName: "stor.bin", MimeType: "application/octet-stream",
+		}, newGenReader(uint64(i), size), 1<<20)
+		elapsed += time.Since(t0)
+
+		b.StopTimer()
+		peakHeap = max(peakHeap, heap.done())
+		peakAnon = max(peakAnon, heap.rssAnon.Load())
+		peakFile = max(peakFile, heap.rssFile.Load())
+		hwm, ok := procStatusKiB("VmHWM")
+		if !ok {
+			b.Fatal("no VmHWM in /proc/self/status")
+		}
+		peakRSS = max(peakRSS, hwm)
+		if err != nil {
+			b.Fatalf("UploadDocument: %v", err)
+		}
+		if sent != size || doc.GetSizeBytes() != size || doc.GetSha256() != sum {
+			b.Fatalf("stored %d bytes sha %s, sent %d sha %s", doc.GetSizeBytes(), doc.GetSha256(), sent, sum)
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)*size/(1<<20)/elapsed.Seconds(), "MiB/s")
+	b.ReportMetric(float64(peakRSS)/1024, "peak-RSS-MiB")
+	b.ReportMetric(float64(baseRSS)/1024, "start-RSS-MiB")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-inuse-MiB")
+	// Sampled, so slightly under the true peaks; file is mostly the test binary's code.
+	b.ReportMetric(float64(peakAnon)/1024, "rss-anon-MiB")
+	b.ReportMetric(float64(peakFile)/1024, "rss-file-MiB")
+}

@@ -1,0 +1,549 @@
+// Package pdfsign writes and reads PAdES signatures in PDF files: it adds a
+// signature (SubFilter ETSI.CAdES.detached) or a front page as an incremental
+// update, so the original bytes and earlier signatures stay intact, and it
+// lists the signatures of a file for verification. The CMS itself comes from
+// a SignFunc, so this package knows nothing about keys, certificates or time
+// stamps.
+//
+// The package parses PDF with its own small reader instead of pdfcpu.
+// pdfcpu's reader takes an io.ReadSeeker and dereferences every object,
+// loading each stream's content into memory, so signing a 50 MiB scan would
+// cost at least 50 MiB of heap; and its strict validation rejects files that
+// other readers accept. An incremental update needs far less: the
+// cross-reference chain (tables, xref streams, object streams, hybrid files),
+// the trailer, and a handful of dictionaries (catalog, page tree, first page,
+// AcroForm, signature fields). The reader fetches exactly those through the
+// io.ReaderAt, so memory stays constant in the file size; the source is read
+// twice, once to hash and once to copy, and never held whole.
+//
+// The update is laid out in memory first (it is small), so that the byte
+// range is known before hashing; the cross-reference section it ends with is
+// of the same kind as the file's newest one: an xref stream after an xref
+// stream, otherwise a classic table.
+package pdfsign
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+)
+
+// Errors from Check, Sign, AddPage and Signatures, for errors.Is.
+var (
+	ErrNotPDF    = errors.New("not a PDF")
+	ErrEncrypted = errors.New("encrypted")
+	ErrDamaged   = errors.New("damaged")
+)
+
+// SignFunc returns a DER CMS (CAdES detached) signature over digest, the
+// SHA-256 of the signed byte ranges.
+type SignFunc func(ctx context.Context, digest []byte) ([]byte, error)
+
+// Options describe the signature dictionary.
+type Options struct {
+	Name, Reason, Location, ContactInfo string // /Name /Reason /Location /ContactInfo of the signature dictionary
+
+	Time time.Time // /M
+
+	// Reserve is the number of bytes reserved for the CMS in /Contents;
+	// 0 means DefaultReserve. A larger CMS is an error, since the space
+	// must be fixed before the digest is computed.
+	Reserve int
+}
+
+// DefaultReserve fits a CAdES-T signature with a certificate chain and an
+// embedded time stamp token with its own chain.
+const DefaultReserve = 32 << 10
+
+// maxReserve keeps the in-memory update small.
+const maxReserve = 4 << 20
+
+// byteRangeWidth is the space kept for "[0 a b c]", enough for files up to
+// 10^14 bytes; it is filled in once the update's length is known.
+const byteRangeWidth = 48
+
+// Sign appends one signature as an incremental update: the original bytes
+// are written unchanged first, then a signature dictionary, an invisible
+// signature field and widget on the first page, the updated AcroForm
+// (keeping earlier fields), the catalog, and a cross-reference section with
+// /Prev. src is read twice and never held whole in memory; dst receives the
+// full signed file.
+func Sign(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts Options, sign SignFunc) error {
+	if err := sign1(ctx, dst, src, size, opts, sign); err != nil {
+		return fmt.Errorf("pdfsign: sign: %w", err)
+	}
+	return nil
+}
+
+func sign1(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts Options, sign SignFunc) error {
+	reserve := opts.Reserve
+	if reserve == 0 {
+		reserve = DefaultReserve
+	}
+	if reserve < 0 || reserve > maxReserve {
+		return fmt.Errorf("reserve %d out of range (0..%d)", reserve, maxReserve)
+	}
+	d, err := open(src, size)
+	if err != nil {
+		return err
+	}
+	rootRef, root, _, pages, err := d.catalog()
+	if err != nil {
+		return damaged(err)
+	}
+	pageRef, page, err := d.firstPage(pages)
+	if err != nil {
+		return damaged(err)
+	}
+	u, err := newUpdate(d)
+	if err != nil {
+		return err
+	}
+
+	// The AcroForm keeps its object number if it has one, so anything else
+	// pointing at it stays right.
+	var formRef ref
+	form := dict{}
+	switch v := root["AcroForm"].(type) {
+	case ref:
+		formRef = v
+		if f, err := d.resolve(v); err != nil {
+			return damaged(fmt.Errorf("AcroForm: %w", err))
+		} else if f, ok := f.(dict); ok {
+			form = maps.Clone(f)
+		}
+	case dict:
+		formRef, form = u.alloc(), maps.Clone(v)
+	default:
+		formRef = u.alloc()
+	}
+	fields, err := d.array(form["Fields"])
+	if err != nil {
+		return damaged(fmt.Errorf("AcroForm /Fields: %w", err))
+	}
+	annots, err := d.array(page["Annots"])
+	if err != nil {
+		return damaged(fmt.Errorf("page /Annots: %w", err))
+	}
+	sigRef, fieldRef := u.alloc(), u.alloc()
+
+	form["Fields"] = append(slices.Clone(fields), fieldRef)
+	form["SigFlags"] = int64(3) // SignaturesExist | AppendOnly
+	page = maps.Clone(page)
+	page["Annots"] = append(slices.Clone(annots), fieldRef)
+	root = maps.Clone(root)
+	root["AcroForm"] = formRef
+
+	// The signature dictionary is written by hand: /ByteRange and /Contents
+	// are placeholders whose offsets we need.
+	u.begin(sigRef)
+	u.buf.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n/ByteRange ")
+	brAt := u.buf.Len()
+	u.buf.WriteString(strings.Repeat(" ", byteRangeWidth))
+	u.buf.WriteString("\n/Contents ")
+	contentsStart := u.pos()
+	u.buf.WriteByte('<')
+	hexAt := u.buf.Len()
+	u.buf.Write(bytes.Repeat([]byte{'0'}, 2*reserve))
+	u.buf.WriteByte('>')
+	contentsEnd := u.pos()
+	t := opts.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	extra := dict{"M": str(formatDate(t))}
+	for k, v := range map[name]string{"Name": opts.Name, "Reason": opts.Reason, "Location": opts.Location, "ContactInfo": opts.ContactInfo} {
+		if v != "" {
+			extra[k] = textString(v)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		u.buf.WriteByte('\n')
+		writeName(&u.buf, k)
+		u.buf.WriteByte(' ')
+		writeObject(&u.buf, extra[k])
+	}
+	u.buf.WriteString(">>")
+	u.end()
+
+	u.put(fieldRef, dict{
+		"Type": name("Annot"), "Subtype": name("Widget"), "FT": name("Sig"),
+		"T":    str(fieldName(d, fields)),
+		"V":    sigRef,
+		"Rect": array{int64(0), int64(0), int64(0), int64(0)},
+		"F":    int64(132), // Print | Locked
+		"P":    pageRef,
+	})
+	u.put(pageRef, page)
+	u.put(formRef, form)
+	u.put(rootRef, root)
+	u.finish()
+
+	total := u.pos()
+	br := [4]int64{0, contentsStart, contentsEnd, total - contentsEnd}
+	brText := fmt.Sprintf("[%d %d %d %d]", br[0], br[1], br[2], br[3])
+	if len(brText) > byteRangeWidth {
+		return errors.New("file too large for the byte range placeholder")
+	}
+	copy(u.buf.Bytes()[brAt:], brText)
+
+	h := sha256.New()
+	if _, err := io.Copy(h, original(ctx, d)); err != nil {
+		return fmt.Errorf("hashing original: %w", err)
+	}
+	h.Write(u.buf.Bytes()[:contentsStart-size])
+	h.Write(u.buf.Bytes()[contentsEnd-size:])
+	cms, err := sign(ctx, h.Sum(nil))
+	if err != nil {
+		return fmt.Errorf("signing digest: %w", err)
+	}
+	if len(cms) == 0 {
+		return errors.New("signer returned an empty CMS")
+	}
+	if len(cms) > reserve {
+		return fmt.Errorf("CMS of %d bytes does not fit the %d bytes reserved (Options.Reserve)", len(cms), reserve)
+	}
+	hex.Encode(u.buf.Bytes()[hexAt:], cms)
+	return u.writeTo(ctx, dst)
+}
+
+// fieldName picks a field name unused among the top-level fields: Signature1,
+// Signature2, ...
+func fieldName(d *document, fields array) string {
+	used := map[string]bool{}
+	for _, f := range fields {
+		if fd, err := d.dict(f); err == nil {
+			if t, ok := fd["T"].(str); ok {
+				used[string(t)] = true
+			}
+		}
+	}
+	for i := len(fields) + 1; ; i++ {
+		if n := "Signature" + strconv.Itoa(i); !used[n] {
+			return n
+		}
+	}
+}
+
+// Signature is one signature of a file, as Signatures reads it.
+type Signature struct {
+	ByteRange [4]int64
+	Contents  []byte // the CMS, trimmed of the zero padding after its DER length
+
+	SubFilter, Name, Reason string
+
+	Time time.Time // /M; zero if absent or unreadable
+
+	// CoversWholeFile reports whether the byte range is the whole file except
+	// exactly the /Contents hex string: true only for the newest signature of
+	// an unmodified file.
+	CoversWholeFile bool
+
+	// RevisionEnd is where the signed revision ends: ByteRange[2]+ByteRange[3].
+	RevisionEnd int64
+}
+
+// Signatures lists the signatures of a file, oldest revision first, for
+// verification: each signature field's value with its byte range and CMS.
+// A file without signatures gives an empty list.
+func Signatures(src io.ReaderAt, size int64) ([]Signature, error) {
+	sigs, err := signatures(src, size)
+	if err != nil {
+		return nil, fmt.Errorf("pdfsign: signatures: %w", err)
+	}
+	return sigs, nil
+}
+
+func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
+	d, err := open(src, size)
+	if err != nil {
+		return nil, err
+	}
+	root, err := d.dict(d.trailer["Root"])
+	if err != nil {
+		return nil, damaged(fmt.Errorf("catalog: %w", err))
+	}
+	form, err := d.resolve(root["AcroForm"])
+	if err != nil {
+		return nil, damaged(fmt.Errorf("AcroForm: %w", err))
+	}
+	fd, ok := form.(dict)
+	if !ok {
+		return nil, nil
+	}
+	fields, err := d.array(fd["Fields"])
+	if err != nil {
+		return nil, damaged(fmt.Errorf("AcroForm /Fields: %w", err))
+	}
+	var sigs []Signature
+	seen := map[ref]bool{}
+	var walk func(fields array, ft name, depth int) error
+	walk = func(fields array, ft name, depth int) error {
+		if depth > maxNesting {
+			return errors.New("field tree too deep")
+		}
+		for _, f := range fields {
+			if r, ok := f.(ref); ok {
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+			}
+			field, err := d.dict(f)
+			if err != nil {
+				return fmt.Errorf("field: %w", err)
+			}
+			ft := ft // /FT is inheritable
+			if n := field.name("FT"); n != "" {
+				ft = n
+			}
+			if ft == "Sig" && field["V"] != nil {
+				v, err := d.dict(field["V"])
+				if err != nil {
+					return fmt.Errorf("signature value: %w", err)
+				}
+				s, err := readSignature(d, v)
+				if err != nil {
+					return err
+				}
+				sigs = append(sigs, s)
+			}
+			kids, err := d.array(field["Kids"])
+			if err != nil {
+				return fmt.Errorf("field /Kids: %w", err)
+			}
+			if err := walk(kids, ft, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(fields, "", 0); err != nil {
+		return nil, damaged(err)
+	}
+	slices.SortStableFunc(sigs, func(a, b Signature) int { return cmp.Compare(a.RevisionEnd, b.RevisionEnd) })
+	return sigs, nil
+}
+
+func readSignature(d *document, v dict) (Signature, error) {
+	var s Signature
+	br, err := d.array(v["ByteRange"])
+	if err != nil || len(br) != 4 {
+		return s, errors.New("signature /ByteRange is not an array of four")
+	}
+	for i, e := range br {
+		n, ok := e.(int64)
+		if !ok || n < 0 {
+			return s, errors.New("signature /ByteRange holds a non-integer")
+		}
+		s.ByteRange[i] = n
+	}
+	contents, ok := v["Contents"].(str)
+	if !ok {
+		return s, errors.New("signature /Contents is not a string")
+	}
+	s.Contents = trimDER(contents)
+	s.SubFilter = string(v.name("SubFilter"))
+	if n, ok := v["Name"].(str); ok {
+		s.Name = decodeText(n)
+	}
+	if r, ok := v["Reason"].(str); ok {
+		s.Reason = decodeText(r)
+	}
+	if m, ok := v["M"].(str); ok {
+		s.Time, _ = parseDate(string(m))
+	}
+	b := s.ByteRange
+	s.RevisionEnd = b[2] + b[3]
+	if b[0] == 0 && b[1] < b[2] && s.RevisionEnd == d.size {
+		// The gap must be exactly one hex string, or bytes outside the CMS
+		// would be unsigned.
+		var lt, gt [1]byte
+		_, err1 := d.r.ReadAt(lt[:], b[1])
+		_, err2 := d.r.ReadAt(gt[:], b[2]-1)
+		s.CoversWholeFile = err1 == nil && err2 == nil && lt[0] == '<' && gt[0] == '>' &&
+			b[2]-b[1] == int64(2*len(contents)+2)
+	}
+	return s, nil
+}
+
+// trimDER cuts a CMS to the length its outer DER header gives, dropping the
+// zero padding of the placeholder.
+func trimDER(b []byte) []byte {
+	if len(b) < 2 || b[0] != 0x30 {
+		return b
+	}
+	n, hdr := int(b[1]), 2
+	if n&0x80 != 0 {
+		k := n & 0x7f
+		if k == 0 || k > 4 || len(b) < 2+k {
+			return b
+		}
+		n = 0
+		for _, c := range b[2 : 2+k] {
+			n = n<<8 | int(c)
+		}
+		hdr += k
+	}
+	if n < 0 || hdr+n > len(b) {
+		return b
+	}
+	return b[:hdr+n]
+}
+
+// Digest computes the SHA-256 over a signature's byte ranges, streaming.
+func Digest(src io.ReaderAt, br [4]int64) ([]byte, error) {
+	if br[0] < 0 || br[1] < 0 || br[2] < br[0]+br[1] || br[3] < 0 {
+		return nil, fmt.Errorf("pdfsign: digest: invalid byte range %v", br)
+	}
+	h := sha256.New()
+	for _, r := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
+		if _, err := io.CopyN(h, io.NewSectionReader(src, r[0], r[1]), r[1]); err != nil {
+			return nil, fmt.Errorf("pdfsign: digest: byte range %v: %w", br, err)
+		}
+	}
+	return h.Sum(nil), nil
+}
+
+// Check reports whether src is a PDF we can sign: it parses, is not
+// encrypted, and has a page tree with a first page. The error says why not
+// and matches ErrNotPDF, ErrEncrypted or ErrDamaged.
+func Check(src io.ReaderAt, size int64) error {
+	if err := check(src, size); err != nil {
+		return fmt.Errorf("pdfsign: %w", err)
+	}
+	return nil
+}
+
+func check(src io.ReaderAt, size int64) error {
+	if size < 8 {
+		return ErrNotPDF
+	}
+	d, err := open(src, size)
+	if err != nil {
+		return err
+	}
+	for num, e := range d.xref {
+		if !e.free && e.stm == 0 && (e.off <= 0 || e.off >= size) {
+			return damaged(fmt.Errorf("object %d lies beyond the end of the file", num))
+		}
+	}
+	_, _, _, pages, err := d.catalog()
+	if err != nil {
+		return damaged(err)
+	}
+	if _, _, err := d.firstPage(pages); err != nil {
+		return damaged(err)
+	}
+	return nil
+}
+
+// formatDate writes a PDF date, D:YYYYMMDDHHmmSS with the zone offset.
+func formatDate(t time.Time) string {
+	s := t.Format("D:20060102150405")
+	_, off := t.Zone()
+	if off == 0 {
+		return s + "Z"
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("%s%c%02d'%02d'", s, sign, off/3600, off/60%60)
+}
+
+// parseDate reads a PDF date; the parts after the year are optional.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimPrefix(s, "D:")
+	var f [6]int
+	def := [6]int{0, 1, 1, 0, 0, 0}
+	widths := [6]int{4, 2, 2, 2, 2, 2}
+	for i, w := range widths {
+		if len(s) < w || !isDigits(s[:w]) {
+			if i == 0 {
+				return time.Time{}, fmt.Errorf("bad PDF date %q", s)
+			}
+			f[i] = def[i]
+			continue
+		}
+		f[i], _ = strconv.Atoi(s[:w])
+		s = s[w:]
+	}
+	loc := time.UTC
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		z := strings.NewReplacer("'", "").Replace(s[1:])
+		var h, m int
+		if len(z) >= 2 && isDigits(z[:2]) {
+			h, _ = strconv.Atoi(z[:2])
+		}
+		if len(z) >= 4 && isDigits(z[2:4]) {
+			m, _ = strconv.Atoi(z[2:4])
+		}
+		off := h*3600 + m*60
+		if s[0] == '-' {
+			off = -off
+		}
+		loc = time.FixedZone("", off)
+	}
+	return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], 0, loc), nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// textString encodes a PDF text string: ASCII as is, anything else as
+// UTF-16BE with a byte order mark, which every reader understands.
+func textString(s string) str {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return str(s)
+	}
+	b := str{0xfe, 0xff}
+	for _, c := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(c>>8), byte(c))
+	}
+	return b
+}
+
+// decodeText reads a PDF text string: UTF-16BE or UTF-8 with a byte order
+// mark, otherwise PDFDocEncoding, read as Latin-1 (they agree on letters).
+func decodeText(b []byte) string {
+	if len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff {
+		u := make([]uint16, 0, len(b)/2)
+		for i := 2; i+1 < len(b); i += 2 {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		}
+		return string(utf16.Decode(u))
+	}
+	if len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf {
+		return string(b[3:])
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}

@@ -1,0 +1,131 @@
+package signing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/database"
+)
+
+// Enqueuer inserts durable jobs inside the caller's transaction.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
+}
+
+// Spec is a signing order as SendShipment registers it.
+type Spec struct {
+	ShipmentID    uuid.UUID
+	OrgID         int
+	DocumentID    uuid.UUID
+	FileName      string
+	SignatureType signingorder.SignatureType
+	Deadline      time.Time
+	RequireLevel4 bool
+	ReplyTo       string
+	SignerID      string
+}
+
+// Register stores a WAITING order with its first history event and queues
+// its expiry at the deadline, all in the caller's transaction.
+func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error {
+	o, err := tx.Ent.SigningOrder.Create().
+		SetShipmentID(s.ShipmentID).SetOrgID(s.OrgID).
+		SetDocumentID(s.DocumentID).SetFileName(s.FileName).
+		SetSignatureType(s.SignatureType).SetDeadline(s.Deadline).
+		SetStatus(signingorder.StatusWAITING).SetRequireLevel4(s.RequireLevel4).
+		SetReplyTo(s.ReplyTo).SetSignerID(s.SignerID).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("storing signing order: %w", err)
+	}
+	level := "level 3 (substantial)"
+	if s.RequireLevel4 {
+		level = "level 4 (high)"
+	}
+	text := fmt.Sprintf("Signing order registered: %s signature of %q, login at %s, deadline %s",
+		map[signingorder.SignatureType]string{signingorder.SignatureTypeAUTHENTICATED: "authenticated", signingorder.SignatureTypeADVANCED: "advanced"}[s.SignatureType],
+		s.FileName, level, s.Deadline.UTC().Format(time.RFC3339))
+	if err := addEvent(ctx, tx.Ent, o, text, nil); err != nil {
+		return err
+	}
+	return jobs.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
+}
+
+func addEvent(ctx context.Context, client *ent.Client, o *ent.SigningOrder, text string, returnID *uuid.UUID) error {
+	return client.SigningEvent.Create().
+		SetSigningOrderID(o.ID).SetOrgID(o.OrgID).SetStatus(o.Status.String()).
+		SetText(text).SetNillableReturnShipmentID(returnID).
+		Exec(ctx)
+}
+
+// transition moves an order from WAITING to status with a history event,
+// atomically: a concurrent change (a signature racing a cancel) makes
+// exactly one of them win, and the loser gets FailedPrecondition.
+func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to signingorder.Status, text string) (*ent.SigningOrder, error) {
+	n, err := tx.Ent.SigningOrder.Update().
+		Where(signingorder.ID(o.ID), signingorder.StatusEQ(signingorder.StatusWAITING)).
+		SetStatus(to).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, connect.NewError(connect.CodeFailedPrecondition,
+			fmt.Errorf("signing order of shipment %s is no longer waiting", o.ShipmentID))
+	}
+	o, err = tx.Ent.SigningOrder.Get(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	return o, addEvent(ctx, tx.Ent, o, text, nil)
+}
+
+// expire ends a WAITING order whose deadline has passed by now. It reports
+// whether it did; an order that is not due or not waiting is left alone.
+func expire(ctx context.Context, db *database.DB, id uuid.UUID, now time.Time) (bool, error) {
+	var done bool
+	err := db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(id)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if o.Status != signingorder.StatusWAITING || now.Before(o.Deadline) {
+			return nil
+		}
+		_, err = transition(ctx, tx, o, signingorder.StatusEXPIRED, "The deadline passed before the recipient signed")
+		done = err == nil
+		return err
+	})
+	return done, err
+}
+
+// expireDue expires every WAITING order whose deadline is past.
+func expireDue(ctx context.Context, db *database.DB, now time.Time) (int, error) {
+	due, err := db.Ent.SigningOrder.Query().
+		Where(signingorder.StatusEQ(signingorder.StatusWAITING), signingorder.DeadlineLTE(now)).
+		Select(signingorder.FieldShipmentID).Strings(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("finding due signing orders: %w", err)
+	}
+	n := 0
+	for _, s := range due {
+		ok, err := expire(ctx, db, uuid.MustParse(s), now)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
