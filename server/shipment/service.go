@@ -28,10 +28,10 @@ type Enqueuer interface {
 type Service struct {
 	svarsignv1connect.UnimplementedShipmentServiceHandler
 
-	db     *database.DB
-	blobs  *store.Blobs
-	jobs   Enqueuer
-	log    *slog.Logger
+	db       *database.DB
+	blobs    *store.Blobs
+	jobs     Enqueuer
+	log      *slog.Logger
 	now      func() time.Time
 	maxDoc   int64
 	checkPDF func(io.ReaderAt, int64) error
