@@ -3,6 +3,7 @@
 //	svarsign serve                       run the service (SQLite + files in ./svarsign-data)
 //	svarsign admin org create --number N --name NAME
 //	svarsign admin key create --org N [--label L]   prints the new API key on stdout
+//	svarsign verify [--trust root.pem] FILE.pdf     checks every signature; exit 1 if any fails
 //
 // Every flag can also be set by environment: SVARSIGN_ADDR, SVARSIGN_DATA, SVARSIGN_DB.
 package main
@@ -22,12 +23,15 @@ import (
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/pki"
+	"github.com/svarsign/svarsign/server/verify"
 )
 
 const usage = `usage:
   svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
+  svarsign verify [--trust ROOT.pem | --data DIR] FILE.pdf
 `
 
 func main() {
@@ -51,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return orgCreate(ctx, args[3:], stdout, stderr)
 	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "create":
 		return keyCreate(ctx, args[3:], stdout, stderr)
+	case args[0] == "verify":
+		return verifyCmd(args[1:], stdout, stderr)
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -152,5 +158,46 @@ func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stderr, "created API key %s for organisation %s; it is shown once, keep it secret\n", k.ID, *org)
 	fmt.Fprintln(stdout, k.Token())
+	return nil
+}
+
+// errVerifyFailed makes `svarsign verify` exit non-zero after printing its report.
+var errVerifyFailed = errors.New("verification failed")
+
+func verifyCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	trust := fs.String("trust", "", "PEM file of trusted root certificates (default: the local CA of --data)")
+	data := fs.String("data", envOr("SVARSIGN_DATA", "svarsign-data"), "data folder whose local CA to trust")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: svarsign verify [--trust ROOT.pem] FILE.pdf")
+	}
+	if *trust == "" {
+		*trust = filepath.Join(*data, app.CADir, pki.RootCertFile)
+	}
+	roots, err := pki.LoadPool(*trust)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	rep, err := verify.File(f, st.Size(), roots)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	rep.Write(stdout, fs.Arg(0))
+	if !rep.OK() {
+		return errVerifyFailed
+	}
 	return nil
 }

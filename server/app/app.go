@@ -7,12 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -28,7 +28,8 @@ import (
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/jobs"
-	"github.com/svarsign/svarsign/server/pdfsign"
+	"github.com/svarsign/svarsign/server/pki"
+	"github.com/svarsign/svarsign/server/provider/local"
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
@@ -54,23 +55,29 @@ type Config struct {
 	SweepInterval time.Duration
 }
 
+// CADir is the folder under DataDir where the local signing provider keeps
+// its CA; its root certificate verifies the signed documents.
+const CADir = "ca"
+
 // maxMessageBytes bounds one unary message: 16 MiB of inline documents plus
 // the rest of a send.
 const maxMessageBytes = 20 << 20
 
 // App is a running svarsign.
 type App struct {
-	cfg   Config
-	log   *slog.Logger
-	db    *database.DB
-	blobs *store.Blobs
-	queue *jobs.Queue
-	ln    net.Listener
-	conn  *grpc.ClientConn
-	srv   *http.Server
-	now   func() time.Time
-	// checkPDF tells whether a document can be signed.
-	checkPDF func(io.ReaderAt, int64) error
+	cfg      Config
+	log      *slog.Logger
+	db       *database.DB
+	blobs    *store.Blobs
+	queue    *jobs.Queue
+	ln       net.Listener
+	conn     *grpc.ClientConn
+	srv      *http.Server
+	now      func() time.Time
+	provider *local.Provider
+	// inflight counts running handlers, so storage closes only after the
+	// last one returned, even when shutdown had to cut connections.
+	inflight sync.WaitGroup
 }
 
 // Open prepares storage and the job queue and starts listening, so Addr is
@@ -100,7 +107,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.SweepInterval == 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	a = &App{cfg: cfg, log: cfg.Logger, now: cfg.Clock, checkPDF: pdfsign.Check}
+	a = &App{cfg: cfg, log: cfg.Logger, now: cfg.Clock}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -110,6 +117,9 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 		return nil, err
 	}
 	if a.blobs, err = store.OpenDir(cfg.BlobDir); err != nil {
+		return nil, err
+	}
+	if a.provider, err = local.Open(filepath.Join(cfg.DataDir, CADir), "svarsign", cfg.DataDir, a.now); err != nil {
 		return nil, err
 	}
 	a.queue, err = jobs.New(a.db, jobs.Config{
@@ -138,7 +148,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 		return nil, err
 	}
 	a.srv = &http.Server{
-		Handler:           h,
+		Handler:           a.track(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		Protocols:         new(http.Protocols),
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
@@ -155,6 +165,16 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 // URL is the base URL of the service.
 func (a *App) URL() string { return "http://" + a.Addr() }
 
+// Signer completes signing orders with the configured provider; the
+// signing ceremony calls it when the citizen signs.
+func (a *App) Signer() *signing.Signer {
+	return &signing.Signer{DB: a.db, Blobs: a.blobs, Provider: a.provider, Now: a.now}
+}
+
+// CARoot is the PEM file of the local CA's root certificate, which verifies
+// documents signed by this service.
+func (a *App) CARoot() string { return filepath.Join(a.cfg.DataDir, CADir, pki.RootCertFile) }
+
 // DB is the service's database, for the admin commands and tests.
 func (a *App) DB() *database.DB { return a.db }
 
@@ -164,7 +184,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.checkPDF, a.log, shipment.WithClock(a.now)), opts...))
+	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now)), opts...))
 	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
@@ -189,6 +209,14 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	return mux, nil
 }
 
+func (a *App) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.inflight.Add(1)
+		defer a.inflight.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Run serves until ctx is cancelled, then shuts down gracefully: it stops
 // accepting, lets calls in flight finish (up to 10 s), stops the job workers
 // and closes storage.
@@ -211,6 +239,13 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.srv.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("shutdown: closing connections", "err", err)
 		a.srv.Close()
+	}
+	handlersDone := make(chan struct{})
+	go func() { a.inflight.Wait(); close(handlersDone) }()
+	select {
+	case <-handlersDone:
+	case <-time.After(5 * time.Second):
+		a.log.Warn("shutdown: handlers still running after their connections were closed")
 	}
 	if err := a.queue.Stop(shutdownCtx); err != nil {
 		a.log.Warn("shutdown: stopping job queue", "err", err)

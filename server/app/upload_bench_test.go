@@ -1,44 +1,17 @@
 package app_test
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/internal/memstat"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 )
-
-// procStatusKiB reads one "Name:   123 kB" line of /proc/self/status.
-func procStatusKiB(name string) (int64, bool) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), name+":")
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-		return n, err == nil
-	}
-	return 0, false
-}
-
-// resetPeakRSS sets VmHWM back to the current RSS (Linux: "5" to clear_refs).
-func resetPeakRSS() error {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
 
 // heapSampler records the highest HeapInuse seen every 10 ms, and the
 // highest anonymous and file-backed RSS (the binary's pages) seen then.
@@ -57,10 +30,10 @@ func startHeapSampler() *heapSampler {
 		if m.HeapInuse > s.peak.Load() {
 			s.peak.Store(m.HeapInuse)
 		}
-		if n, ok := procStatusKiB("RssAnon"); ok && n > s.rssAnon.Load() {
+		if n, ok := memstat.ProcStatusKiB("RssAnon"); ok && n > s.rssAnon.Load() {
 			s.rssAnon.Store(n)
 		}
-		if n, ok := procStatusKiB("RssFile"); ok && n > s.rssFile.Load() {
+		if n, ok := memstat.ProcStatusKiB("RssFile"); ok && n > s.rssFile.Load() {
 			s.rssFile.Store(n)
 		}
 	}
@@ -88,7 +61,7 @@ func (s *heapSampler) done() uint64 {
 }
 
 // BenchmarkUpload1GiB streams a 1 GiB generated document through
-// UploadDocument over gRPC (1 MiB chunks) into a server in this process, and
+// UploadDocument over gRPC (256 KiB chunks, as the contract recommends) into a server in this process, and
 // reports throughput, the process's peak RSS during the upload (client and
 // server together, so an upper bound for the server) and peak HeapInuse.
 // About half of the RSS is file-backed pages of the (large) test binary.
@@ -100,7 +73,7 @@ func BenchmarkUpload1GiB(b *testing.B) {
 	c := srv.Shipments(srv.Org(b, st.OrgNumber(0), "Stor kommune"), st.GRPC)
 	ctx := context.Background()
 
-	canReset := resetPeakRSS() == nil
+	canReset := memstat.ResetPeakRSS() == nil
 	if !canReset {
 		b.Log("cannot write /proc/self/clear_refs: peak RSS is since process start, not reset before the upload")
 	}
@@ -113,11 +86,11 @@ func BenchmarkUpload1GiB(b *testing.B) {
 		id := startShipment(b, c)
 		runtime.GC()
 		if canReset {
-			if err := resetPeakRSS(); err != nil {
+			if err := memstat.ResetPeakRSS(); err != nil {
 				b.Fatalf("resetting VmHWM: %v", err)
 			}
 		}
-		rss, _ := procStatusKiB("VmRSS")
+		rss, _ := memstat.ProcStatusKiB("VmRSS")
 		baseRSS = max(baseRSS, rss)
 		heap := startHeapSampler()
 		b.StartTimer()
@@ -125,14 +98,14 @@ func BenchmarkUpload1GiB(b *testing.B) {
 		t0 := time.Now()
 		doc, sent, sum, err := uploadStream(ctx, c, &svarsignv1.UploadDocumentHeader{
 			ShipmentId: id, FileName: "stor.bin", MimeType: "application/octet-stream",
-		}, newGenReader(uint64(i), size), 1<<20)
+		}, newGenReader(uint64(i), size), 256<<10)
 		elapsed += time.Since(t0)
 
 		b.StopTimer()
 		peakHeap = max(peakHeap, heap.done())
 		peakAnon = max(peakAnon, heap.rssAnon.Load())
 		peakFile = max(peakFile, heap.rssFile.Load())
-		hwm, ok := procStatusKiB("VmHWM")
+		hwm, ok := memstat.ProcStatusKiB("VmHWM")
 		if !ok {
 			b.Fatal("no VmHWM in /proc/self/status")
 		}

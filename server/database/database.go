@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -166,12 +167,20 @@ func hasParam(query url.Values, key, name string) bool {
 	return false
 }
 
+// schemaMu serialises ent's schema migration within the process: it
+// rewrites ent's package-level table descriptions (ent/migrate.Tables), so
+// two databases opened at once would race on them.
+var schemaMu sync.Mutex
+
 // migrate creates or updates ent's tables and River's.
 func (db *DB) migrate(ctx context.Context) error {
 	if err := db.SQL.PingContext(ctx); err != nil {
 		return fmt.Errorf("database: connect: %w", err)
 	}
-	if err := db.Ent.Schema.Create(ctx); err != nil {
+	schemaMu.Lock()
+	err := db.Ent.Schema.Create(ctx)
+	schemaMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("database: migrate ent schema: %w", err)
 	}
 	var driver riverdriver.Driver[*sql.Tx] = riverdatabasesql.New(db.SQL)

@@ -19,8 +19,9 @@ import (
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 )
 
-// uploadChunk is how much of a raw PUT body goes into one stream message.
-const uploadChunk = 1 << 20
+// uploadChunk is how much of a raw PUT body goes into one stream message:
+// small enough to keep a 1 GiB upload well under 64 MiB of memory.
+const uploadChunk = 256 << 10
 
 // New returns the facade, calling the gRPC server behind conn.
 func New(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error) {

@@ -66,7 +66,7 @@ type Authority struct {
 // Files in the data folder. rootCertFile is written last on creation, so its
 // presence means the folder is complete.
 const (
-	rootCertFile = "root-cert.pem"
+	rootCertFile = RootCertFile
 	rootKeyFile  = "root-key.pem"
 	sealCertFile = "seal-cert.pem"
 	sealKeyFile  = "seal-key.pem"
@@ -393,4 +393,22 @@ func readPEM(path, typ string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no %s PEM block", filepath.Base(path), typ)
 	}
 	return block.Bytes, nil
+}
+
+// RootCertFile is the name of the root certificate in the CA folder; it is
+// what a verifier trusts.
+const RootCertFile = "root-cert.pem"
+
+// LoadPool reads the PEM certificates of a file into a pool, e.g. the root
+// of a CA folder or a trust root given to `svarsign verify --trust`.
+func LoadPool(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading trust roots: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificates", path)
+	}
+	return pool, nil
 }

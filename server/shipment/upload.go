@@ -20,8 +20,13 @@ import (
 	"github.com/svarsign/svarsign/server/store"
 )
 
-// downloadChunk is the size of each streamed download message.
-const downloadChunk = 256 << 10
+const (
+	// downloadChunk is the size of each streamed download message.
+	downloadChunk = 256 << 10
+	// maxChunk bounds one upload message, as the contract says, so a
+	// client cannot make the server hold more than that per stream.
+	maxChunk = 4 << 20
+)
 
 // UploadDocument streams a document into the blob store, measuring size and
 // SHA-256 on the way; only a chunk at a time is ever in memory.
@@ -138,6 +143,9 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 			return 0, apierr.Field("header", "only the first message may carry the header")
 		}
 		r.buf = msg.GetChunk()
+		if len(r.buf) > maxChunk {
+			return 0, apierr.Field("chunk", fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
+		}
 		r.n += int64(len(r.buf))
 		if r.n > r.max {
 			return 0, connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("document is larger than the limit of %d bytes", r.max))

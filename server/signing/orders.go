@@ -112,7 +112,7 @@ func expire(ctx context.Context, db *database.DB, id uuid.UUID, now time.Time) (
 // expireDue expires every WAITING order whose deadline is past.
 func expireDue(ctx context.Context, db *database.DB, now time.Time) (int, error) {
 	due, err := db.Ent.SigningOrder.Query().
-		Where(signingorder.StatusEQ(signingorder.StatusWAITING), signingorder.DeadlineLTE(now)).
+		Where(signingorder.StatusEQ(signingorder.StatusWAITING), signingorder.DeadlineLTE(now.UTC())). // deadlines are stored in UTC and SQLite compares text
 		Select(signingorder.FieldShipmentID).Strings(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("finding due signing orders: %w", err)

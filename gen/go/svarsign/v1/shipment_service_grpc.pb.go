@@ -48,7 +48,8 @@ type ShipmentServiceClient interface {
 	// send with that id returns the first result.
 	StartShipment(ctx context.Context, in *StartShipmentRequest, opts ...grpc.CallOption) (*StartShipmentResponse, error)
 	// UploadDocument streams one document into a reserved shipment: the first
-	// message carries the header, the rest carry chunks (at most 4 MiB each).
+	// message carries the header, the rest carry chunks (at most 4 MiB each;
+	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadDocumentRequest, UploadDocumentResponse], error)
@@ -261,7 +262,8 @@ type ShipmentServiceServer interface {
 	// send with that id returns the first result.
 	StartShipment(context.Context, *StartShipmentRequest) (*StartShipmentResponse, error)
 	// UploadDocument streams one document into a reserved shipment: the first
-	// message carries the header, the rest carry chunks (at most 4 MiB each).
+	// message carries the header, the rest carry chunks (at most 4 MiB each;
+	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(grpc.ClientStreamingServer[UploadDocumentRequest, UploadDocumentResponse]) error

@@ -947,7 +947,8 @@ export const ShipmentService: GenService<{
   },
   /**
    * UploadDocument streams one document into a reserved shipment: the first
-   * message carries the header, the rest carry chunks (at most 4 MiB each).
+   * message carries the header, the rest carry chunks (at most 4 MiB each;
+   * 256 KiB keeps memory lowest on both sides).
    * Size and SHA-256 are computed as the bytes arrive. Uploading the same file
    * name again replaces the earlier upload.
    *

@@ -84,7 +84,8 @@ type ShipmentServiceClient interface {
 	// send with that id returns the first result.
 	StartShipment(context.Context, *connect.Request[v1.StartShipmentRequest]) (*connect.Response[v1.StartShipmentResponse], error)
 	// UploadDocument streams one document into a reserved shipment: the first
-	// message carries the header, the rest carry chunks (at most 4 MiB each).
+	// message carries the header, the rest carry chunks (at most 4 MiB each;
+	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(context.Context) *connect.ClientStreamForClient[v1.UploadDocumentRequest, v1.UploadDocumentResponse]
@@ -308,7 +309,8 @@ type ShipmentServiceHandler interface {
 	// send with that id returns the first result.
 	StartShipment(context.Context, *connect.Request[v1.StartShipmentRequest]) (*connect.Response[v1.StartShipmentResponse], error)
 	// UploadDocument streams one document into a reserved shipment: the first
-	// message carries the header, the rest carry chunks (at most 4 MiB each).
+	// message carries the header, the rest carry chunks (at most 4 MiB each;
+	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(context.Context, *connect.ClientStream[v1.UploadDocumentRequest]) (*connect.Response[v1.UploadDocumentResponse], error)

@@ -1,0 +1,139 @@
+package signing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/provider"
+	"github.com/svarsign/svarsign/server/store"
+)
+
+// Signer completes signing orders with a provider: the signing ceremony
+// calls it once the citizen has identified and chosen to sign.
+type Signer struct {
+	DB       *database.DB
+	Blobs    *store.Blobs
+	Provider provider.Provider
+	Now      func() time.Time
+}
+
+// Errors a ceremony shows the citizen.
+var (
+	ErrNotWaiting   = errors.New("the signing order is no longer waiting for a signature")
+	ErrPastDeadline = errors.New("the signing deadline has passed")
+	ErrWrongSigner  = errors.New("the signing order is for another person")
+	ErrLevelTooLow  = errors.New("the signing order requires login at level 4")
+)
+
+// Check tells whether signer may sign the order of a shipment now.
+func (s *Signer) Check(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer) (*ent.SigningOrder, error) {
+	o, err := s.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return o, permitted(o, signer, s.Now())
+}
+
+func permitted(o *ent.SigningOrder, signer provider.Signer, now time.Time) error {
+	switch {
+	case o.SignerID != signer.NationalID:
+		return connect.NewError(connect.CodePermissionDenied, ErrWrongSigner)
+	case o.Status != signingorder.StatusWAITING:
+		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("%w (it is %s)", ErrNotWaiting, o.Status))
+	case !now.Before(o.Deadline):
+		return connect.NewError(connect.CodeFailedPrecondition, ErrPastDeadline)
+	case o.RequireLevel4 && signer.Level < 4:
+		return connect.NewError(connect.CodePermissionDenied, ErrLevelTooLow)
+	}
+	return nil
+}
+
+// Sign signs the order's document for signer with the provider, stores the
+// signed PDF and moves the order to SIGNED with its evidence, in one
+// transaction. A concurrent cancel or expiry wins or loses as a whole.
+func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer, jobID string) (*ent.SigningOrder, error) {
+	o, err := s.Check(ctx, shipmentID, signer)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := s.DB.Ent.Shipment.Get(ctx, shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.DB.Ent.Org.Get(ctx, sh.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := s.DB.Ent.Document.Get(ctx, o.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.Blobs.OpenFile(ctx, doc.BlobKey)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+
+	// The provider writes the signed PDF into the blob store as it goes.
+	key := "signed/" + shipmentID.String() + "/" + uuid.NewString()
+	pr, pw := io.Pipe()
+	type result struct {
+		ev  *provider.Evidence
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ev, err := s.Provider.Sign(ctx, pw, provider.Request{
+			JobID: jobID, Document: f, Size: f.Size(), FileName: doc.FileName,
+			Title: sh.Title, Sender: org.Name,
+			Type:   provider.SignatureType(o.SignatureType.String()),
+			Signer: signer,
+		})
+		pw.CloseWithError(err)
+		done <- result{ev, err}
+	}()
+	size, sum, putErr := s.Blobs.Put(ctx, key, pr)
+	pr.CloseWithError(putErr)
+	res := <-done
+	if res.err != nil || putErr != nil {
+		s.Blobs.Delete(context.WithoutCancel(ctx), key)
+		return nil, fmt.Errorf("signing: %w", errors.Join(res.err, putErr))
+	}
+	evidence, err := json.MarshalIndent(res.ev, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		o, err = tx.Ent.SigningOrder.Get(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if err := permitted(o, signer, s.Now()); err != nil {
+			return err
+		}
+		if err := tx.Ent.SigningOrder.UpdateOne(o).
+			SetSignedBlobKey(key).SetSignedSha256(sum).SetSignedSize(size).
+			SetEvidence(string(evidence)).SetProviderJobID(jobID).Exec(ctx); err != nil {
+			return err
+		}
+		o, err = transition(ctx, tx, o, signingorder.StatusSIGNED,
+			fmt.Sprintf("Signed by %s after login with %s at level %d", signer.Name, signer.Method, signer.Level))
+		return err
+	})
+	if err != nil {
+		s.Blobs.Delete(context.WithoutCancel(ctx), key)
+		return nil, err
+	}
+	return o, nil
+}
