@@ -17,12 +17,16 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/svarsign/svarsign/ent/apikey"
+	"github.com/svarsign/svarsign/ent/ceremony"
+	"github.com/svarsign/svarsign/ent/citizensession"
 	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/ent/webhook"
 
 	stdsql "database/sql"
 )
@@ -34,8 +38,14 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Ceremony is the client for interacting with the Ceremony builders.
+	Ceremony *CeremonyClient
+	// CitizenSession is the client for interacting with the CitizenSession builders.
+	CitizenSession *CitizenSessionClient
 	// Document is the client for interacting with the Document builders.
 	Document *DocumentClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// Org is the client for interacting with the Org builders.
 	Org *OrgClient
 	// Shipment is the client for interacting with the Shipment builders.
@@ -46,6 +56,8 @@ type Client struct {
 	SigningEvent *SigningEventClient
 	// SigningOrder is the client for interacting with the SigningOrder builders.
 	SigningOrder *SigningOrderClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -58,12 +70,16 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.Ceremony = NewCeremonyClient(c.config)
+	c.CitizenSession = NewCitizenSessionClient(c.config)
 	c.Document = NewDocumentClient(c.config)
+	c.Event = NewEventClient(c.config)
 	c.Org = NewOrgClient(c.config)
 	c.Shipment = NewShipmentClient(c.config)
 	c.ShipmentEvent = NewShipmentEventClient(c.config)
 	c.SigningEvent = NewSigningEventClient(c.config)
 	c.SigningOrder = NewSigningOrderClient(c.config)
+	c.Webhook = NewWebhookClient(c.config)
 }
 
 type (
@@ -154,15 +170,19 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		APIKey:        NewAPIKeyClient(cfg),
-		Document:      NewDocumentClient(cfg),
-		Org:           NewOrgClient(cfg),
-		Shipment:      NewShipmentClient(cfg),
-		ShipmentEvent: NewShipmentEventClient(cfg),
-		SigningEvent:  NewSigningEventClient(cfg),
-		SigningOrder:  NewSigningOrderClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		APIKey:         NewAPIKeyClient(cfg),
+		Ceremony:       NewCeremonyClient(cfg),
+		CitizenSession: NewCitizenSessionClient(cfg),
+		Document:       NewDocumentClient(cfg),
+		Event:          NewEventClient(cfg),
+		Org:            NewOrgClient(cfg),
+		Shipment:       NewShipmentClient(cfg),
+		ShipmentEvent:  NewShipmentEventClient(cfg),
+		SigningEvent:   NewSigningEventClient(cfg),
+		SigningOrder:   NewSigningOrderClient(cfg),
+		Webhook:        NewWebhookClient(cfg),
 	}, nil
 }
 
@@ -180,15 +200,19 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		APIKey:        NewAPIKeyClient(cfg),
-		Document:      NewDocumentClient(cfg),
-		Org:           NewOrgClient(cfg),
-		Shipment:      NewShipmentClient(cfg),
-		ShipmentEvent: NewShipmentEventClient(cfg),
-		SigningEvent:  NewSigningEventClient(cfg),
-		SigningOrder:  NewSigningOrderClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		APIKey:         NewAPIKeyClient(cfg),
+		Ceremony:       NewCeremonyClient(cfg),
+		CitizenSession: NewCitizenSessionClient(cfg),
+		Document:       NewDocumentClient(cfg),
+		Event:          NewEventClient(cfg),
+		Org:            NewOrgClient(cfg),
+		Shipment:       NewShipmentClient(cfg),
+		ShipmentEvent:  NewShipmentEventClient(cfg),
+		SigningEvent:   NewSigningEventClient(cfg),
+		SigningOrder:   NewSigningOrderClient(cfg),
+		Webhook:        NewWebhookClient(cfg),
 	}, nil
 }
 
@@ -218,8 +242,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Document, c.Org, c.Shipment, c.ShipmentEvent, c.SigningEvent,
-		c.SigningOrder,
+		c.APIKey, c.Ceremony, c.CitizenSession, c.Document, c.Event, c.Org, c.Shipment,
+		c.ShipmentEvent, c.SigningEvent, c.SigningOrder, c.Webhook,
 	} {
 		n.Use(hooks...)
 	}
@@ -229,8 +253,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Document, c.Org, c.Shipment, c.ShipmentEvent, c.SigningEvent,
-		c.SigningOrder,
+		c.APIKey, c.Ceremony, c.CitizenSession, c.Document, c.Event, c.Org, c.Shipment,
+		c.ShipmentEvent, c.SigningEvent, c.SigningOrder, c.Webhook,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -241,8 +265,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *CeremonyMutation:
+		return c.Ceremony.mutate(ctx, m)
+	case *CitizenSessionMutation:
+		return c.CitizenSession.mutate(ctx, m)
 	case *DocumentMutation:
 		return c.Document.mutate(ctx, m)
+	case *EventMutation:
+		return c.Event.mutate(ctx, m)
 	case *OrgMutation:
 		return c.Org.mutate(ctx, m)
 	case *ShipmentMutation:
@@ -253,6 +283,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SigningEvent.mutate(ctx, m)
 	case *SigningOrderMutation:
 		return c.SigningOrder.mutate(ctx, m)
+	case *WebhookMutation:
+		return c.Webhook.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -407,6 +439,272 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 	}
 }
 
+// CeremonyClient is a client for the Ceremony schema.
+type CeremonyClient struct {
+	config
+}
+
+// NewCeremonyClient returns a client for the Ceremony from the given config.
+func NewCeremonyClient(c config) *CeremonyClient {
+	return &CeremonyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ceremony.Hooks(f(g(h())))`.
+func (c *CeremonyClient) Use(hooks ...Hook) {
+	c.hooks.Ceremony = append(c.hooks.Ceremony, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ceremony.Intercept(f(g(h())))`.
+func (c *CeremonyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Ceremony = append(c.inters.Ceremony, interceptors...)
+}
+
+// Create returns a builder for creating a Ceremony entity.
+func (c *CeremonyClient) Create() *CeremonyCreate {
+	mutation := newCeremonyMutation(c.config, OpCreate)
+	return &CeremonyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Ceremony entities.
+func (c *CeremonyClient) CreateBulk(builders ...*CeremonyCreate) *CeremonyCreateBulk {
+	return &CeremonyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CeremonyClient) MapCreateBulk(slice any, setFunc func(*CeremonyCreate, int)) *CeremonyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CeremonyCreateBulk{err: fmt.Errorf("calling to CeremonyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CeremonyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CeremonyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Ceremony.
+func (c *CeremonyClient) Update() *CeremonyUpdate {
+	mutation := newCeremonyMutation(c.config, OpUpdate)
+	return &CeremonyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CeremonyClient) UpdateOne(_m *Ceremony) *CeremonyUpdateOne {
+	mutation := newCeremonyMutation(c.config, OpUpdateOne, withCeremony(_m))
+	return &CeremonyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CeremonyClient) UpdateOneID(id uuid.UUID) *CeremonyUpdateOne {
+	mutation := newCeremonyMutation(c.config, OpUpdateOne, withCeremonyID(id))
+	return &CeremonyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Ceremony.
+func (c *CeremonyClient) Delete() *CeremonyDelete {
+	mutation := newCeremonyMutation(c.config, OpDelete)
+	return &CeremonyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CeremonyClient) DeleteOne(_m *Ceremony) *CeremonyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CeremonyClient) DeleteOneID(id uuid.UUID) *CeremonyDeleteOne {
+	builder := c.Delete().Where(ceremony.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CeremonyDeleteOne{builder}
+}
+
+// Query returns a query builder for Ceremony.
+func (c *CeremonyClient) Query() *CeremonyQuery {
+	return &CeremonyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCeremony},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Ceremony entity by its id.
+func (c *CeremonyClient) Get(ctx context.Context, id uuid.UUID) (*Ceremony, error) {
+	return c.Query().Where(ceremony.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CeremonyClient) GetX(ctx context.Context, id uuid.UUID) *Ceremony {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CeremonyClient) Hooks() []Hook {
+	return c.hooks.Ceremony
+}
+
+// Interceptors returns the client interceptors.
+func (c *CeremonyClient) Interceptors() []Interceptor {
+	return c.inters.Ceremony
+}
+
+func (c *CeremonyClient) mutate(ctx context.Context, m *CeremonyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CeremonyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CeremonyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CeremonyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CeremonyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Ceremony mutation op: %q", m.Op())
+	}
+}
+
+// CitizenSessionClient is a client for the CitizenSession schema.
+type CitizenSessionClient struct {
+	config
+}
+
+// NewCitizenSessionClient returns a client for the CitizenSession from the given config.
+func NewCitizenSessionClient(c config) *CitizenSessionClient {
+	return &CitizenSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `citizensession.Hooks(f(g(h())))`.
+func (c *CitizenSessionClient) Use(hooks ...Hook) {
+	c.hooks.CitizenSession = append(c.hooks.CitizenSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `citizensession.Intercept(f(g(h())))`.
+func (c *CitizenSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CitizenSession = append(c.inters.CitizenSession, interceptors...)
+}
+
+// Create returns a builder for creating a CitizenSession entity.
+func (c *CitizenSessionClient) Create() *CitizenSessionCreate {
+	mutation := newCitizenSessionMutation(c.config, OpCreate)
+	return &CitizenSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CitizenSession entities.
+func (c *CitizenSessionClient) CreateBulk(builders ...*CitizenSessionCreate) *CitizenSessionCreateBulk {
+	return &CitizenSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CitizenSessionClient) MapCreateBulk(slice any, setFunc func(*CitizenSessionCreate, int)) *CitizenSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CitizenSessionCreateBulk{err: fmt.Errorf("calling to CitizenSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CitizenSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CitizenSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CitizenSession.
+func (c *CitizenSessionClient) Update() *CitizenSessionUpdate {
+	mutation := newCitizenSessionMutation(c.config, OpUpdate)
+	return &CitizenSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CitizenSessionClient) UpdateOne(_m *CitizenSession) *CitizenSessionUpdateOne {
+	mutation := newCitizenSessionMutation(c.config, OpUpdateOne, withCitizenSession(_m))
+	return &CitizenSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CitizenSessionClient) UpdateOneID(id int) *CitizenSessionUpdateOne {
+	mutation := newCitizenSessionMutation(c.config, OpUpdateOne, withCitizenSessionID(id))
+	return &CitizenSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CitizenSession.
+func (c *CitizenSessionClient) Delete() *CitizenSessionDelete {
+	mutation := newCitizenSessionMutation(c.config, OpDelete)
+	return &CitizenSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CitizenSessionClient) DeleteOne(_m *CitizenSession) *CitizenSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CitizenSessionClient) DeleteOneID(id int) *CitizenSessionDeleteOne {
+	builder := c.Delete().Where(citizensession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CitizenSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for CitizenSession.
+func (c *CitizenSessionClient) Query() *CitizenSessionQuery {
+	return &CitizenSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCitizenSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CitizenSession entity by its id.
+func (c *CitizenSessionClient) Get(ctx context.Context, id int) (*CitizenSession, error) {
+	return c.Query().Where(citizensession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CitizenSessionClient) GetX(ctx context.Context, id int) *CitizenSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CitizenSessionClient) Hooks() []Hook {
+	return c.hooks.CitizenSession
+}
+
+// Interceptors returns the client interceptors.
+func (c *CitizenSessionClient) Interceptors() []Interceptor {
+	return c.inters.CitizenSession
+}
+
+func (c *CitizenSessionClient) mutate(ctx context.Context, m *CitizenSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CitizenSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CitizenSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CitizenSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CitizenSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CitizenSession mutation op: %q", m.Op())
+	}
+}
+
 // DocumentClient is a client for the Document schema.
 type DocumentClient struct {
 	config
@@ -553,6 +851,139 @@ func (c *DocumentClient) mutate(ctx context.Context, m *DocumentMutation) (Value
 		return (&DocumentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Document mutation op: %q", m.Op())
+	}
+}
+
+// EventClient is a client for the Event schema.
+type EventClient struct {
+	config
+}
+
+// NewEventClient returns a client for the Event from the given config.
+func NewEventClient(c config) *EventClient {
+	return &EventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `event.Hooks(f(g(h())))`.
+func (c *EventClient) Use(hooks ...Hook) {
+	c.hooks.Event = append(c.hooks.Event, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `event.Intercept(f(g(h())))`.
+func (c *EventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Event = append(c.inters.Event, interceptors...)
+}
+
+// Create returns a builder for creating a Event entity.
+func (c *EventClient) Create() *EventCreate {
+	mutation := newEventMutation(c.config, OpCreate)
+	return &EventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Event entities.
+func (c *EventClient) CreateBulk(builders ...*EventCreate) *EventCreateBulk {
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventClient) MapCreateBulk(slice any, setFunc func(*EventCreate, int)) *EventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventCreateBulk{err: fmt.Errorf("calling to EventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Event.
+func (c *EventClient) Update() *EventUpdate {
+	mutation := newEventMutation(c.config, OpUpdate)
+	return &EventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventClient) UpdateOne(_m *Event) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEvent(_m))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventClient) UpdateOneID(id int) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEventID(id))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Event.
+func (c *EventClient) Delete() *EventDelete {
+	mutation := newEventMutation(c.config, OpDelete)
+	return &EventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventClient) DeleteOne(_m *Event) *EventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventClient) DeleteOneID(id int) *EventDeleteOne {
+	builder := c.Delete().Where(event.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventDeleteOne{builder}
+}
+
+// Query returns a query builder for Event.
+func (c *EventClient) Query() *EventQuery {
+	return &EventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Event entity by its id.
+func (c *EventClient) Get(ctx context.Context, id int) (*Event, error) {
+	return c.Query().Where(event.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventClient) GetX(ctx context.Context, id int) *Event {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *EventClient) Hooks() []Hook {
+	return c.hooks.Event
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventClient) Interceptors() []Interceptor {
+	return c.inters.Event
+}
+
+func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
 	}
 }
 
@@ -1381,15 +1812,148 @@ func (c *SigningOrderClient) mutate(ctx context.Context, m *SigningOrderMutation
 	}
 }
 
+// WebhookClient is a client for the Webhook schema.
+type WebhookClient struct {
+	config
+}
+
+// NewWebhookClient returns a client for the Webhook from the given config.
+func NewWebhookClient(c config) *WebhookClient {
+	return &WebhookClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhook.Hooks(f(g(h())))`.
+func (c *WebhookClient) Use(hooks ...Hook) {
+	c.hooks.Webhook = append(c.hooks.Webhook, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhook.Intercept(f(g(h())))`.
+func (c *WebhookClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Webhook = append(c.inters.Webhook, interceptors...)
+}
+
+// Create returns a builder for creating a Webhook entity.
+func (c *WebhookClient) Create() *WebhookCreate {
+	mutation := newWebhookMutation(c.config, OpCreate)
+	return &WebhookCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Webhook entities.
+func (c *WebhookClient) CreateBulk(builders ...*WebhookCreate) *WebhookCreateBulk {
+	return &WebhookCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookClient) MapCreateBulk(slice any, setFunc func(*WebhookCreate, int)) *WebhookCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookCreateBulk{err: fmt.Errorf("calling to WebhookClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Webhook.
+func (c *WebhookClient) Update() *WebhookUpdate {
+	mutation := newWebhookMutation(c.config, OpUpdate)
+	return &WebhookUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookClient) UpdateOne(_m *Webhook) *WebhookUpdateOne {
+	mutation := newWebhookMutation(c.config, OpUpdateOne, withWebhook(_m))
+	return &WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookClient) UpdateOneID(id int) *WebhookUpdateOne {
+	mutation := newWebhookMutation(c.config, OpUpdateOne, withWebhookID(id))
+	return &WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Webhook.
+func (c *WebhookClient) Delete() *WebhookDelete {
+	mutation := newWebhookMutation(c.config, OpDelete)
+	return &WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookClient) DeleteOne(_m *Webhook) *WebhookDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookClient) DeleteOneID(id int) *WebhookDeleteOne {
+	builder := c.Delete().Where(webhook.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookDeleteOne{builder}
+}
+
+// Query returns a query builder for Webhook.
+func (c *WebhookClient) Query() *WebhookQuery {
+	return &WebhookQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhook},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Webhook entity by its id.
+func (c *WebhookClient) Get(ctx context.Context, id int) (*Webhook, error) {
+	return c.Query().Where(webhook.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookClient) GetX(ctx context.Context, id int) *Webhook {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookClient) Hooks() []Hook {
+	return c.hooks.Webhook
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookClient) Interceptors() []Interceptor {
+	return c.inters.Webhook
+}
+
+func (c *WebhookClient) mutate(ctx context.Context, m *WebhookMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Webhook mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Document, Org, Shipment, ShipmentEvent, SigningEvent,
-		SigningOrder []ent.Hook
+		APIKey, Ceremony, CitizenSession, Document, Event, Org, Shipment, ShipmentEvent,
+		SigningEvent, SigningOrder, Webhook []ent.Hook
 	}
 	inters struct {
-		APIKey, Document, Org, Shipment, ShipmentEvent, SigningEvent,
-		SigningOrder []ent.Interceptor
+		APIKey, Ceremony, CitizenSession, Document, Event, Org, Shipment, ShipmentEvent,
+		SigningEvent, SigningOrder, Webhook []ent.Interceptor
 	}
 )
 

@@ -13,12 +13,16 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/svarsign/svarsign/ent/apikey"
+	"github.com/svarsign/svarsign/ent/ceremony"
+	"github.com/svarsign/svarsign/ent/citizensession"
 	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/ent/webhook"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -79,13 +83,17 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:        apikey.ValidColumn,
-			document.Table:      document.ValidColumn,
-			org.Table:           org.ValidColumn,
-			shipment.Table:      shipment.ValidColumn,
-			shipmentevent.Table: shipmentevent.ValidColumn,
-			signingevent.Table:  signingevent.ValidColumn,
-			signingorder.Table:  signingorder.ValidColumn,
+			apikey.Table:         apikey.ValidColumn,
+			ceremony.Table:       ceremony.ValidColumn,
+			citizensession.Table: citizensession.ValidColumn,
+			document.Table:       document.ValidColumn,
+			event.Table:          event.ValidColumn,
+			org.Table:            org.ValidColumn,
+			shipment.Table:       shipment.ValidColumn,
+			shipmentevent.Table:  shipmentevent.ValidColumn,
+			signingevent.Table:   signingevent.ValidColumn,
+			signingorder.Table:   signingorder.ValidColumn,
+			webhook.Table:        webhook.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -7,13 +7,17 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/apikey"
+	"github.com/svarsign/svarsign/ent/ceremony"
+	"github.com/svarsign/svarsign/ent/citizensession"
 	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/schema"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/ent/webhook"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -38,6 +42,22 @@ func init() {
 	apikeyDescCreatedAt := apikeyFields[4].Descriptor()
 	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	ceremonyFields := schema.Ceremony{}.Fields()
+	_ = ceremonyFields
+	// ceremonyDescCreatedAt is the schema descriptor for created_at field.
+	ceremonyDescCreatedAt := ceremonyFields[6].Descriptor()
+	// ceremony.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ceremony.DefaultCreatedAt = ceremonyDescCreatedAt.Default.(func() time.Time)
+	// ceremonyDescID is the schema descriptor for id field.
+	ceremonyDescID := ceremonyFields[0].Descriptor()
+	// ceremony.DefaultID holds the default value on creation for the id field.
+	ceremony.DefaultID = ceremonyDescID.Default.(func() uuid.UUID)
+	citizensessionFields := schema.CitizenSession{}.Fields()
+	_ = citizensessionFields
+	// citizensessionDescCreatedAt is the schema descriptor for created_at field.
+	citizensessionDescCreatedAt := citizensessionFields[5].Descriptor()
+	// citizensession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	citizensession.DefaultCreatedAt = citizensessionDescCreatedAt.Default.(func() time.Time)
 	documentFields := schema.Document{}.Fields()
 	_ = documentFields
 	// documentDescFileName is the schema descriptor for file_name field.
@@ -76,6 +96,16 @@ func init() {
 	documentDescID := documentFields[0].Descriptor()
 	// document.DefaultID holds the default value on creation for the id field.
 	document.DefaultID = documentDescID.Default.(func() uuid.UUID)
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescTime is the schema descriptor for time field.
+	eventDescTime := eventFields[2].Descriptor()
+	// event.DefaultTime holds the default value on creation for the time field.
+	event.DefaultTime = eventDescTime.Default.(func() time.Time)
+	// eventDescSigningStatus is the schema descriptor for signing_status field.
+	eventDescSigningStatus := eventFields[4].Descriptor()
+	// event.DefaultSigningStatus holds the default value on creation for the signing_status field.
+	event.DefaultSigningStatus = eventDescSigningStatus.Default.(string)
 	orgFields := schema.Org{}.Fields()
 	_ = orgFields
 	// orgDescNumber is the schema descriptor for number field.
@@ -182,6 +212,10 @@ func init() {
 	shipment.DefaultUpdatedAt = shipmentDescUpdatedAt.Default.(func() time.Time)
 	// shipment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	shipment.UpdateDefaultUpdatedAt = shipmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shipmentDescPending is the schema descriptor for pending field.
+	shipmentDescPending := shipmentFields[27].Descriptor()
+	// shipment.DefaultPending holds the default value on creation for the pending field.
+	shipment.DefaultPending = shipmentDescPending.Default.(bool)
 	// shipmentDescID is the schema descriptor for id field.
 	shipmentDescID := shipmentFields[0].Descriptor()
 	// shipment.DefaultID holds the default value on creation for the id field.
@@ -238,4 +272,26 @@ func init() {
 	signingorderDescID := signingorderFields[0].Descriptor()
 	// signingorder.DefaultID holds the default value on creation for the id field.
 	signingorder.DefaultID = signingorderDescID.Default.(func() uuid.UUID)
+	webhookFields := schema.Webhook{}.Fields()
+	_ = webhookFields
+	// webhookDescURL is the schema descriptor for url field.
+	webhookDescURL := webhookFields[1].Descriptor()
+	// webhook.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhook.URLValidator = webhookDescURL.Validators[0].(func(string) error)
+	// webhookDescSecret is the schema descriptor for secret field.
+	webhookDescSecret := webhookFields[2].Descriptor()
+	// webhook.SecretValidator is a validator for the "secret" field. It is called by the builders before save.
+	webhook.SecretValidator = webhookDescSecret.Validators[0].(func(string) error)
+	// webhookDescDeliveredEventID is the schema descriptor for delivered_event_id field.
+	webhookDescDeliveredEventID := webhookFields[3].Descriptor()
+	// webhook.DefaultDeliveredEventID holds the default value on creation for the delivered_event_id field.
+	webhook.DefaultDeliveredEventID = webhookDescDeliveredEventID.Default.(int)
+	// webhookDescCreatedAt is the schema descriptor for created_at field.
+	webhookDescCreatedAt := webhookFields[4].Descriptor()
+	// webhook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhook.DefaultCreatedAt = webhookDescCreatedAt.Default.(func() time.Time)
+	// webhookDescDisabled is the schema descriptor for disabled field.
+	webhookDescDisabled := webhookFields[5].Descriptor()
+	// webhook.DefaultDisabled holds the default value on creation for the disabled field.
+	webhook.DefaultDisabled = webhookDescDisabled.Default.(bool)
 }

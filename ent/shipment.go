@@ -68,6 +68,12 @@ type Shipment struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// ReadAt holds the value of the "read_at" field.
 	ReadAt *time.Time `json:"read_at,omitempty"`
+	// NotifiedAt holds the value of the "notified_at" field.
+	NotifiedAt *time.Time `json:"notified_at,omitempty"`
+	// incoming: the receiving system confirmed pickup (kvitterMottak)
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	// incoming and still to be picked up: offered by ListIncoming until acknowledged or permanently rejected
+	Pending bool `json:"pending,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ShipmentQuery when eager-loading is set.
 	Edges        ShipmentEdges `json:"edges"`
@@ -138,13 +144,13 @@ func (*Shipment) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case shipment.FieldRequestHash:
 			values[i] = new([]byte)
-		case shipment.FieldOnlyDigital, shipment.FieldRequireLevel4:
+		case shipment.FieldOnlyDigital, shipment.FieldRequireLevel4, shipment.FieldPending:
 			values[i] = new(sql.NullBool)
 		case shipment.FieldOrgID:
 			values[i] = new(sql.NullInt64)
 		case shipment.FieldDirection, shipment.FieldStatus, shipment.FieldSenderOrgNumber, shipment.FieldTitle, shipment.FieldSenderSystem, shipment.FieldExternalRef, shipment.FieldRecipientKind, shipment.FieldRecipientID, shipment.FieldRecipientName, shipment.FieldRecipientAddress, shipment.FieldReplyTo, shipment.FieldInReplyTo, shipment.FieldArchiveMetadata, shipment.FieldPrintSettings, shipment.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
-		case shipment.FieldCreatedAt, shipment.FieldSentAt, shipment.FieldUpdatedAt, shipment.FieldReadAt:
+		case shipment.FieldCreatedAt, shipment.FieldSentAt, shipment.FieldUpdatedAt, shipment.FieldReadAt, shipment.FieldNotifiedAt, shipment.FieldAcknowledgedAt:
 			values[i] = new(sql.NullTime)
 		case shipment.FieldID:
 			values[i] = new(uuid.UUID)
@@ -317,6 +323,26 @@ func (_m *Shipment) assignValues(columns []string, values []any) error {
 				_m.ReadAt = new(time.Time)
 				*_m.ReadAt = value.Time
 			}
+		case shipment.FieldNotifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field notified_at", values[i])
+			} else if value.Valid {
+				_m.NotifiedAt = new(time.Time)
+				*_m.NotifiedAt = value.Time
+			}
+		case shipment.FieldAcknowledgedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field acknowledged_at", values[i])
+			} else if value.Valid {
+				_m.AcknowledgedAt = new(time.Time)
+				*_m.AcknowledgedAt = value.Time
+			}
+		case shipment.FieldPending:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field pending", values[i])
+			} else if value.Valid {
+				_m.Pending = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -452,6 +478,19 @@ func (_m *Shipment) String() string {
 		builder.WriteString("read_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.NotifiedAt; v != nil {
+		builder.WriteString("notified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.AcknowledgedAt; v != nil {
+		builder.WriteString("acknowledged_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("pending=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Pending))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -340,6 +340,48 @@ func (_c *ShipmentCreate) SetNillableReadAt(v *time.Time) *ShipmentCreate {
 	return _c
 }
 
+// SetNotifiedAt sets the "notified_at" field.
+func (_c *ShipmentCreate) SetNotifiedAt(v time.Time) *ShipmentCreate {
+	_c.mutation.SetNotifiedAt(v)
+	return _c
+}
+
+// SetNillableNotifiedAt sets the "notified_at" field if the given value is not nil.
+func (_c *ShipmentCreate) SetNillableNotifiedAt(v *time.Time) *ShipmentCreate {
+	if v != nil {
+		_c.SetNotifiedAt(*v)
+	}
+	return _c
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (_c *ShipmentCreate) SetAcknowledgedAt(v time.Time) *ShipmentCreate {
+	_c.mutation.SetAcknowledgedAt(v)
+	return _c
+}
+
+// SetNillableAcknowledgedAt sets the "acknowledged_at" field if the given value is not nil.
+func (_c *ShipmentCreate) SetNillableAcknowledgedAt(v *time.Time) *ShipmentCreate {
+	if v != nil {
+		_c.SetAcknowledgedAt(*v)
+	}
+	return _c
+}
+
+// SetPending sets the "pending" field.
+func (_c *ShipmentCreate) SetPending(v bool) *ShipmentCreate {
+	_c.mutation.SetPending(v)
+	return _c
+}
+
+// SetNillablePending sets the "pending" field if the given value is not nil.
+func (_c *ShipmentCreate) SetNillablePending(v *bool) *ShipmentCreate {
+	if v != nil {
+		_c.SetPending(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ShipmentCreate) SetID(v uuid.UUID) *ShipmentCreate {
 	_c.mutation.SetID(v)
@@ -507,6 +549,10 @@ func (_c *ShipmentCreate) defaults() {
 		v := shipment.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Pending(); !ok {
+		v := shipment.DefaultPending
+		_c.mutation.SetPending(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := shipment.DefaultID()
 		_c.mutation.SetID(v)
@@ -583,6 +629,9 @@ func (_c *ShipmentCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Shipment.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Pending(); !ok {
+		return &ValidationError{Name: "pending", err: errors.New(`ent: missing required field "Shipment.pending"`)}
 	}
 	if len(_c.mutation.OrgIDs()) == 0 {
 		return &ValidationError{Name: "org", err: errors.New(`ent: missing required edge "Shipment.org"`)}
@@ -714,6 +763,18 @@ func (_c *ShipmentCreate) createSpec() (*Shipment, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReadAt(); ok {
 		_spec.SetField(shipment.FieldReadAt, field.TypeTime, value)
 		_node.ReadAt = &value
+	}
+	if value, ok := _c.mutation.NotifiedAt(); ok {
+		_spec.SetField(shipment.FieldNotifiedAt, field.TypeTime, value)
+		_node.NotifiedAt = &value
+	}
+	if value, ok := _c.mutation.AcknowledgedAt(); ok {
+		_spec.SetField(shipment.FieldAcknowledgedAt, field.TypeTime, value)
+		_node.AcknowledgedAt = &value
+	}
+	if value, ok := _c.mutation.Pending(); ok {
+		_spec.SetField(shipment.FieldPending, field.TypeBool, value)
+		_node.Pending = value
 	}
 	if nodes := _c.mutation.OrgIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1120,6 +1181,54 @@ func (u *ShipmentUpsert) ClearReadAt() *ShipmentUpsert {
 	return u
 }
 
+// SetNotifiedAt sets the "notified_at" field.
+func (u *ShipmentUpsert) SetNotifiedAt(v time.Time) *ShipmentUpsert {
+	u.Set(shipment.FieldNotifiedAt, v)
+	return u
+}
+
+// UpdateNotifiedAt sets the "notified_at" field to the value that was provided on create.
+func (u *ShipmentUpsert) UpdateNotifiedAt() *ShipmentUpsert {
+	u.SetExcluded(shipment.FieldNotifiedAt)
+	return u
+}
+
+// ClearNotifiedAt clears the value of the "notified_at" field.
+func (u *ShipmentUpsert) ClearNotifiedAt() *ShipmentUpsert {
+	u.SetNull(shipment.FieldNotifiedAt)
+	return u
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (u *ShipmentUpsert) SetAcknowledgedAt(v time.Time) *ShipmentUpsert {
+	u.Set(shipment.FieldAcknowledgedAt, v)
+	return u
+}
+
+// UpdateAcknowledgedAt sets the "acknowledged_at" field to the value that was provided on create.
+func (u *ShipmentUpsert) UpdateAcknowledgedAt() *ShipmentUpsert {
+	u.SetExcluded(shipment.FieldAcknowledgedAt)
+	return u
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (u *ShipmentUpsert) ClearAcknowledgedAt() *ShipmentUpsert {
+	u.SetNull(shipment.FieldAcknowledgedAt)
+	return u
+}
+
+// SetPending sets the "pending" field.
+func (u *ShipmentUpsert) SetPending(v bool) *ShipmentUpsert {
+	u.Set(shipment.FieldPending, v)
+	return u
+}
+
+// UpdatePending sets the "pending" field to the value that was provided on create.
+func (u *ShipmentUpsert) UpdatePending() *ShipmentUpsert {
+	u.SetExcluded(shipment.FieldPending)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1510,6 +1619,62 @@ func (u *ShipmentUpsertOne) UpdateReadAt() *ShipmentUpsertOne {
 func (u *ShipmentUpsertOne) ClearReadAt() *ShipmentUpsertOne {
 	return u.Update(func(s *ShipmentUpsert) {
 		s.ClearReadAt()
+	})
+}
+
+// SetNotifiedAt sets the "notified_at" field.
+func (u *ShipmentUpsertOne) SetNotifiedAt(v time.Time) *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetNotifiedAt(v)
+	})
+}
+
+// UpdateNotifiedAt sets the "notified_at" field to the value that was provided on create.
+func (u *ShipmentUpsertOne) UpdateNotifiedAt() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdateNotifiedAt()
+	})
+}
+
+// ClearNotifiedAt clears the value of the "notified_at" field.
+func (u *ShipmentUpsertOne) ClearNotifiedAt() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.ClearNotifiedAt()
+	})
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (u *ShipmentUpsertOne) SetAcknowledgedAt(v time.Time) *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetAcknowledgedAt(v)
+	})
+}
+
+// UpdateAcknowledgedAt sets the "acknowledged_at" field to the value that was provided on create.
+func (u *ShipmentUpsertOne) UpdateAcknowledgedAt() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdateAcknowledgedAt()
+	})
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (u *ShipmentUpsertOne) ClearAcknowledgedAt() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.ClearAcknowledgedAt()
+	})
+}
+
+// SetPending sets the "pending" field.
+func (u *ShipmentUpsertOne) SetPending(v bool) *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetPending(v)
+	})
+}
+
+// UpdatePending sets the "pending" field to the value that was provided on create.
+func (u *ShipmentUpsertOne) UpdatePending() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdatePending()
 	})
 }
 
@@ -2070,6 +2235,62 @@ func (u *ShipmentUpsertBulk) UpdateReadAt() *ShipmentUpsertBulk {
 func (u *ShipmentUpsertBulk) ClearReadAt() *ShipmentUpsertBulk {
 	return u.Update(func(s *ShipmentUpsert) {
 		s.ClearReadAt()
+	})
+}
+
+// SetNotifiedAt sets the "notified_at" field.
+func (u *ShipmentUpsertBulk) SetNotifiedAt(v time.Time) *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetNotifiedAt(v)
+	})
+}
+
+// UpdateNotifiedAt sets the "notified_at" field to the value that was provided on create.
+func (u *ShipmentUpsertBulk) UpdateNotifiedAt() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdateNotifiedAt()
+	})
+}
+
+// ClearNotifiedAt clears the value of the "notified_at" field.
+func (u *ShipmentUpsertBulk) ClearNotifiedAt() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.ClearNotifiedAt()
+	})
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (u *ShipmentUpsertBulk) SetAcknowledgedAt(v time.Time) *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetAcknowledgedAt(v)
+	})
+}
+
+// UpdateAcknowledgedAt sets the "acknowledged_at" field to the value that was provided on create.
+func (u *ShipmentUpsertBulk) UpdateAcknowledgedAt() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdateAcknowledgedAt()
+	})
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (u *ShipmentUpsertBulk) ClearAcknowledgedAt() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.ClearAcknowledgedAt()
+	})
+}
+
+// SetPending sets the "pending" field.
+func (u *ShipmentUpsertBulk) SetPending(v bool) *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetPending(v)
+	})
+}
+
+// UpdatePending sets the "pending" field to the value that was provided on create.
+func (u *ShipmentUpsertBulk) UpdatePending() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdatePending()
 	})
 }
 

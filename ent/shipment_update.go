@@ -346,6 +346,60 @@ func (_u *ShipmentUpdate) ClearReadAt() *ShipmentUpdate {
 	return _u
 }
 
+// SetNotifiedAt sets the "notified_at" field.
+func (_u *ShipmentUpdate) SetNotifiedAt(v time.Time) *ShipmentUpdate {
+	_u.mutation.SetNotifiedAt(v)
+	return _u
+}
+
+// SetNillableNotifiedAt sets the "notified_at" field if the given value is not nil.
+func (_u *ShipmentUpdate) SetNillableNotifiedAt(v *time.Time) *ShipmentUpdate {
+	if v != nil {
+		_u.SetNotifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearNotifiedAt clears the value of the "notified_at" field.
+func (_u *ShipmentUpdate) ClearNotifiedAt() *ShipmentUpdate {
+	_u.mutation.ClearNotifiedAt()
+	return _u
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (_u *ShipmentUpdate) SetAcknowledgedAt(v time.Time) *ShipmentUpdate {
+	_u.mutation.SetAcknowledgedAt(v)
+	return _u
+}
+
+// SetNillableAcknowledgedAt sets the "acknowledged_at" field if the given value is not nil.
+func (_u *ShipmentUpdate) SetNillableAcknowledgedAt(v *time.Time) *ShipmentUpdate {
+	if v != nil {
+		_u.SetAcknowledgedAt(*v)
+	}
+	return _u
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (_u *ShipmentUpdate) ClearAcknowledgedAt() *ShipmentUpdate {
+	_u.mutation.ClearAcknowledgedAt()
+	return _u
+}
+
+// SetPending sets the "pending" field.
+func (_u *ShipmentUpdate) SetPending(v bool) *ShipmentUpdate {
+	_u.mutation.SetPending(v)
+	return _u
+}
+
+// SetNillablePending sets the "pending" field if the given value is not nil.
+func (_u *ShipmentUpdate) SetNillablePending(v *bool) *ShipmentUpdate {
+	if v != nil {
+		_u.SetPending(*v)
+	}
+	return _u
+}
+
 // AddDocumentIDs adds the "documents" edge to the Document entity by IDs.
 func (_u *ShipmentUpdate) AddDocumentIDs(ids ...uuid.UUID) *ShipmentUpdate {
 	_u.mutation.AddDocumentIDs(ids...)
@@ -594,6 +648,21 @@ func (_u *ShipmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ReadAtCleared() {
 		_spec.ClearField(shipment.FieldReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NotifiedAt(); ok {
+		_spec.SetField(shipment.FieldNotifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.NotifiedAtCleared() {
+		_spec.ClearField(shipment.FieldNotifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AcknowledgedAt(); ok {
+		_spec.SetField(shipment.FieldAcknowledgedAt, field.TypeTime, value)
+	}
+	if _u.mutation.AcknowledgedAtCleared() {
+		_spec.ClearField(shipment.FieldAcknowledgedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Pending(); ok {
+		_spec.SetField(shipment.FieldPending, field.TypeBool, value)
 	}
 	if _u.mutation.DocumentsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1048,6 +1117,60 @@ func (_u *ShipmentUpdateOne) ClearReadAt() *ShipmentUpdateOne {
 	return _u
 }
 
+// SetNotifiedAt sets the "notified_at" field.
+func (_u *ShipmentUpdateOne) SetNotifiedAt(v time.Time) *ShipmentUpdateOne {
+	_u.mutation.SetNotifiedAt(v)
+	return _u
+}
+
+// SetNillableNotifiedAt sets the "notified_at" field if the given value is not nil.
+func (_u *ShipmentUpdateOne) SetNillableNotifiedAt(v *time.Time) *ShipmentUpdateOne {
+	if v != nil {
+		_u.SetNotifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearNotifiedAt clears the value of the "notified_at" field.
+func (_u *ShipmentUpdateOne) ClearNotifiedAt() *ShipmentUpdateOne {
+	_u.mutation.ClearNotifiedAt()
+	return _u
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (_u *ShipmentUpdateOne) SetAcknowledgedAt(v time.Time) *ShipmentUpdateOne {
+	_u.mutation.SetAcknowledgedAt(v)
+	return _u
+}
+
+// SetNillableAcknowledgedAt sets the "acknowledged_at" field if the given value is not nil.
+func (_u *ShipmentUpdateOne) SetNillableAcknowledgedAt(v *time.Time) *ShipmentUpdateOne {
+	if v != nil {
+		_u.SetAcknowledgedAt(*v)
+	}
+	return _u
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (_u *ShipmentUpdateOne) ClearAcknowledgedAt() *ShipmentUpdateOne {
+	_u.mutation.ClearAcknowledgedAt()
+	return _u
+}
+
+// SetPending sets the "pending" field.
+func (_u *ShipmentUpdateOne) SetPending(v bool) *ShipmentUpdateOne {
+	_u.mutation.SetPending(v)
+	return _u
+}
+
+// SetNillablePending sets the "pending" field if the given value is not nil.
+func (_u *ShipmentUpdateOne) SetNillablePending(v *bool) *ShipmentUpdateOne {
+	if v != nil {
+		_u.SetPending(*v)
+	}
+	return _u
+}
+
 // AddDocumentIDs adds the "documents" edge to the Document entity by IDs.
 func (_u *ShipmentUpdateOne) AddDocumentIDs(ids ...uuid.UUID) *ShipmentUpdateOne {
 	_u.mutation.AddDocumentIDs(ids...)
@@ -1326,6 +1449,21 @@ func (_u *ShipmentUpdateOne) sqlSave(ctx context.Context) (_node *Shipment, err 
 	}
 	if _u.mutation.ReadAtCleared() {
 		_spec.ClearField(shipment.FieldReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NotifiedAt(); ok {
+		_spec.SetField(shipment.FieldNotifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.NotifiedAtCleared() {
+		_spec.ClearField(shipment.FieldNotifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AcknowledgedAt(); ok {
+		_spec.SetField(shipment.FieldAcknowledgedAt, field.TypeTime, value)
+	}
+	if _u.mutation.AcknowledgedAtCleared() {
+		_spec.ClearField(shipment.FieldAcknowledgedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Pending(); ok {
+		_spec.SetField(shipment.FieldPending, field.TypeBool, value)
 	}
 	if _u.mutation.DocumentsCleared() {
 		edge := &sqlgraph.EdgeSpec{

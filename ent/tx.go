@@ -16,8 +16,14 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Ceremony is the client for interacting with the Ceremony builders.
+	Ceremony *CeremonyClient
+	// CitizenSession is the client for interacting with the CitizenSession builders.
+	CitizenSession *CitizenSessionClient
 	// Document is the client for interacting with the Document builders.
 	Document *DocumentClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// Org is the client for interacting with the Org builders.
 	Org *OrgClient
 	// Shipment is the client for interacting with the Shipment builders.
@@ -28,6 +34,8 @@ type Tx struct {
 	SigningEvent *SigningEventClient
 	// SigningOrder is the client for interacting with the SigningOrder builders.
 	SigningOrder *SigningOrderClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
 
 	// lazily loaded.
 	client     *Client
@@ -160,12 +168,16 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.Ceremony = NewCeremonyClient(tx.config)
+	tx.CitizenSession = NewCitizenSessionClient(tx.config)
 	tx.Document = NewDocumentClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
 	tx.Org = NewOrgClient(tx.config)
 	tx.Shipment = NewShipmentClient(tx.config)
 	tx.ShipmentEvent = NewShipmentEventClient(tx.config)
 	tx.SigningEvent = NewSigningEventClient(tx.config)
 	tx.SigningOrder = NewSigningOrderClient(tx.config)
+	tx.Webhook = NewWebhookClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -32,6 +32,41 @@ var (
 			},
 		},
 	}
+	// CeremoniesColumns holds the columns for the "ceremonies" table.
+	CeremoniesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "shipment_id", Type: field.TypeUUID},
+		{Name: "signer_id", Type: field.TypeString},
+		{Name: "signer_name", Type: field.TypeString},
+		{Name: "level", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+	}
+	// CeremoniesTable holds the schema information for the "ceremonies" table.
+	CeremoniesTable = &schema.Table{
+		Name:       "ceremonies",
+		Columns:    CeremoniesColumns,
+		PrimaryKey: []*schema.Column{CeremoniesColumns[0]},
+	}
+	// CitizenSessionsColumns holds the columns for the "citizen_sessions" table.
+	CitizenSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "national_id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString},
+		{Name: "level", Type: field.TypeInt},
+		{Name: "csrf", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// CitizenSessionsTable holds the schema information for the "citizen_sessions" table.
+	CitizenSessionsTable = &schema.Table{
+		Name:       "citizen_sessions",
+		Columns:    CitizenSessionsColumns,
+		PrimaryKey: []*schema.Column{CitizenSessionsColumns[0]},
+	}
 	// DocumentsColumns holds the columns for the "documents" table.
 	DocumentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -66,6 +101,29 @@ var (
 				Name:    "document_shipment_id_file_name_key",
 				Unique:  true,
 				Columns: []*schema.Column{DocumentsColumns[12], DocumentsColumns[2]},
+			},
+		},
+	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "org_id", Type: field.TypeInt},
+		{Name: "shipment_id", Type: field.TypeUUID},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "shipment_status", Type: field.TypeString},
+		{Name: "signing_status", Type: field.TypeString, Default: ""},
+		{Name: "text", Type: field.TypeString},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_org_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[1], EventsColumns[0]},
 			},
 		},
 	}
@@ -108,6 +166,9 @@ var (
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "notified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "acknowledged_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pending", Type: field.TypeBool, Default: false},
 		{Name: "org_id", Type: field.TypeInt},
 	}
 	// ShipmentsTable holds the schema information for the "shipments" table.
@@ -118,7 +179,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "shipments_orgs_shipments",
-				Columns:    []*schema.Column{ShipmentsColumns[24]},
+				Columns:    []*schema.Column{ShipmentsColumns[27]},
 				RefColumns: []*schema.Column{OrgsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -127,22 +188,27 @@ var (
 			{
 				Name:    "shipment_org_id_direction_sent_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[24], ShipmentsColumns[1], ShipmentsColumns[21], ShipmentsColumns[0]},
+				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[1], ShipmentsColumns[21], ShipmentsColumns[0]},
 			},
 			{
 				Name:    "shipment_org_id_external_ref",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[24], ShipmentsColumns[7]},
+				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[7]},
 			},
 			{
 				Name:    "shipment_org_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{ShipmentsColumns[24], ShipmentsColumns[18]},
+				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[18]},
 			},
 			{
 				Name:    "shipment_batch_id",
 				Unique:  false,
 				Columns: []*schema.Column{ShipmentsColumns[3]},
+			},
+			{
+				Name:    "shipment_org_id_direction_pending_sent_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[1], ShipmentsColumns[26], ShipmentsColumns[21], ShipmentsColumns[0]},
 			},
 		},
 	}
@@ -248,15 +314,35 @@ var (
 			},
 		},
 	}
+	// WebhooksColumns holds the columns for the "webhooks" table.
+	WebhooksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "org_id", Type: field.TypeInt},
+		{Name: "url", Type: field.TypeString},
+		{Name: "secret", Type: field.TypeString},
+		{Name: "delivered_event_id", Type: field.TypeInt, Default: 0},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "disabled", Type: field.TypeBool, Default: false},
+	}
+	// WebhooksTable holds the schema information for the "webhooks" table.
+	WebhooksTable = &schema.Table{
+		Name:       "webhooks",
+		Columns:    WebhooksColumns,
+		PrimaryKey: []*schema.Column{WebhooksColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		CeremoniesTable,
+		CitizenSessionsTable,
 		DocumentsTable,
+		EventsTable,
 		OrgsTable,
 		ShipmentsTable,
 		ShipmentEventsTable,
 		SigningEventsTable,
 		SigningOrdersTable,
+		WebhooksTable,
 	}
 )
 

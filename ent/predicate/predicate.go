@@ -9,8 +9,17 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// Ceremony is the predicate function for ceremony builders.
+type Ceremony func(*sql.Selector)
+
+// CitizenSession is the predicate function for citizensession builders.
+type CitizenSession func(*sql.Selector)
+
 // Document is the predicate function for document builders.
 type Document func(*sql.Selector)
+
+// Event is the predicate function for event builders.
+type Event func(*sql.Selector)
 
 // Org is the predicate function for org builders.
 type Org func(*sql.Selector)
@@ -26,3 +35,6 @@ type SigningEvent func(*sql.Selector)
 
 // SigningOrder is the predicate function for signingorder builders.
 type SigningOrder func(*sql.Selector)
+
+// Webhook is the predicate function for webhook builders.
+type Webhook func(*sql.Selector)

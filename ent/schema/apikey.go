@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -18,7 +17,7 @@ func (APIKey) Fields() []ent.Field {
 		field.Bytes("secret_hash").Sensitive().NotEmpty(),
 		field.Int("org_id").Immutable(),
 		field.String("label").Default(""),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("created_at").Default(nowUTC).Immutable(),
 		field.Time("revoked_at").Optional().Nillable(),
 	}
 }

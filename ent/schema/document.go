@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -28,7 +27,7 @@ func (Document) Fields() []ent.Field {
 		field.JSON("metadata", map[string]string{}).Optional(),
 		field.String("blob_key").NotEmpty(),
 		field.Int("position").Default(0),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("created_at").Default(nowUTC).Immutable(),
 	}
 }
 

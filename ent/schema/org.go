@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -16,7 +15,7 @@ func (Org) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("number").Unique().NotEmpty().MaxLen(9).Comment("9-digit organisation number"),
 		field.String("name").NotEmpty().MaxLen(200),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("created_at").Default(nowUTC).Immutable(),
 	}
 }
 

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -38,10 +37,13 @@ func (Shipment) Fields() []ent.Field {
 		field.Bool("require_level4").Default(false),
 		field.String("idempotency_key").Optional().Nillable(),
 		field.Bytes("request_hash").Optional().Comment("sha256 of the send request, to tell a retry from a conflicting reuse of the id"),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("created_at").Default(nowUTC).Immutable(),
 		field.Time("sent_at").Optional().Nillable(),
-		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+		field.Time("updated_at").Default(nowUTC).UpdateDefault(nowUTC),
 		field.Time("read_at").Optional().Nillable(),
+		field.Time("notified_at").Optional().Nillable(),
+		field.Time("acknowledged_at").Optional().Nillable().Comment("incoming: the receiving system confirmed pickup (kvitterMottak)"),
+		field.Bool("pending").Default(false).Comment("incoming and still to be picked up: offered by ListIncoming until acknowledged or permanently rejected"),
 	}
 }
 
@@ -60,5 +62,6 @@ func (Shipment) Indexes() []ent.Index {
 		index.Fields("org_id", "external_ref"),
 		index.Fields("org_id", "idempotency_key").Unique(),
 		index.Fields("batch_id"),
+		index.Fields("org_id", "direction", "pending", "sent_at", "id"),
 	}
 }

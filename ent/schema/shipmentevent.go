@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -18,7 +17,7 @@ func (ShipmentEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("shipment_id", uuid.UUID{}).Immutable(),
 		field.Int("org_id").Immutable(),
-		field.Time("time").Default(time.Now).Immutable(),
+		field.Time("time").Default(nowUTC).Immutable(),
 		field.String("status").Immutable(),
 		field.String("text").Immutable(),
 	}

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -17,7 +16,7 @@ func (SigningEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("signing_order_id", uuid.UUID{}).Immutable(),
 		field.Int("org_id").Immutable(),
-		field.Time("time").Default(time.Now).Immutable(),
+		field.Time("time").Default(nowUTC).Immutable(),
 		field.String("status").Immutable(),
 		field.String("text").Immutable(),
 		field.UUID("return_shipment_id", uuid.UUID{}).Optional().Nillable().Immutable(),

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -33,8 +32,8 @@ func (SigningOrder) Fields() []ent.Field {
 		field.Int64("signed_size").Default(0),
 		field.Text("evidence").Default("").Comment("evidence JSON once signed"),
 		field.UUID("return_shipment_id", uuid.UUID{}).Optional().Nillable(),
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+		field.Time("created_at").Default(nowUTC).Immutable(),
+		field.Time("updated_at").Default(nowUTC).UpdateDefault(nowUTC),
 	}
 }
 

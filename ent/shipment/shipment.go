@@ -64,6 +64,12 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldReadAt holds the string denoting the read_at field in the database.
 	FieldReadAt = "read_at"
+	// FieldNotifiedAt holds the string denoting the notified_at field in the database.
+	FieldNotifiedAt = "notified_at"
+	// FieldAcknowledgedAt holds the string denoting the acknowledged_at field in the database.
+	FieldAcknowledgedAt = "acknowledged_at"
+	// FieldPending holds the string denoting the pending field in the database.
+	FieldPending = "pending"
 	// EdgeOrg holds the string denoting the org edge name in mutations.
 	EdgeOrg = "org"
 	// EdgeDocuments holds the string denoting the documents edge name in mutations.
@@ -131,6 +137,9 @@ var Columns = []string{
 	FieldSentAt,
 	FieldUpdatedAt,
 	FieldReadAt,
+	FieldNotifiedAt,
+	FieldAcknowledgedAt,
+	FieldPending,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -176,6 +185,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultPending holds the default value on creation for the "pending" field.
+	DefaultPending bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -380,6 +391,21 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByReadAt orders the results by the read_at field.
 func ByReadAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReadAt, opts...).ToFunc()
+}
+
+// ByNotifiedAt orders the results by the notified_at field.
+func ByNotifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNotifiedAt, opts...).ToFunc()
+}
+
+// ByAcknowledgedAt orders the results by the acknowledged_at field.
+func ByAcknowledgedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAcknowledgedAt, opts...).ToFunc()
+}
+
+// ByPending orders the results by the pending field.
+func ByPending(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPending, opts...).ToFunc()
 }
 
 // ByOrgField orders the results by org field.

@@ -161,6 +161,21 @@ func ReadAt(v time.Time) predicate.Shipment {
 	return predicate.Shipment(sql.FieldEQ(FieldReadAt, v))
 }
 
+// NotifiedAt applies equality check predicate on the "notified_at" field. It's identical to NotifiedAtEQ.
+func NotifiedAt(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldNotifiedAt, v))
+}
+
+// AcknowledgedAt applies equality check predicate on the "acknowledged_at" field. It's identical to AcknowledgedAtEQ.
+func AcknowledgedAt(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldAcknowledgedAt, v))
+}
+
+// Pending applies equality check predicate on the "pending" field. It's identical to PendingEQ.
+func Pending(v bool) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldPending, v))
+}
+
 // OrgIDEQ applies the EQ predicate on the "org_id" field.
 func OrgIDEQ(v int) predicate.Shipment {
 	return predicate.Shipment(sql.FieldEQ(FieldOrgID, v))
@@ -1339,6 +1354,116 @@ func ReadAtIsNil() predicate.Shipment {
 // ReadAtNotNil applies the NotNil predicate on the "read_at" field.
 func ReadAtNotNil() predicate.Shipment {
 	return predicate.Shipment(sql.FieldNotNull(FieldReadAt))
+}
+
+// NotifiedAtEQ applies the EQ predicate on the "notified_at" field.
+func NotifiedAtEQ(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldNotifiedAt, v))
+}
+
+// NotifiedAtNEQ applies the NEQ predicate on the "notified_at" field.
+func NotifiedAtNEQ(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNEQ(FieldNotifiedAt, v))
+}
+
+// NotifiedAtIn applies the In predicate on the "notified_at" field.
+func NotifiedAtIn(vs ...time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldIn(FieldNotifiedAt, vs...))
+}
+
+// NotifiedAtNotIn applies the NotIn predicate on the "notified_at" field.
+func NotifiedAtNotIn(vs ...time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotIn(FieldNotifiedAt, vs...))
+}
+
+// NotifiedAtGT applies the GT predicate on the "notified_at" field.
+func NotifiedAtGT(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGT(FieldNotifiedAt, v))
+}
+
+// NotifiedAtGTE applies the GTE predicate on the "notified_at" field.
+func NotifiedAtGTE(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGTE(FieldNotifiedAt, v))
+}
+
+// NotifiedAtLT applies the LT predicate on the "notified_at" field.
+func NotifiedAtLT(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLT(FieldNotifiedAt, v))
+}
+
+// NotifiedAtLTE applies the LTE predicate on the "notified_at" field.
+func NotifiedAtLTE(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLTE(FieldNotifiedAt, v))
+}
+
+// NotifiedAtIsNil applies the IsNil predicate on the "notified_at" field.
+func NotifiedAtIsNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldIsNull(FieldNotifiedAt))
+}
+
+// NotifiedAtNotNil applies the NotNil predicate on the "notified_at" field.
+func NotifiedAtNotNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotNull(FieldNotifiedAt))
+}
+
+// AcknowledgedAtEQ applies the EQ predicate on the "acknowledged_at" field.
+func AcknowledgedAtEQ(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtNEQ applies the NEQ predicate on the "acknowledged_at" field.
+func AcknowledgedAtNEQ(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNEQ(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtIn applies the In predicate on the "acknowledged_at" field.
+func AcknowledgedAtIn(vs ...time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldIn(FieldAcknowledgedAt, vs...))
+}
+
+// AcknowledgedAtNotIn applies the NotIn predicate on the "acknowledged_at" field.
+func AcknowledgedAtNotIn(vs ...time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotIn(FieldAcknowledgedAt, vs...))
+}
+
+// AcknowledgedAtGT applies the GT predicate on the "acknowledged_at" field.
+func AcknowledgedAtGT(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGT(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtGTE applies the GTE predicate on the "acknowledged_at" field.
+func AcknowledgedAtGTE(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGTE(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtLT applies the LT predicate on the "acknowledged_at" field.
+func AcknowledgedAtLT(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLT(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtLTE applies the LTE predicate on the "acknowledged_at" field.
+func AcknowledgedAtLTE(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLTE(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtIsNil applies the IsNil predicate on the "acknowledged_at" field.
+func AcknowledgedAtIsNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldIsNull(FieldAcknowledgedAt))
+}
+
+// AcknowledgedAtNotNil applies the NotNil predicate on the "acknowledged_at" field.
+func AcknowledgedAtNotNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotNull(FieldAcknowledgedAt))
+}
+
+// PendingEQ applies the EQ predicate on the "pending" field.
+func PendingEQ(v bool) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldPending, v))
+}
+
+// PendingNEQ applies the NEQ predicate on the "pending" field.
+func PendingNEQ(v bool) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNEQ(FieldPending, v))
 }
 
 // HasOrg applies the HasEdge predicate on the "org" edge.

@@ -107,7 +107,9 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.SweepInterval == 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	a = &App{cfg: cfg, log: cfg.Logger, now: cfg.Clock}
+	// Every time the service stores is UTC (see ent/schema/time.go).
+	clock := cfg.Clock
+	a = &App{cfg: cfg, log: cfg.Logger, now: func() time.Time { return clock().UTC() }}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -125,7 +127,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	a.queue, err = jobs.New(a.db, jobs.Config{
 		Logger:       a.log,
 		PollInterval: cfg.JobPollInterval,
-		Register:     []func(*river.Workers) error{signing.Workers(a.db, a.now, a.log)},
+		Register:     []func(*river.Workers) error{signing.Workers(a.db, a.blobs, a.now, a.log)},
 		Periodic:     []*river.PeriodicJob{signing.Sweep(cfg.SweepInterval)},
 	})
 	if err != nil {
@@ -168,7 +170,7 @@ func (a *App) URL() string { return "http://" + a.Addr() }
 // Signer completes signing orders with the configured provider; the
 // signing ceremony calls it when the citizen signs.
 func (a *App) Signer() *signing.Signer {
-	return &signing.Signer{DB: a.db, Blobs: a.blobs, Provider: a.provider, Now: a.now}
+	return &signing.Signer{DB: a.db, Blobs: a.blobs, Provider: a.provider, Jobs: a.queue, Now: a.now}
 }
 
 // CARoot is the PEM file of the local CA's root certificate, which verifies

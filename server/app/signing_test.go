@@ -441,10 +441,14 @@ func TestSigningOrderRegistered(t *testing.T) {
 		t.Errorf("GetSigningOrder with a bad id: %v, want InvalidArgument", err)
 	}
 
-	// reply_to given explicitly is kept.
+	// reply_to given explicitly must be an organisation using svarsign (the
+	// signed document goes to its Inbox), and is kept.
 	other := st.OrgNumber(5)
 	req := signingSend(t, 1, deadline)
 	req.ReplyTo = other
+	_, err := c.SendShipment(ctx, connect.NewRequest(req))
+	wantOneViolation(t, err, "reply_to")
+	srv.Org(t, other, "Arkiv IKS")
 	sh := sendOK(t, c, req)
 	if sh.GetSigningOrder().GetReplyTo() != other || getOrder(t, sc, sh.GetId()).GetReplyTo() != other || sh.GetReplyTo() != other {
 		t.Fatalf("reply_to %q given, order says %q, shipment %q", other, sh.GetSigningOrder().GetReplyTo(), sh.GetReplyTo())

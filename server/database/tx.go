@@ -86,14 +86,18 @@ func (tx *Tx) RecordStatus(ctx context.Context, shipmentID uuid.UUID, status shi
 	if err != nil {
 		return nil, fmt.Errorf("database: record status %s: %w", status, err)
 	}
-	now := time.Now()
+	now := time.Now().UTC()
 	update := tx.Ent.Shipment.UpdateOneID(shipmentID).SetStatus(status).SetUpdatedAt(now)
 	if status == shipment.StatusREAD && s.ReadAt == nil {
 		update.SetReadAt(now)
 	}
+	if status == shipment.StatusNOTIFIED && s.NotifiedAt == nil {
+		update.SetNotifiedAt(now)
+	}
 	if err := update.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("database: record status %s: %w", status, err)
 	}
+	var signingStatus string
 	ev, err := tx.Ent.ShipmentEvent.Create().
 		SetShipmentID(shipmentID).
 		SetOrgID(s.OrgID).
@@ -104,5 +108,40 @@ func (tx *Tx) RecordStatus(ctx context.Context, shipmentID uuid.UUID, status shi
 	if err != nil {
 		return nil, fmt.Errorf("database: record status %s: %w", status, err)
 	}
+	signing, err := s.QuerySigningOrder().Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
+		return nil, fmt.Errorf("database: record status %s: %w", status, err)
+	default:
+		signingStatus = signing.Status.String()
+	}
+	if err := tx.AppendEvent(ctx, Event{OrgID: s.OrgID, ShipmentID: shipmentID, Time: now,
+		ShipmentStatus: string(status), SigningStatus: signingStatus, Text: text}); err != nil {
+		return nil, err
+	}
 	return ev, nil
+}
+
+// Event is one change for the organisation's event stream and webhooks.
+type Event struct {
+	OrgID          int
+	ShipmentID     uuid.UUID
+	Time           time.Time
+	ShipmentStatus string
+	SigningStatus  string // "" without a signing order
+	Text           string
+}
+
+// AppendEvent adds e to the organisation's outbox in this transaction, so
+// the stream and webhooks see exactly the changes that committed.
+func (tx *Tx) AppendEvent(ctx context.Context, e Event) error {
+	err := tx.Ent.Event.Create().
+		SetOrgID(e.OrgID).SetShipmentID(e.ShipmentID).SetTime(e.Time).
+		SetShipmentStatus(e.ShipmentStatus).SetSigningStatus(e.SigningStatus).SetText(e.Text).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("database: append event: %w", err)
+	}
+	return nil
 }

@@ -55,7 +55,9 @@ func transitions(from Status) (next []Status, known bool) {
 		// copy (and signing, until the signing deadline).
 		return []Status{StatusRead}, true
 	case StatusReadyForPickup:
-		return []Status{StatusRead}, true
+		// Picked up and acknowledged, or refused for good by the
+		// receiving system (mottakFeilet, permanent).
+		return []Status{StatusRead, StatusRejected}, true
 	case StatusRead, StatusRejected, StatusNotDelivered:
 		return nil, true
 	}

@@ -44,6 +44,7 @@ func TestCanTransition(t *testing.T) {
 		{domain.StatusNotified, domain.StatusNotDelivered}:   true,
 		{domain.StatusSentToPrint, domain.StatusRead}:        true,
 		{domain.StatusReadyForPickup, domain.StatusRead}:     true,
+		{domain.StatusReadyForPickup, domain.StatusRejected}: true,
 	}
 	for _, from := range allStatuses {
 		for _, to := range allStatuses {

@@ -98,7 +98,7 @@ func parsePageToken(s string) (pageToken, error) {
 	if err != nil {
 		return pageToken{}, err
 	}
-	return pageToken{sentAt: time.Unix(0, n), id: u}, nil
+	return pageToken{sentAt: time.Unix(0, n).UTC(), id: u}, nil
 }
 
 // ListShipments lists visible shipments newest first, with keyset paging.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
@@ -322,6 +323,13 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		replyTo := msg.GetReplyTo()
 		if replyTo == "" {
 			replyTo = c.OrgNumber
+		}
+		// The signed document comes back to reply_to's Inbox, so it must
+		// be an organisation that uses this service.
+		if n, err := tx.Ent.Org.Query().Where(org.Number(replyTo)).Count(ctx); err != nil {
+			return nil, err
+		} else if n == 0 {
+			return nil, apierr.Field("reply_to", "no organisation with this number uses svarsign, so the signed document could not be returned to it")
 		}
 		err := signing.Register(ctx, tx, s.jobs, signing.Spec{
 			ShipmentID:    id,

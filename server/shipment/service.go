@@ -23,8 +23,7 @@ type Enqueuer interface {
 	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
 }
 
-// Service implements svarsignv1connect.ShipmentServiceHandler. Inbox RPCs
-// and WatchEvents answer Unimplemented until the citizen-side work lands.
+// Service implements svarsignv1connect.ShipmentServiceHandler.
 type Service struct {
 	svarsignv1connect.UnimplementedShipmentServiceHandler
 
@@ -49,7 +48,7 @@ func WithMaxDocumentSize(n int64) Option { return func(s *Service) { s.maxDoc = 
 // New returns the service. checkPDF decides whether a document can be
 // signed (parses as PDF, not encrypted); the signing provider supplies it.
 func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, checkPDF func(io.ReaderAt, int64) error, log *slog.Logger, opts ...Option) *Service {
-	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: time.Now, maxDoc: 2 << 30}
+	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: func() time.Time { return time.Now().UTC() }, maxDoc: 2 << 30}
 	for _, o := range opts {
 		o(s)
 	}

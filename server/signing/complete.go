@@ -24,6 +24,7 @@ type Signer struct {
 	DB       *database.DB
 	Blobs    *store.Blobs
 	Provider provider.Provider
+	Jobs     Enqueuer
 	Now      func() time.Time
 }
 
@@ -129,11 +130,53 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 		}
 		o, err = transition(ctx, tx, o, signingorder.StatusSIGNED,
 			fmt.Sprintf("Signed by %s after login with %s at level %d", signer.Name, signer.Method, signer.Level))
-		return err
+		if err != nil {
+			return err
+		}
+		// The signed document goes back to reply_to by itself.
+		return s.Jobs.InsertTx(ctx, tx, ReturnArgs{ShipmentID: shipmentID})
 	})
 	if err != nil {
 		s.Blobs.Delete(context.WithoutCancel(ctx), key)
 		return nil, err
 	}
 	return o, nil
+}
+
+// Start records that the signer began the ceremony at the provider (the
+// provider's job in the direct style). It may happen many times: a signer
+// who leaves the page can come back until the deadline.
+func (s *Signer) Start(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer, jobID string) error {
+	return s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+		if err != nil {
+			return err
+		}
+		if err := permitted(o, signer, s.Now()); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, o, fmt.Sprintf("Signing started by %s at %s (job %s)", signer.Name, s.Provider.Name(), jobID), nil)
+	})
+}
+
+// Reject records that the signer declined: the order is
+// REJECTED_BY_RECIPIENT and can never be signed again.
+func (s *Signer) Reject(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer, reason string) (*ent.SigningOrder, error) {
+	var out *ent.SigningOrder
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+		if err != nil {
+			return err
+		}
+		if err := permitted(o, signer, s.Now()); err != nil {
+			return err
+		}
+		text := "Rejected by the recipient " + signer.Name
+		if reason != "" {
+			text += ": " + reason
+		}
+		out, err = transition(ctx, tx, o, signingorder.StatusREJECTED_BY_RECIPIENT, text)
+		return err
+	})
+	return out, err
 }

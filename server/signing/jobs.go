@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/store"
 )
 
 // ExpireArgs expires one signing order at its deadline.
@@ -61,9 +62,12 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 }
 
 // Workers registers the signing workers with a queue.
-func Workers(db *database.DB, now func() time.Time, log *slog.Logger) func(*river.Workers) error {
+func Workers(db *database.DB, blobs *store.Blobs, now func() time.Time, log *slog.Logger) func(*river.Workers) error {
 	return func(ws *river.Workers) error {
 		if err := river.AddWorkerSafely(ws, &expireWorker{db: db, now: now}); err != nil {
+			return err
+		}
+		if err := river.AddWorkerSafely(ws, &returnWorker{db: db, blobs: blobs, now: now}); err != nil {
 			return err
 		}
 		return river.AddWorkerSafely(ws, &sweepWorker{db: db, now: now, log: log})

@@ -52,17 +52,28 @@ func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error
 	text := fmt.Sprintf("Signing order registered: %s signature of %q, login at %s, deadline %s",
 		map[signingorder.SignatureType]string{signingorder.SignatureTypeAUTHENTICATED: "authenticated", signingorder.SignatureTypeADVANCED: "advanced"}[s.SignatureType],
 		s.FileName, level, s.Deadline.UTC().Format(time.RFC3339))
-	if err := addEvent(ctx, tx.Ent, o, text, nil); err != nil {
+	if err := addEvent(ctx, tx, o, text, nil); err != nil {
 		return err
 	}
 	return jobs.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
 }
 
-func addEvent(ctx context.Context, client *ent.Client, o *ent.SigningOrder, text string, returnID *uuid.UUID) error {
-	return client.SigningEvent.Create().
+// addEvent records a signing event in the order's history and in the
+// organisation's event outbox.
+func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text string, returnID *uuid.UUID) error {
+	ev, err := tx.Ent.SigningEvent.Create().
 		SetSigningOrderID(o.ID).SetOrgID(o.OrgID).SetStatus(o.Status.String()).
 		SetText(text).SetNillableReturnShipmentID(returnID).
-		Exec(ctx)
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	sh, err := tx.Ent.Shipment.Get(ctx, o.ShipmentID)
+	if err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, database.Event{OrgID: o.OrgID, ShipmentID: o.ShipmentID, Time: ev.Time,
+		ShipmentStatus: sh.Status.String(), SigningStatus: o.Status.String(), Text: text})
 }
 
 // transition moves an order from WAITING to status with a history event,
@@ -84,7 +95,7 @@ func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to si
 	if err != nil {
 		return nil, err
 	}
-	return o, addEvent(ctx, tx.Ent, o, text, nil)
+	return o, addEvent(ctx, tx, o, text, nil)
 }
 
 // expire ends a WAITING order whose deadline has passed by now. It reports

@@ -180,7 +180,7 @@ func parseToken(tok string) (time.Time, uuid.UUID, error) {
 		return time.Time{}, uuid.Nil, err
 	}
 	id, err := uuid.Parse(ids)
-	return time.Unix(0, n), id, err
+	return time.Unix(0, n).UTC(), id, err
 }
 
 // GetSigningHistory returns an order's events, oldest first.

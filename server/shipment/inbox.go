@@ -1,0 +1,176 @@
+package shipment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/ent/shipment"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/apierr"
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
+)
+
+// The Inbox (SvarInn) offers incoming shipments until the organisation's
+// system acknowledges them: at least once, oldest first. ListIncoming pages
+// through pending shipments first and, if asked, then the rest.
+const (
+	phasePending = "p"
+	phaseDone    = "d"
+)
+
+// ListIncoming lists the caller's incoming shipments, unacknowledged first.
+func (s *Service) ListIncoming(ctx context.Context, req *connect.Request[svarsignv1.ListIncomingRequest]) (*connect.Response[svarsignv1.ListIncomingResponse], error) {
+	c := caller(ctx)
+	msg := req.Msg
+	size := int(msg.GetPageSize())
+	switch {
+	case size == 0:
+		size = defaultPageSize
+	case size < 0 || size > maxPageSize:
+		return nil, apierr.Field("page_size", fmt.Sprintf("must be between 1 and %d", maxPageSize))
+	}
+	phase, after := phasePending, ""
+	if tok := msg.GetPageToken(); tok != "" {
+		var ok bool
+		phase, after, ok = strings.Cut(tok, ".")
+		if !ok || (phase != phasePending && phase != phaseDone) || (phase == phaseDone && !msg.GetIncludeAcknowledged()) {
+			return nil, apierr.Field("page_token", "is not a token returned by ListIncoming with the same include_acknowledged")
+		}
+	}
+	out := &svarsignv1.ListIncomingResponse{}
+	for len(out.Shipments) < size {
+		rows, next, err := s.incomingPage(ctx, c.OrgID, phase == phasePending, after, size-len(out.Shipments))
+		if err != nil {
+			return nil, apierr.Map(ctx, s.log, "ListIncoming", err)
+		}
+		for _, r := range rows {
+			out.Shipments = append(out.Shipments, shipmentToProto(r))
+		}
+		if next != "" {
+			out.NextPageToken = phase + "." + next
+			break
+		}
+		if phase == phaseDone || !msg.GetIncludeAcknowledged() {
+			break
+		}
+		phase, after = phaseDone, ""
+	}
+	return connect.NewResponse(out), nil
+}
+
+// incomingPage returns up to n incoming shipments of one phase after the
+// keyset position, oldest first, and the position to continue from ("" when
+// the phase is exhausted).
+func (s *Service) incomingPage(ctx context.Context, orgID int, pending bool, after string, n int) ([]*ent.Shipment, string, error) {
+	preds := []predicate.Shipment{
+		shipment.OrgID(orgID), shipment.DirectionEQ(shipment.DirectionINCOMING), shipment.Pending(pending),
+	}
+	if after != "" {
+		pt, err := parsePageToken(after)
+		if err != nil {
+			return nil, "", apierr.Field("page_token", "is not a token returned by ListIncoming")
+		}
+		preds = append(preds, shipment.Or(
+			shipment.SentAtGT(pt.sentAt),
+			shipment.And(shipment.SentAt(pt.sentAt), shipment.IDGT(pt.id)),
+		))
+	}
+	rows, err := s.db.Ent.Shipment.Query().Where(preds...).
+		Order(ent.Asc(shipment.FieldSentAt), ent.Asc(shipment.FieldID)).
+		Limit(n + 1).
+		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
+		All(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rows) <= n {
+		return rows, "", nil
+	}
+	rows = rows[:n]
+	last := rows[n-1]
+	return rows, pageToken{sentAt: *last.SentAt, id: last.ID}.String(), nil
+}
+
+// incoming loads one of the caller's incoming shipments in tx.
+func (s *Service) incoming(ctx context.Context, tx *database.Tx, orgID int, rawID string) (*ent.Shipment, error) {
+	id, err := parseID("id", rawID)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := tx.Ent.Shipment.Query().
+		Where(shipment.ID(id), shipment.OrgID(orgID), shipment.DirectionEQ(shipment.DirectionINCOMING)).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apierr.NotFound("incoming shipment " + rawID)
+	}
+	return sh, err
+}
+
+// AcknowledgeIncoming confirms pickup (kvitterMottak): the shipment leaves
+// the queue and is READ. Acknowledging again changes nothing.
+func (s *Service) AcknowledgeIncoming(ctx context.Context, req *connect.Request[svarsignv1.AcknowledgeIncomingRequest]) (*connect.Response[svarsignv1.AcknowledgeIncomingResponse], error) {
+	c := caller(ctx)
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		sh, err := s.incoming(ctx, tx, c.OrgID, req.Msg.GetId())
+		if err != nil {
+			return err
+		}
+		if sh.AcknowledgedAt != nil {
+			return nil
+		}
+		if !sh.Pending {
+			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s was rejected permanently and cannot be acknowledged", sh.ID))
+		}
+		if err := sh.Update().SetAcknowledgedAt(s.now()).SetPending(false).Exec(ctx); err != nil {
+			return err
+		}
+		_, err = tx.RecordStatus(ctx, sh.ID, shipment.StatusREAD, "Acknowledged by the receiving system")
+		return err
+	})
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "AcknowledgeIncoming", err)
+	}
+	return connect.NewResponse(&svarsignv1.AcknowledgeIncomingResponse{}), nil
+}
+
+// RejectIncoming reports a failed pickup (mottakFeilet). A temporary failure
+// keeps the shipment in the queue; a permanent one rejects it.
+func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svarsignv1.RejectIncomingRequest]) (*connect.Response[svarsignv1.RejectIncomingResponse], error) {
+	c := caller(ctx)
+	message := strings.TrimSpace(req.Msg.GetMessage())
+	if message == "" || tooLong(message, 1000) {
+		return nil, apierr.Field("message", "is required, at most 1000 characters: why the pickup failed")
+	}
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		sh, err := s.incoming(ctx, tx, c.OrgID, req.Msg.GetId())
+		if err != nil {
+			return err
+		}
+		if !sh.Pending {
+			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s is no longer waiting for pickup", sh.ID))
+		}
+		if !req.Msg.GetPermanent() {
+			_, err := tx.RecordStatus(ctx, sh.ID, sh.Status, "Pickup failed, will be offered again: "+message)
+			return err
+		}
+		if err := domain.CanTransition(domain.Status(sh.Status), domain.StatusRejected); err != nil {
+			return connect.NewError(connect.CodeFailedPrecondition, err)
+		}
+		if err := sh.Update().SetPending(false).Exec(ctx); err != nil {
+			return err
+		}
+		_, err = tx.RecordStatus(ctx, sh.ID, shipment.StatusREJECTED, "Rejected permanently by the receiving system: "+message)
+		return err
+	})
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "RejectIncoming", err)
+	}
+	return connect.NewResponse(&svarsignv1.RejectIncomingResponse{}), nil
+}
