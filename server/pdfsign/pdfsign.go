@@ -5,6 +5,13 @@
 // a SignFunc, so this package knows nothing about keys, certificates or time
 // stamps.
 //
+// Why our own signer: github.com/digitorus/pdfsign (the only version served
+// to us) writes SubFilter adbe.pkcs7.detached, and the SubFilter sits inside
+// the signed bytes, so it cannot be changed afterwards; it also copies the
+// whole PDF into memory. PAdES needs ETSI.CAdES.detached with an ESS
+// signing-certificate-v2 attribute, and our documents may be large, so the
+// signature dictionary, the CMS (server/cms) and the update are our own.
+//
 // The package parses PDF with its own small reader instead of pdfcpu.
 // pdfcpu's reader takes an io.ReadSeeker and dereferences every object,
 // loading each stream's content into memory, so signing a 50 MiB scan would
