@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -122,6 +124,19 @@ func TestSignedDocument(t *testing.T) {
 			if !bytes.HasPrefix(pdf.Bytes(), contract) {
 				t.Fatal("signed PDF does not start with the original bytes")
 			}
+			// The same bytes as plain HTTP, for legacy callers.
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/signing-orders/"+id+"/signed-document", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !bytes.Equal(raw, pdf.Bytes()) || resp.Header.Get("Content-Type") != "application/pdf" {
+				t.Fatalf("GET signed-document: HTTP %d, %d bytes (want %d), %q", resp.StatusCode, len(raw), pdf.Len(), resp.Header.Get("Content-Type"))
+			}
+
 			path := filepath.Join(t.TempDir(), "signed.pdf")
 			testpdf.Write(t, path, pdf.Bytes())
 			testpdf.CheckValid(t, path, 1)

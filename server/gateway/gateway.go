@@ -38,19 +38,23 @@ func New(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error) {
 		return nil, fmt.Errorf("registering SigningService routes: %w", err)
 	}
 	client := svarsignv1.NewShipmentServiceClient(conn)
-	raw := rawDocuments{mux: mux, client: client}
+	raw := rawDocuments{mux: mux, client: client, signing: svarsignv1.NewSigningServiceClient(conn)}
 	if err := mux.HandlePath(http.MethodPut, "/v1/shipments/{shipment_id}/documents/{file_name}", raw.put); err != nil {
 		return nil, err
 	}
 	if err := mux.HandlePath(http.MethodGet, "/v1/shipments/{shipment_id}/documents/{document_id}/content", raw.get); err != nil {
 		return nil, err
 	}
+	if err := mux.HandlePath(http.MethodGet, "/v1/signing-orders/{shipment_id}/signed-document", raw.signed); err != nil {
+		return nil, err
+	}
 	return mux, nil
 }
 
 type rawDocuments struct {
-	mux    *runtime.ServeMux
-	client svarsignv1.ShipmentServiceClient
+	mux     *runtime.ServeMux
+	client  svarsignv1.ShipmentServiceClient
+	signing svarsignv1.SigningServiceClient
 }
 
 func (h rawDocuments) fail(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
@@ -109,6 +113,40 @@ func (h rawDocuments) put(w http.ResponseWriter, r *http.Request, params map[str
 	w.Write(body)
 }
 
+// downloadPart is what both download streams send: the document first,
+// then chunks.
+type downloadPart interface {
+	GetDocument() *svarsignv1.Document
+	GetChunk() []byte
+}
+
+// serveDownload writes a download stream as a plain HTTP response body.
+func serveDownload[M downloadPart](h rawDocuments, ctx context.Context, w http.ResponseWriter, r *http.Request, recv func() (M, error)) {
+	first, err := recv()
+	if err != nil {
+		h.fail(ctx, w, r, err)
+		return
+	}
+	doc := first.GetDocument()
+	w.Header().Set("Content-Type", doc.GetMimeType())
+	w.Header().Set("Content-Length", strconv.FormatInt(doc.GetSizeBytes(), 10))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", doc.GetFileName()))
+	w.Header().Set("X-Content-Sha256", doc.GetSha256())
+	for {
+		msg, err := recv()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			// Headers are gone; cutting the body short is the only signal left.
+			panic(http.ErrAbortHandler)
+		}
+		if _, err := w.Write(msg.GetChunk()); err != nil {
+			return
+		}
+	}
+}
+
 // get streams a document's bytes as the response body.
 func (h rawDocuments) get(w http.ResponseWriter, r *http.Request, params map[string]string) {
 	ctx, err := runtime.AnnotateContext(r.Context(), h.mux, r, svarsignv1.ShipmentService_DownloadDocument_FullMethodName)
@@ -123,27 +161,20 @@ func (h rawDocuments) get(w http.ResponseWriter, r *http.Request, params map[str
 		h.fail(ctx, w, r, err)
 		return
 	}
-	first, err := stream.Recv()
+	serveDownload(h, ctx, w, r, stream.Recv)
+}
+
+// signed streams the signed PDF of a signing order as the response body.
+func (h rawDocuments) signed(w http.ResponseWriter, r *http.Request, params map[string]string) {
+	ctx, err := runtime.AnnotateContext(r.Context(), h.mux, r, svarsignv1.SigningService_DownloadSignedDocument_FullMethodName)
+	if err != nil {
+		h.fail(r.Context(), w, r, err)
+		return
+	}
+	stream, err := h.signing.DownloadSignedDocument(ctx, &svarsignv1.DownloadSignedDocumentRequest{ShipmentId: params["shipment_id"]})
 	if err != nil {
 		h.fail(ctx, w, r, err)
 		return
 	}
-	doc := first.GetDocument()
-	w.Header().Set("Content-Type", doc.GetMimeType())
-	w.Header().Set("Content-Length", strconv.FormatInt(doc.GetSizeBytes(), 10))
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", doc.GetFileName()))
-	w.Header().Set("X-Content-Sha256", doc.GetSha256())
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			// Headers are gone; cutting the body short is the only signal left.
-			panic(http.ErrAbortHandler)
-		}
-		if _, err := w.Write(msg.GetChunk()); err != nil {
-			return
-		}
-	}
+	serveDownload(h, ctx, w, r, stream.Recv)
 }
