@@ -3,7 +3,10 @@
 //	svarsign serve                       run the service (SQLite + files in ./svarsign-data)
 //	svarsign admin org create --number N --name NAME
 //	svarsign admin key create --org N [--label L]   prints the new API key on stdout
+//	svarsign admin webhook add --org N --url URL    prints the new webhook's signing secret on stdout
+//	svarsign admin webhook list --org N
 //	svarsign verify [--trust root.pem] FILE.pdf     checks every signature; exit 1 if any fails
+//	svarsign demo                                   the whole round trip, narrated, then serves on
 //
 // Every flag can also be set by environment: SVARSIGN_ADDR, SVARSIGN_DATA, SVARSIGN_DB.
 package main
@@ -23,15 +26,19 @@ import (
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/demo"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
 )
 
 const usage = `usage:
-  svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL]
+  svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--allow-simulated-login]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
+  svarsign admin webhook add --org ORGNR --url URL [--data DIR] [--db URL]
+  svarsign admin webhook list --org ORGNR [--data DIR] [--db URL]
   svarsign verify [--trust ROOT.pem | --data DIR] FILE.pdf
+  svarsign demo [--addr 127.0.0.1:8080] [--data DIR] [--exit]
 `
 
 func main() {
@@ -55,6 +62,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return orgCreate(ctx, args[3:], stdout, stderr)
 	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "create":
 		return keyCreate(ctx, args[3:], stdout, stderr)
+	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "add":
+		return webhookAdd(ctx, args[3:], stdout, stderr)
+	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "list":
+		return webhookList(ctx, args[3:], stdout, stderr)
+	case args[0] == "demo":
+		return demoCmd(ctx, args[1:], stdout, stderr)
 	case args[0] == "verify":
 		return verifyCmd(args[1:], stdout, stderr)
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
@@ -91,17 +104,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("SVARSIGN_ADDR", "127.0.0.1:8080"), "listen address")
+	allowSimLogin := fs.Bool("allow-simulated-login", false, "serve the mailbox's simulated ID-porten login on a non-loopback address (test systems only: anyone can log in as anyone)")
 	var st storageFlags
 	st.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log})
+	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log, AllowSimulatedLogin: *allowSimLogin})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "svarsign serving on %s (gRPC, Connect, gRPC-Web, JSON at /v1/, OpenAPI at /openapi.json)\n", a.URL())
+	fmt.Fprintf(stderr, "svarsign serving on %s (gRPC, Connect, gRPC-Web, JSON at /v1/, OpenAPI at /openapi.json, citizen mailbox at /mailbox/)\n", a.URL())
 	return a.Run(ctx)
 }
 
@@ -111,7 +125,8 @@ func openDB(ctx context.Context, st storageFlags) (*database.DB, error) {
 			return nil, err
 		}
 	}
-	return database.Open(ctx, st.dsn())
+	// Migration notes would clutter the one line admin commands print.
+	return database.Open(ctx, st.dsn(), database.WithLogger(slog.New(slog.DiscardHandler)))
 }
 
 func orgCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -161,6 +176,58 @@ func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
+func webhookAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin webhook add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	org := fs.String("org", "", "organisation number whose events are sent (required)")
+	url := fs.String("url", "", "absolute http or https URL that receives the POSTs (required)")
+	var st storageFlags
+	st.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret, err := admin.CreateWebhook(ctx, db.Ent, *org, *url)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "added webhook %s for organisation %s; its signing secret is shown once, keep it secret\n", *url, *org)
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+func webhookList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin webhook list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	org := fs.String("org", "", "organisation number (required)")
+	var st storageFlags
+	st.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hooks, err := admin.ListWebhooks(ctx, db.Ent, *org)
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		state := "enabled"
+		if h.Disabled {
+			state = "disabled"
+		}
+		fmt.Fprintf(stdout, "%d\t%s\t%s\tdelivered through event %d\n", h.ID, h.URL, state, h.DeliveredEventID)
+	}
+	return nil
+}
+
 // errVerifyFailed makes `svarsign verify` exit non-zero after printing its report.
 var errVerifyFailed = errors.New("verification failed")
 
@@ -200,4 +267,16 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 		return errVerifyFailed
 	}
 	return nil
+}
+
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr("SVARSIGN_ADDR", "127.0.0.1:8080"), "listen address (a free port is used if it is taken)")
+	data := fs.String("data", "", "data folder (default: a new temporary folder)")
+	exit := fs.Bool("exit", false, "stop after the round trip instead of serving on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return demo.Run(ctx, demo.Config{Addr: *addr, DataDir: *data, KeepRunning: !*exit, Out: stdout})
 }

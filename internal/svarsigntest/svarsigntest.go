@@ -18,6 +18,7 @@ import (
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/auth"
 )
 
 // Server is a running svarsign.
@@ -94,34 +95,8 @@ func h2cClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// bearer adds the API key to every call, unary or streaming.
-type bearer string
-
-func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if b != "" {
-			req.Header().Set("Authorization", "Bearer "+string(b))
-		}
-		return next(ctx, req)
-	}
-}
-
-func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
-		conn := next(ctx, spec)
-		if b != "" {
-			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
-		}
-		return conn
-	}
-}
-
-func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
-}
-
 func clientOptions(token string, p Protocol) []connect.ClientOption {
-	opts := []connect.ClientOption{connect.WithInterceptors(bearer(token)), connect.WithReadMaxBytes(64 << 20)}
+	opts := []connect.ClientOption{connect.WithInterceptors(auth.WithToken(token)), connect.WithReadMaxBytes(64 << 20)}
 	switch p {
 	case GRPC:
 		opts = append(opts, connect.WithGRPC())

@@ -26,8 +26,10 @@ import (
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/jobs"
+	"github.com/svarsign/svarsign/server/mailbox"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/provider/local"
 	"github.com/svarsign/svarsign/server/shipment"
@@ -53,6 +55,19 @@ type Config struct {
 	Clock func() time.Time
 	// SweepInterval is how often overdue signing orders are looked for; default 1 minute.
 	SweepInterval time.Duration
+	// AllowSimulatedLogin serves the mailbox's simulated ID-porten login
+	// even when Addr is not a loopback address. Only for test systems:
+	// anyone who reaches the port can then log in as any citizen.
+	AllowSimulatedLogin bool
+	// EventPollInterval is how often a WatchEvents stream looks for new
+	// events; default 200ms.
+	EventPollInterval time.Duration
+	// WebhookInterval is how often webhooks with undelivered events are
+	// looked for; default 1 s.
+	WebhookInterval time.Duration
+	// WebhookClient posts webhook deliveries; default a plain client with
+	// a 10 s timeout.
+	WebhookClient *http.Client
 }
 
 // CADir is the folder under DataDir where the local signing provider keeps
@@ -75,6 +90,7 @@ type App struct {
 	srv      *http.Server
 	now      func() time.Time
 	provider *local.Provider
+	events   *events.Stream
 	// inflight counts running handlers, so storage closes only after the
 	// last one returned, even when shutdown had to cut connections.
 	inflight sync.WaitGroup
@@ -115,7 +131,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 			a.close()
 		}
 	}()
-	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+	if a.db, err = database.Open(ctx, cfg.DatabaseURL, database.WithLogger(a.log)); err != nil {
 		return nil, err
 	}
 	if a.blobs, err = store.OpenDir(cfg.BlobDir); err != nil {
@@ -124,11 +140,13 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.provider, err = local.Open(filepath.Join(cfg.DataDir, CADir), "svarsign", cfg.DataDir, a.now); err != nil {
 		return nil, err
 	}
+	a.events = events.NewStream(a.db, cfg.EventPollInterval)
+	webhooks := events.NewDeliverer(a.db, cfg.WebhookClient, cfg.WebhookInterval)
 	a.queue, err = jobs.New(a.db, jobs.Config{
 		Logger:       a.log,
 		PollInterval: cfg.JobPollInterval,
-		Register:     []func(*river.Workers) error{signing.Workers(a.db, a.blobs, a.now, a.log)},
-		Periodic:     []*river.PeriodicJob{signing.Sweep(cfg.SweepInterval)},
+		Register:     []func(*river.Workers) error{signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register},
+		Periodic:     []*river.PeriodicJob{signing.Sweep(cfg.SweepInterval), webhooks.Periodic()},
 	})
 	if err != nil {
 		return nil, err
@@ -158,6 +176,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	// gRPC needs HTTP/2; without TLS that is h2c with prior knowledge.
 	a.srv.Protocols.SetHTTP1(true)
 	a.srv.Protocols.SetUnencryptedHTTP2(true)
+	a.srv.RegisterOnShutdown(a.events.Close)
 	return a, nil
 }
 
@@ -186,7 +205,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now)), opts...))
+	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
 	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
@@ -200,6 +219,15 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("/v1/", gw)
+	mb, err := mailbox.New(mailbox.Config{
+		DB: a.db, Blobs: a.blobs, Signer: a.Signer(), Now: a.now, Logger: a.log,
+		SimulatedLogin: a.cfg.AllowSimulatedLogin || mailbox.IsLoopback(a.Addr()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/mailbox/", mb)
+	mux.Handle("/provider/local/", mb)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(gen.OpenAPI)

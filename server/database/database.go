@@ -48,6 +48,14 @@ var sqliteParams = [...]struct{ key, name, value string }{
 	{"_txlock", "", "immediate"},
 }
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct{ log *slog.Logger }
+
+// WithLogger sends migration logs to log instead of slog.Default().
+func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
+
 // Open opens the database named by dsn and brings its schema (ent's tables
 // and River's) up to date, so a fresh database is ready to use.
 //
@@ -55,7 +63,14 @@ var sqliteParams = [...]struct{ key, name, value string }{
 // through pgx; anything else is SQLite: a file path, optionally prefixed with
 // "sqlite:" and followed by "?driver-params". Missing parent folders of a
 // SQLite file are created.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.log == nil {
+		o.log = slog.Default()
+	}
 	var (
 		sqlDB   *sql.DB
 		dialect string
@@ -76,7 +91,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		Ent:     ent.NewClient(ent.Driver(entsql.OpenDB(dialect, sqlDB))),
 		Dialect: dialect,
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, o.log); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
@@ -173,7 +188,7 @@ func hasParam(query url.Values, key, name string) bool {
 var schemaMu sync.Mutex
 
 // migrate creates or updates ent's tables and River's.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, log *slog.Logger) error {
 	if err := db.SQL.PingContext(ctx); err != nil {
 		return fmt.Errorf("database: connect: %w", err)
 	}
@@ -187,7 +202,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if db.Dialect == dialectSQLite {
 		driver = riversqlite.New(db.SQL)
 	}
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.Default()})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
 	if err == nil {
 		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	}

@@ -34,6 +34,7 @@ type Service struct {
 	now      func() time.Time
 	maxDoc   int64
 	checkPDF func(io.ReaderAt, int64) error
+	events   EventWatcher
 }
 
 // Option configures a Service.

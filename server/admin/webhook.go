@@ -1,0 +1,86 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/event"
+	"github.com/svarsign/svarsign/ent/org"
+	"github.com/svarsign/svarsign/ent/webhook"
+)
+
+// CreateWebhook registers url to receive the events of the organisation
+// with the given number and returns the secret that signs its deliveries
+// (see server/events). The webhook starts after the organisation's newest
+// event: it is told about changes from now on, not the past.
+func CreateWebhook(ctx context.Context, client *ent.Client, orgNumber, rawURL string) (secret string, err error) {
+	if err := checkWebhookURL(rawURL); err != nil {
+		return "", err
+	}
+	o, err := findOrg(ctx, client, orgNumber)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	secret = hex.EncodeToString(b)
+	last, err := client.Event.Query().Where(event.OrgID(o.ID)).Order(ent.Desc(event.FieldID)).First(ctx)
+	start := 0
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
+		return "", fmt.Errorf("finding the newest event: %w", err)
+	default:
+		start = last.ID
+	}
+	err = client.Webhook.Create().SetOrgID(o.ID).SetURL(rawURL).SetSecret(secret).SetDeliveredEventID(start).Exec(ctx)
+	if err != nil {
+		return "", fmt.Errorf("storing webhook: %w", err)
+	}
+	return secret, nil
+}
+
+// ListWebhooks returns the organisation's webhooks, oldest first.
+func ListWebhooks(ctx context.Context, client *ent.Client, orgNumber string) ([]*ent.Webhook, error) {
+	o, err := findOrg(ctx, client, orgNumber)
+	if err != nil {
+		return nil, err
+	}
+	hooks, err := client.Webhook.Query().Where(webhook.OrgID(o.ID)).Order(ent.Asc(webhook.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing webhooks: %w", err)
+	}
+	return hooks, nil
+}
+
+// checkWebhookURL accepts absolute http and https URLs with a host.
+// Plain http is allowed for receivers on a private network or loopback;
+// the signature, not the transport, authenticates a delivery.
+func checkWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("webhook URL %q: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("webhook URL %q: must be an absolute http or https URL", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("webhook URL %q: must not carry credentials; deliveries are signed instead", raw)
+	}
+	return nil
+}
+
+func findOrg(ctx context.Context, client *ent.Client, number string) (*ent.Org, error) {
+	o, err := client.Org.Query().Where(org.Number(number)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("no organisation with number %s (create it with `svarsign admin org create`)", number)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding organisation %s: %w", number, err)
+	}
+	return o, nil
+}

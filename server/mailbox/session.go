@@ -1,0 +1,299 @@
+package mailbox
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/citizensession"
+	"github.com/svarsign/svarsign/server/domain"
+)
+
+// newToken returns a random 32-byte token, URL-safe, and its sha256, which
+// is all that is stored: a copy of the database does not give away
+// sessions or ceremonies.
+func newToken() (token string, hash []byte) {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails; see crypto/rand.Read
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// equalTokens compares a submitted token with the expected one in
+// constant time; an empty expected token never matches.
+func equalTokens(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// session returns the logged-in citizen, or nil when the request carries
+// no live session.
+func (h *handler) session(r *http.Request) (*ent.CitizenSession, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	s, err := h.cfg.DB.Ent.CitizenSession.Query().
+		Where(citizensession.TokenHash(hashToken(c.Value)), citizensession.ExpiresAtGT(h.cfg.Now())).
+		Only(r.Context())
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up session: %w", err)
+	}
+	return s, nil
+}
+
+// requireSession returns the logged-in citizen or, when there is none,
+// sends the browser to the login page, coming back here afterwards (or to
+// the mailbox after a POST, which cannot be repeated by a redirect).
+func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) (*ent.CitizenSession, bool) {
+	s, err := h.session(r)
+	if err != nil {
+		h.fail(w, r, nil, http.StatusInternalServerError, "err.internal", err)
+		return nil, false
+	}
+	if s == nil {
+		next := "/mailbox/"
+		if r.Method == http.MethodGet {
+			next = r.URL.RequestURI()
+		}
+		http.Redirect(w, r, loginURL(0, next), http.StatusSeeOther)
+		return nil, false
+	}
+	return s, true
+}
+
+// loginURL is the login page asking for level (0: the citizen chooses)
+// and returning to next.
+func loginURL(level int, next string) string {
+	q := url.Values{}
+	if level != 0 {
+		q.Set("level", fmt.Sprint(level))
+	}
+	if next != "" {
+		q.Set("next", next)
+	}
+	if len(q) == 0 {
+		return "/mailbox/login"
+	}
+	return "/mailbox/login?" + q.Encode()
+}
+
+// stepUp sends a citizen logged in at level 3 to log in again at level 4,
+// as SvarUt's krevNiva4Innlogging asks, coming back to next.
+func stepUp(w http.ResponseWriter, r *http.Request, next string) {
+	http.Redirect(w, r, loginURL(4, next), http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a path on this service's citizen pages,
+// else the mailbox, so the login cannot be used to redirect anywhere else.
+func safeNext(next string) string {
+	const fallback = "/mailbox/"
+	if next == "" || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
+	}
+	if !strings.HasPrefix(u.Path, "/mailbox/") && !strings.HasPrefix(u.Path, "/provider/local/ceremony/") {
+		return fallback
+	}
+	return u.RequestURI()
+}
+
+// sameOrigin refuses a POST that a browser says comes from another site
+// (Sec-Fetch-Site, Origin) or whose Referer names another host. Requests
+// without these headers are not browsers acting for another site; the CSRF
+// token still has to match.
+func (h *handler) sameOrigin(r *http.Request) error {
+	if err := h.origins.Check(r); err != nil {
+		return err
+	}
+	if r.Header.Get("Origin") != "" {
+		return nil // checked above
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		u, err := url.Parse(ref)
+		if err != nil || u.Host != r.Host {
+			return errors.New("cross-origin request: Referer does not match Host")
+		}
+	}
+	return nil
+}
+
+// checkPost checks a citizen's POST: same origin, and the session's CSRF
+// token in the form. It answers 403 itself when the check fails.
+func (h *handler) checkPost(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession) bool {
+	if err := h.sameOrigin(r); err != nil {
+		h.log.WarnContext(r.Context(), "mailbox: refused cross-origin POST", "path", r.URL.Path, "err", err)
+		h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
+		return false
+	}
+	if !equalTokens(r.PostFormValue("csrf"), s.Csrf) {
+		h.log.WarnContext(r.Context(), "mailbox: refused POST with a missing or wrong CSRF token", "path", r.URL.Path)
+		h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
+		return false
+	}
+	return true
+}
+
+// loginPage is the data of the login form.
+type loginPage struct {
+	NIN, Name string
+	Level     int
+	Next      string
+	// StepUp says the citizen was sent here to log in at level 4.
+	StepUp bool
+	Errors []string
+}
+
+// loginCSRF returns the login form's double-submit token: the one the
+// browser already holds, so several open login tabs keep working, or a
+// new one set as a cookie.
+func loginCSRF(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	token, _ := newToken()
+	http.SetCookie(w, &http.Cookie{
+		Name: loginCSRFCookie, Value: token, Path: "/mailbox/login",
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		MaxAge: int(SessionLifetime.Seconds()),
+	})
+	return token
+}
+
+func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.SimulatedLogin {
+		h.render(w, r, "login_disabled", http.StatusForbidden, h.newView(r, nil, nil))
+		return
+	}
+	p := loginPage{Level: 3, Next: safeNext(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("level") == "4" {
+		p.Level, p.StepUp = 4, true
+	}
+	// A citizen stepping up keeps their identity on the form.
+	if s, err := h.session(r); err == nil && s != nil {
+		p.NIN, p.Name = s.NationalID, s.Name
+	}
+	v := h.newView(r, nil, p)
+	v.CSRF = loginCSRF(w, r)
+	h.render(w, r, "login", http.StatusOK, v)
+}
+
+// login creates a session for whoever the form names: this is the
+// simulated ID-porten, so nothing but the number's form is checked.
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.SimulatedLogin {
+		h.render(w, r, "login_disabled", http.StatusForbidden, h.newView(r, nil, nil))
+		return
+	}
+	c, err := r.Cookie(loginCSRFCookie)
+	if err := h.sameOrigin(r); err != nil || c == nil || !equalTokens(r.PostFormValue("csrf"), c.Value) {
+		h.fail(w, r, nil, http.StatusForbidden, "err.csrf", nil)
+		return
+	}
+	p := loginPage{
+		NIN:  strings.TrimSpace(r.PostFormValue("nin")),
+		Name: strings.TrimSpace(r.PostFormValue("name")),
+		Next: safeNext(r.PostFormValue("next")),
+	}
+	p.StepUp = r.PostFormValue("stepup") == "1"
+	v := h.newView(r, nil, nil)
+	if domain.CheckNationalIdentityNumber(p.NIN) != nil {
+		p.Errors = append(p.Errors, v.T("login.err.nin"))
+	}
+	if !validName(p.Name) {
+		p.Errors = append(p.Errors, v.T("login.err.name"))
+	}
+	switch r.PostFormValue("level") {
+	case "3":
+		p.Level = 3
+	case "4":
+		p.Level = 4
+	default:
+		p.Level = 3
+		p.Errors = append(p.Errors, v.T("login.err.level"))
+	}
+	if len(p.Errors) > 0 {
+		v.Data, v.CSRF = p, c.Value
+		h.render(w, r, "login", http.StatusBadRequest, v)
+		return
+	}
+
+	ctx := r.Context()
+	now := h.cfg.Now()
+	// Logging in again (to step up, or as someone else) ends the old
+	// session, and expired sessions are cleared on the way.
+	expired := citizensession.ExpiresAtLTE(now)
+	if old, err := r.Cookie(SessionCookie); err == nil && old.Value != "" {
+		expired = citizensession.Or(expired, citizensession.TokenHash(hashToken(old.Value)))
+	}
+	if _, err := h.cfg.DB.Ent.CitizenSession.Delete().Where(expired).Exec(ctx); err != nil {
+		h.fail(w, r, nil, http.StatusInternalServerError, "err.internal", fmt.Errorf("ending old sessions: %w", err))
+		return
+	}
+	token, hash := newToken()
+	csrf, _ := newToken()
+	err = h.cfg.DB.Ent.CitizenSession.Create().
+		SetTokenHash(hash).SetNationalID(p.NIN).SetName(p.Name).SetLevel(p.Level).
+		SetCsrf(csrf).SetCreatedAt(now.UTC()).SetExpiresAt(now.Add(SessionLifetime).UTC()).
+		Exec(ctx)
+	if err != nil {
+		h.fail(w, r, nil, http.StatusInternalServerError, "err.internal", fmt.Errorf("creating session: %w", err))
+		return
+	}
+	// Lax, not Strict: with a real provider the citizen comes back to the
+	// completion page by a cross-site redirect and must still be logged in.
+	// Lax still keeps the cookie off cross-site POSTs.
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/",
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		MaxAge: int(SessionLifetime.Seconds()),
+	})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/mailbox/login", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	h.log.InfoContext(ctx, "mailbox: simulated login", "level", p.Level)
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// validName accepts 1 to 200 printable characters.
+func validName(s string) bool {
+	if s == "" || utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if !unicode.IsPrint(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.requireSession(w, r)
+	if !ok || !h.checkPost(w, r, s) {
+		return
+	}
+	if err := h.cfg.DB.Ent.CitizenSession.DeleteOne(s).Exec(r.Context()); err != nil {
+		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("ending session: %w", err))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/mailbox/login", http.StatusSeeOther)
+}
