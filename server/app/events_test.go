@@ -158,7 +158,7 @@ func testWatchEvents(t *testing.T, srv *st.Server, p st.Protocol, orgA, orgB str
 	}) {
 		t.Errorf("no WAITING registration event among %v", got)
 	}
-	if _, err := srv.App.Signer().Sign(ctx, uuid.MustParse(order), citizen(0, 3), "job-"+order); err != nil {
+	if _, err := srv.App.Signer().Sign(ctx, uuid.MustParse(order), signerOf(0, 3), "job-"+order); err != nil {
 		t.Fatal(err)
 	}
 	got = w1.until(t, func(e *svarsignv1.WatchEventsResponse) bool {

@@ -59,7 +59,7 @@ func TestReturnToSender(t *testing.T) {
 	other := resp.Msg.GetShipment().GetId()
 
 	for i, id := range []string{own, other} {
-		if _, err := srv.App.Signer().Sign(ctx, uuid.MustParse(id), citizen(i, 3), "job-"+id); err != nil {
+		if _, err := srv.App.Signer().Sign(ctx, uuid.MustParse(id), signerOf(i, 3), "job-"+id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -155,7 +155,7 @@ func TestListIncomingPaging(t *testing.T) {
 	var ids []string
 	for i := range 5 {
 		id, _ := sendForSigning(t, srv, token, i, svarsignv1.SignatureType_SIGNATURE_TYPE_AUTHENTICATED, false)
-		if _, err := srv.App.Signer().Sign(ctx, uuid.MustParse(id), citizen(i, 3), "job"); err != nil {
+		if _, err := srv.App.Signer().Sign(ctx, uuid.MustParse(id), signerOf(i, 3), "job"); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)

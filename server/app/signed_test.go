@@ -48,7 +48,7 @@ func sendForSigning(t *testing.T, srv *st.Server, token string, n int, typ svars
 	return resp.Msg.GetShipment().GetId(), contract
 }
 
-func citizen(n, level int) provider.Signer {
+func signerOf(n, level int) provider.Signer {
 	return provider.Signer{Name: "Kari Nordmann", NationalID: st.Person(n), Level: level, Method: "ID-porten (simulert)", IP: "127.0.0.1", UserAgent: "test"}
 }
 
@@ -72,18 +72,18 @@ func TestSignedDocument(t *testing.T) {
 				want error
 				code connect.Code
 			}{
-				{"wrong person", citizen(1, 4), signing.ErrWrongSigner, connect.CodePermissionDenied},
-				{"level 3 on a level 4 order", citizen(0, 3), signing.ErrLevelTooLow, connect.CodePermissionDenied},
+				{"wrong person", signerOf(1, 4), signing.ErrWrongSigner, connect.CodePermissionDenied},
+				{"level 3 on a level 4 order", signerOf(0, 3), signing.ErrLevelTooLow, connect.CodePermissionDenied},
 			} {
 				_, err := signer.Sign(ctx, sid, tc.who, "job")
 				if !errors.Is(err, tc.want) || st.Code(err) != tc.code {
 					t.Errorf("%s: err = %v, want %v (%v)", tc.name, err, tc.want, tc.code)
 				}
 			}
-			if _, err := signer.Sign(ctx, sid, citizen(0, 4), "job-"+id); err != nil {
+			if _, err := signer.Sign(ctx, sid, signerOf(0, 4), "job-"+id); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := signer.Sign(ctx, sid, citizen(0, 4), "again"); !errors.Is(err, signing.ErrNotWaiting) {
+			if _, err := signer.Sign(ctx, sid, signerOf(0, 4), "again"); !errors.Is(err, signing.ErrNotWaiting) {
 				t.Errorf("signing twice: err = %v, want ErrNotWaiting", err)
 			}
 
@@ -178,7 +178,7 @@ func TestSignRefusedWhenNotWaiting(t *testing.T) {
 	if _, err := srv.Signing(token, st.GRPC).CancelSigningOrder(ctx, connect.NewRequest(&svarsignv1.CancelSigningOrderRequest{ShipmentId: id})); err != nil {
 		t.Fatal(err)
 	}
-	_, err := srv.App.Signer().Sign(ctx, uuid.MustParse(id), citizen(0, 3), "job")
+	_, err := srv.App.Signer().Sign(ctx, uuid.MustParse(id), signerOf(0, 3), "job")
 	if !errors.Is(err, signing.ErrNotWaiting) || st.Code(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("signing a cancelled order: %v", err)
 	}

@@ -102,7 +102,7 @@ func drive(t *testing.T, srv *st.Server, token string, ref *watcher) []*svarsign
 	order, _ := sendForSigning(t, srv, token, 0, svarsignv1.SignatureType_SIGNATURE_TYPE_AUTHENTICATED, false)
 	st.WaitStatus(t, c, letter, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	st.WaitStatus(t, c, order, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
-	if _, err := srv.App.Signer().Sign(context.Background(), uuid.MustParse(order), citizen(0, 3), "job"); err != nil {
+	if _, err := srv.App.Signer().Sign(context.Background(), uuid.MustParse(order), signerOf(0, 3), "job"); err != nil {
 		t.Fatal(err)
 	}
 	all := ref.until(t, func(e *svarsignv1.WatchEventsResponse) bool {
