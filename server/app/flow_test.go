@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -169,5 +171,50 @@ func testSendAndFollow(t *testing.T, c svarsignv1connect.ShipmentServiceClient, 
 	}
 	if !bytes.Equal(body.Bytes(), attachment) {
 		t.Fatalf("downloaded %d bytes, want the %d uploaded", body.Len(), len(attachment))
+	}
+}
+
+// TestSendReplacesAndDropsUploads: inline content replaces an upload of the
+// same name (in any case), and an upload the send does not mention is not
+// part of the shipment; their bytes are removed.
+func TestSendReplacesAndDropsUploads(t *testing.T) {
+	dir := ""
+	srv := st.Start(t, func(c *app.Config) { dir = c.DataDir })
+	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
+	ctx := context.Background()
+	start, err := c.StartShipment(ctx, connect.NewRequest(&svarsignv1.StartShipmentRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := start.Msg.GetShipmentId()
+	for _, name := range []string{"brev.txt", "glemt.txt"} {
+		up := c.UploadDocument(ctx)
+		up.Send(&svarsignv1.UploadDocumentRequest{Part: &svarsignv1.UploadDocumentRequest_Header{Header: &svarsignv1.UploadDocumentHeader{ShipmentId: id, FileName: name, MimeType: "text/plain"}}})
+		up.Send(&svarsignv1.UploadDocumentRequest{Part: &svarsignv1.UploadDocumentRequest_Chunk{Chunk: []byte("uploaded " + name)}})
+		if _, err := up.CloseAndReceive(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inline := []byte("inline wins")
+	resp, err := c.SendShipment(ctx, connect.NewRequest(&svarsignv1.SendShipmentRequest{
+		ShipmentId: id, Title: "Brev", Recipient: personRecipient(0),
+		Documents: []*svarsignv1.DocumentSpec{{FileName: "Brev.TXT", MimeType: "text/plain", Content: inline}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := resp.Msg.GetShipment().GetDocuments()
+	if len(docs) != 1 || docs[0].GetFileName() != "Brev.TXT" || docs[0].GetSha256() != sha(inline) {
+		t.Fatalf("documents = %v, want only the inline Brev.TXT", docs)
+	}
+	var files int
+	filepath.WalkDir(filepath.Join(dir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files != 1 {
+		t.Fatalf("%d blob files remain, want 1 (the replaced and the unused upload are gone)", files)
 	}
 }

@@ -248,12 +248,21 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	}
 
 	var v domain.Violations
+	var drop []string
 	used := map[string]bool{}
 	var signDoc *ent.Document
 	signIndex := -1
 	for i, d := range msg.GetDocuments() {
 		key := strings.ToLower(d.GetFileName())
 		if b, ok := inline[i]; ok {
+			if up, ok := uploads[key]; ok {
+				// Inline content replaces an upload of the same name.
+				if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
+					return nil, err
+				}
+				delete(uploads, key)
+				drop = append(drop, up.BlobKey)
+			}
 			doc, err := tx.Ent.Document.Create().
 				SetShipmentID(id).SetFileName(d.GetFileName()).SetFileNameKey(key).
 				SetMimeType(d.GetMimeType()).SetSize(b.size).SetSha256(b.sha256).
@@ -265,12 +274,6 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 			}
 			if d.GetSign() {
 				signDoc, signIndex = doc, i
-			}
-			if up, ok := uploads[key]; ok {
-				// Inline content replaces an upload of the same name.
-				if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
-					return nil, err
-				}
 			}
 			continue
 		}
@@ -299,16 +302,13 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var drop []string
 	for key, up := range uploads {
 		if used[key] {
 			continue
 		}
-		if _, replaced := inlineNames(msg, inline)[key]; !replaced {
-			// An upload the send does not mention is not part of the shipment.
-			if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
-				return nil, err
-			}
+		// An upload the send does not mention is not part of the shipment.
+		if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
+			return nil, err
 		}
 		drop = append(drop, up.BlobKey)
 	}
@@ -374,14 +374,6 @@ func (s *Service) checkSignable(ctx context.Context, doc *ent.Document, i int, v
 	if err := s.checkPDF(f, f.Size()); err != nil {
 		v.Add(field+".content", "the document to sign must be a real, unencrypted PDF: "+err.Error())
 	}
-}
-
-func inlineNames(msg *svarsignv1.SendShipmentRequest, inline map[int]inlineBlob) map[string]struct{} {
-	out := map[string]struct{}{}
-	for i := range inline {
-		out[strings.ToLower(msg.GetDocuments()[i].GetFileName())] = struct{}{}
-	}
-	return out
 }
 
 func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.SendShipmentRequest, hash []byte, now time.Time) {
