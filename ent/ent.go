@@ -22,6 +22,8 @@ import (
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/ent/user"
+	"github.com/svarsign/svarsign/ent/usersession"
 	"github.com/svarsign/svarsign/ent/webhook"
 )
 
@@ -93,6 +95,8 @@ func checkColumn(t, c string) error {
 			shipmentevent.Table:  shipmentevent.ValidColumn,
 			signingevent.Table:   signingevent.ValidColumn,
 			signingorder.Table:   signingorder.ValidColumn,
+			user.Table:           user.ValidColumn,
+			usersession.Table:    usersession.ValidColumn,
 			webhook.Table:        webhook.ValidColumn,
 		})
 	})

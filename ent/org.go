@@ -35,9 +35,11 @@ type OrgEdges struct {
 	APIKeys []*APIKey `json:"api_keys,omitempty"`
 	// Shipments holds the value of the shipments edge.
 	Shipments []*Shipment `json:"shipments,omitempty"`
+	// Users holds the value of the users edge.
+	Users []*User `json:"users,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // APIKeysOrErr returns the APIKeys value or an error if the edge
@@ -56,6 +58,15 @@ func (e OrgEdges) ShipmentsOrErr() ([]*Shipment, error) {
 		return e.Shipments, nil
 	}
 	return nil, &NotLoadedError{edge: "shipments"}
+}
+
+// UsersOrErr returns the Users value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrgEdges) UsersOrErr() ([]*User, error) {
+	if e.loadedTypes[2] {
+		return e.Users, nil
+	}
+	return nil, &NotLoadedError{edge: "users"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -129,6 +140,11 @@ func (_m *Org) QueryAPIKeys() *APIKeyQuery {
 // QueryShipments queries the "shipments" edge of the Org entity.
 func (_m *Org) QueryShipments() *ShipmentQuery {
 	return NewOrgClient(_m.config).QueryShipments(_m)
+}
+
+// QueryUsers queries the "users" edge of the Org entity.
+func (_m *Org) QueryUsers() *UserQuery {
+	return NewOrgClient(_m.config).QueryUsers(_m)
 }
 
 // Update returns a builder for updating this Org.

@@ -15,6 +15,7 @@ import (
 	"github.com/svarsign/svarsign/ent/apikey"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/ent/user"
 )
 
 // OrgCreate is the builder for creating a Org entity.
@@ -79,6 +80,21 @@ func (_c *OrgCreate) AddShipments(v ...*Shipment) *OrgCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddShipmentIDs(ids...)
+}
+
+// AddUserIDs adds the "users" edge to the User entity by IDs.
+func (_c *OrgCreate) AddUserIDs(ids ...int) *OrgCreate {
+	_c.mutation.AddUserIDs(ids...)
+	return _c
+}
+
+// AddUsers adds the "users" edges to the User entity.
+func (_c *OrgCreate) AddUsers(v ...*User) *OrgCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddUserIDs(ids...)
 }
 
 // Mutation returns the OrgMutation object of the builder.
@@ -207,6 +223,22 @@ func (_c *OrgCreate) createSpec() (*Org, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shipment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UsersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   org.UsersTable,
+			Columns: []string{org.UsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/predicate"
 	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/ent/user"
 )
 
 // OrgQuery is the builder for querying Org entities.
@@ -28,6 +29,7 @@ type OrgQuery struct {
 	predicates    []predicate.Org
 	withAPIKeys   *APIKeyQuery
 	withShipments *ShipmentQuery
+	withUsers     *UserQuery
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -102,6 +104,28 @@ func (_q *OrgQuery) QueryShipments() *ShipmentQuery {
 			sqlgraph.From(org.Table, org.FieldID, selector),
 			sqlgraph.To(shipment.Table, shipment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, org.ShipmentsTable, org.ShipmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUsers chains the current query on the "users" edge.
+func (_q *OrgQuery) QueryUsers() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(org.Table, org.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, org.UsersTable, org.UsersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -303,6 +327,7 @@ func (_q *OrgQuery) Clone() *OrgQuery {
 		predicates:    append([]predicate.Org{}, _q.predicates...),
 		withAPIKeys:   _q.withAPIKeys.Clone(),
 		withShipments: _q.withShipments.Clone(),
+		withUsers:     _q.withUsers.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -328,6 +353,17 @@ func (_q *OrgQuery) WithShipments(opts ...func(*ShipmentQuery)) *OrgQuery {
 		opt(query)
 	}
 	_q.withShipments = query
+	return _q
+}
+
+// WithUsers tells the query-builder to eager-load the nodes that are connected to
+// the "users" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrgQuery) WithUsers(opts ...func(*UserQuery)) *OrgQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUsers = query
 	return _q
 }
 
@@ -409,9 +445,10 @@ func (_q *OrgQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Org, err
 	var (
 		nodes       = []*Org{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withAPIKeys != nil,
 			_q.withShipments != nil,
+			_q.withUsers != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -446,6 +483,13 @@ func (_q *OrgQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Org, err
 		if err := _q.loadShipments(ctx, query, nodes,
 			func(n *Org) { n.Edges.Shipments = []*Shipment{} },
 			func(n *Org, e *Shipment) { n.Edges.Shipments = append(n.Edges.Shipments, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUsers; query != nil {
+		if err := _q.loadUsers(ctx, query, nodes,
+			func(n *Org) { n.Edges.Users = []*User{} },
+			func(n *Org, e *User) { n.Edges.Users = append(n.Edges.Users, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -497,6 +541,36 @@ func (_q *OrgQuery) loadShipments(ctx context.Context, query *ShipmentQuery, nod
 	}
 	query.Where(predicate.Shipment(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(org.ShipmentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrgID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "org_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrgQuery) loadUsers(ctx context.Context, query *UserQuery, nodes []*Org, init func(*Org), assign func(*Org, *User)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Org)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(user.FieldOrgID)
+	}
+	query.Where(predicate.User(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(org.UsersColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

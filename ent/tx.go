@@ -34,6 +34,10 @@ type Tx struct {
 	SigningEvent *SigningEventClient
 	// SigningOrder is the client for interacting with the SigningOrder builders.
 	SigningOrder *SigningOrderClient
+	// User is the client for interacting with the User builders.
+	User *UserClient
+	// UserSession is the client for interacting with the UserSession builders.
+	UserSession *UserSessionClient
 	// Webhook is the client for interacting with the Webhook builders.
 	Webhook *WebhookClient
 
@@ -177,6 +181,8 @@ func (tx *Tx) init() {
 	tx.ShipmentEvent = NewShipmentEventClient(tx.config)
 	tx.SigningEvent = NewSigningEventClient(tx.config)
 	tx.SigningOrder = NewSigningOrderClient(tx.config)
+	tx.User = NewUserClient(tx.config)
+	tx.UserSession = NewUserSessionClient(tx.config)
 	tx.Webhook = NewWebhookClient(tx.config)
 }
 

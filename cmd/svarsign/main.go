@@ -5,6 +5,7 @@
 //	svarsign admin key create --org N [--label L]   prints the new API key on stdout
 //	svarsign admin webhook add --org N --url URL    prints the new webhook's signing secret on stdout
 //	svarsign admin webhook list --org N
+//	svarsign admin user create --org N --email E    password from stdin, or SVARSIGN_PASSWORD
 //	svarsign verify [--trust root.pem] FILE.pdf     checks every signature; exit 1 if any fails
 //	svarsign demo                                   the whole round trip, narrated, then serves on
 //
@@ -12,6 +13,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -21,10 +23,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/demo"
 	"github.com/svarsign/svarsign/server/pki"
@@ -37,6 +41,8 @@ const usage = `usage:
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
   svarsign admin webhook add --org ORGNR --url URL [--data DIR] [--db URL]
   svarsign admin webhook list --org ORGNR [--data DIR] [--db URL]
+  svarsign admin user create --org ORGNR --email ADDRESS [--data DIR] [--db URL]
+      (the password is read from SVARSIGN_PASSWORD, else the first line of stdin)
   svarsign verify [--trust ROOT.pem | --data DIR] FILE.pdf
   svarsign demo [--addr 127.0.0.1:8080] [--data DIR] [--exit]
 `
@@ -66,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return webhookAdd(ctx, args[3:], stdout, stderr)
 	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "list":
 		return webhookList(ctx, args[3:], stdout, stderr)
+	case len(args) >= 3 && args[0] == "admin" && args[1] == "user" && args[2] == "create":
+		return userCreate(ctx, args[3:], os.Stdin, stdout, stderr)
 	case args[0] == "demo":
 		return demoCmd(ctx, args[1:], stdout, stderr)
 	case args[0] == "verify":
@@ -115,7 +123,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "svarsign serving on %s (gRPC, Connect, gRPC-Web, JSON at /v1/, OpenAPI at /openapi.json, citizen mailbox at /mailbox/)\n", a.URL())
+	fmt.Fprintf(stderr, "svarsign serving on %s (gRPC, Connect, gRPC-Web, JSON at /v1/, OpenAPI at /openapi.json, citizen mailbox at /mailbox/, manual submission at /manuell-innsending)\n", a.URL())
 	return a.Run(ctx)
 }
 
@@ -226,6 +234,53 @@ func webhookList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "%d\t%s\t%s\tdelivered through event %d\n", h.ID, h.URL, state, h.DeliveredEventID)
 	}
 	return nil
+}
+
+// userCreate adds a case worker for the manual submission page. The
+// password never goes on the command line, where other users could see it
+// in the process list: it comes from SVARSIGN_PASSWORD or standard input.
+func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin user create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	org := fs.String("org", "", "organisation number the case worker sends for (required)")
+	email := fs.String("email", "", "the case worker's e-mail address, the login name (required)")
+	var st storageFlags
+	st.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := admin.CreateUser(ctx, db.Ent, *org, *email, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s for organisation %s; log in at /manuell-innsending/login\n", u.Email, *org)
+	return nil
+}
+
+// readPassword takes the password from SVARSIGN_PASSWORD or the first line
+// of stdin.
+func readPassword(stdin io.Reader) (string, error) {
+	if p := os.Getenv("SVARSIGN_PASSWORD"); p != "" {
+		return p, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, auth.MaxPasswordBytes+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password: set SVARSIGN_PASSWORD or give it on stdin")
+	}
+	return line, nil
 }
 
 // errVerifyFailed makes `svarsign verify` exit non-zero after printing its report.

@@ -314,6 +314,65 @@ var (
 			},
 		},
 	}
+	// UsersColumns holds the columns for the "users" table.
+	UsersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "email", Type: field.TypeString, Size: 254},
+		{Name: "password_hash", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "org_id", Type: field.TypeInt},
+	}
+	// UsersTable holds the schema information for the "users" table.
+	UsersTable = &schema.Table{
+		Name:       "users",
+		Columns:    UsersColumns,
+		PrimaryKey: []*schema.Column{UsersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "users_orgs_users",
+				Columns:    []*schema.Column{UsersColumns[4]},
+				RefColumns: []*schema.Column{OrgsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "user_org_id_email",
+				Unique:  true,
+				Columns: []*schema.Column{UsersColumns[4], UsersColumns[1]},
+			},
+		},
+	}
+	// UserSessionsColumns holds the columns for the "user_sessions" table.
+	UserSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "csrf", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// UserSessionsTable holds the schema information for the "user_sessions" table.
+	UserSessionsTable = &schema.Table{
+		Name:       "user_sessions",
+		Columns:    UserSessionsColumns,
+		PrimaryKey: []*schema.Column{UserSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "user_sessions_users_sessions",
+				Columns:    []*schema.Column{UserSessionsColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "usersession_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{UserSessionsColumns[4]},
+			},
+		},
+	}
 	// WebhooksColumns holds the columns for the "webhooks" table.
 	WebhooksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -342,6 +401,8 @@ var (
 		ShipmentEventsTable,
 		SigningEventsTable,
 		SigningOrdersTable,
+		UsersTable,
+		UserSessionsTable,
 		WebhooksTable,
 	}
 )
@@ -353,4 +414,6 @@ func init() {
 	ShipmentEventsTable.ForeignKeys[0].RefTable = ShipmentsTable
 	SigningEventsTable.ForeignKeys[0].RefTable = SigningOrdersTable
 	SigningOrdersTable.ForeignKeys[0].RefTable = ShipmentsTable
+	UsersTable.ForeignKeys[0].RefTable = OrgsTable
+	UserSessionsTable.ForeignKeys[0].RefTable = UsersTable
 }

@@ -36,5 +36,11 @@ type SigningEvent func(*sql.Selector)
 // SigningOrder is the predicate function for signingorder builders.
 type SigningOrder func(*sql.Selector)
 
+// User is the predicate function for user builders.
+type User func(*sql.Selector)
+
+// UserSession is the predicate function for usersession builders.
+type UserSession func(*sql.Selector)
+
 // Webhook is the predicate function for webhook builders.
 type Webhook func(*sql.Selector)

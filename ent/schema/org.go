@@ -23,5 +23,6 @@ func (Org) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("api_keys", APIKey.Type),
 		edge.To("shipments", Shipment.Type),
+		edge.To("users", User.Type),
 	}
 }

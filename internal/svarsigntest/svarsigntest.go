@@ -170,3 +170,12 @@ func Code(err error) connect.Code {
 	}
 	return connect.CodeOf(err)
 }
+
+// User creates a case worker of the organisation with the given number,
+// who can log in on the manual submission page.
+func (s *Server) User(t testing.TB, orgNumber, email, password string) {
+	t.Helper()
+	if _, err := admin.CreateUser(context.Background(), s.App.DB().Ent, orgNumber, email, password); err != nil {
+		t.Fatal(err)
+	}
+}

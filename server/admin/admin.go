@@ -1,5 +1,5 @@
 // Package admin holds the operator's actions behind `svarsign admin`:
-// creating organisations and API keys.
+// creating organisations, API keys, webhooks and case-worker accounts.
 package admin
 
 import (

@@ -31,6 +31,7 @@ import (
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/mailbox"
 	"github.com/svarsign/svarsign/server/pki"
+	"github.com/svarsign/svarsign/server/portal"
 	"github.com/svarsign/svarsign/server/provider/local"
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
@@ -202,7 +203,7 @@ func (a *App) DB() *database.DB { return a.db }
 func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}}),
+		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
 	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
@@ -228,6 +229,12 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	}
 	mux.Handle("/mailbox/", mb)
 	mux.Handle("/provider/local/", mb)
+	pt, err := portal.New(portal.Config{DB: a.db, Now: a.now, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle(portal.Prefix, pt)
+	mux.Handle(portal.Prefix+"/", pt)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(gen.OpenAPI)

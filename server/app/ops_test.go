@@ -112,7 +112,7 @@ func TestOpenAPI(t *testing.T) {
 	if doc.Swagger != "2.0" {
 		t.Errorf("swagger = %q, want 2.0", doc.Swagger)
 	}
-	for _, p := range []string{"/v1/shipments", "/v1/shipments/{id}", "/v1/shipments/{id}/history", "/v1/signing-orders/{shipment_id}"} {
+	for _, p := range []string{"/v1/shipments", "/v1/shipments/{id}", "/v1/shipments/{id}/history", "/v1/signing-orders/{shipmentId}"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("openapi.json has no path %s", p)
 		}

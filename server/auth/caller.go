@@ -2,11 +2,16 @@ package auth
 
 import "context"
 
-// Caller is the authenticated organisation of a call.
+// Caller is the authenticated organisation of a call, made by a system
+// with an API key or by a case worker with a session cookie.
 type Caller struct {
 	OrgID     int
 	OrgNumber string
-	KeyID     string
+	// KeyID names the API key of a system's call; empty for a case worker.
+	KeyID string
+	// UserID is the case worker of a call from the manual submission
+	// page; zero for a system's call.
+	UserID int
 }
 
 type callerKey struct{}

@@ -53,14 +53,40 @@ func Authenticate(ctx context.Context, keys Keys, header http.Header) (Caller, e
 // Interceptor authenticates every unary and streaming call before the
 // handler runs. gRPC, Connect and gRPC-Web all carry the header the same
 // way, and the JSON facade forwards it, so this is the one place auth happens.
-type Interceptor struct{ Keys Keys }
+//
+// A call with an Authorization header is a system's, checked against Keys.
+// A call without one but with a case worker's session cookie is the manual
+// submission page's, checked against Sessions, and must carry the session's
+// CSRF token in CSRFHeader. With Sessions nil, cookies are ignored.
+type Interceptor struct {
+	Keys     Keys
+	Sessions Sessions
+	// Now is the clock sessions expire by; default time.Now.
+	Now func() time.Time
+}
+
+// authenticate picks the credentials of a call: the API key when there is
+// an Authorization header, else the session cookie.
+func (i Interceptor) authenticate(ctx context.Context, header http.Header) (Caller, error) {
+	if header.Get("Authorization") == "" && i.Sessions != nil {
+		now := time.Now
+		if i.Now != nil {
+			now = i.Now
+		}
+		c, ok, err := AuthenticateSession(ctx, i.Sessions, now(), header)
+		if ok {
+			return c, err
+		}
+	}
+	return Authenticate(ctx, i.Keys, header)
+}
 
 var _ connect.Interceptor = Interceptor{}
 
 // WrapUnary implements connect.Interceptor.
 func (i Interceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		c, err := Authenticate(ctx, i.Keys, req.Header())
+		c, err := i.authenticate(ctx, req.Header())
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +102,7 @@ func (i Interceptor) WrapStreamingClient(next connect.StreamingClientFunc) conne
 // WrapStreamingHandler implements connect.Interceptor.
 func (i Interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		c, err := Authenticate(ctx, i.Keys, conn.RequestHeader())
+		c, err := i.authenticate(ctx, conn.RequestHeader())
 		if err != nil {
 			return err
 		}

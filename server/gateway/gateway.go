@@ -11,12 +11,14 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/auth"
 )
 
 // uploadChunk is how much of a raw PUT body goes into one stream message:
@@ -26,6 +28,7 @@ const uploadChunk = 256 << 10
 // New returns the facade, calling the gRPC server behind conn.
 func New(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error) {
 	mux := runtime.NewServeMux(
+		runtime.WithIncomingHeaderMatcher(forwardHeader),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: false},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
@@ -49,6 +52,20 @@ func New(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error) {
 		return nil, err
 	}
 	return mux, nil
+}
+
+// forwardHeader passes the manual submission page's credentials on to the
+// services: its session cookie and CSRF token (see auth.SessionCookie).
+// grpc-gateway forwards Authorization by itself, and by default renames
+// Cookie to grpcgateway-cookie, which the auth interceptor would not see.
+func forwardHeader(key string) (string, bool) {
+	switch http.CanonicalHeaderKey(key) {
+	case "Cookie":
+		return "cookie", true
+	case http.CanonicalHeaderKey(auth.CSRFHeader):
+		return strings.ToLower(auth.CSRFHeader), true
+	}
+	return runtime.DefaultHeaderMatcher(key)
 }
 
 type rawDocuments struct {

@@ -62,7 +62,8 @@ func (*StartShipmentRequest) Descriptor() ([]byte, []int) {
 // StartShipmentResponse carries the reserved id.
 type StartShipmentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The reserved shipment id (UUID).
+	// The reserved shipment id (UUID, SvarUt: forsendelseId). It stays
+	// reserved until a SendShipment uses it.
 	ShipmentId    string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -108,11 +109,12 @@ func (x *StartShipmentResponse) GetShipmentId() string {
 // UploadDocumentHeader names the document being uploaded.
 type UploadDocumentHeader struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A shipment id reserved with StartShipment and not yet sent.
+	// A shipment id (UUID) reserved with StartShipment and not yet sent.
 	ShipmentId string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
-	// File name; see Document.file_name for the rules.
+	// File name; see Document.file_name for the rules. SendShipment names the
+	// upload by it in DocumentSpec.file_name.
 	FileName string `protobuf:"bytes,2,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
-	// MIME type, e.g. application/pdf; required.
+	// MIME type, e.g. application/pdf; required. A document to be signed must be a PDF.
 	MimeType      string `protobuf:"bytes,3,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -248,7 +250,8 @@ type UploadDocumentRequest_Header struct {
 }
 
 type UploadDocumentRequest_Chunk struct {
-	// The next bytes of the document, at most 4 MiB.
+	// The next bytes of the document, at most 4 MiB per message; the whole
+	// document at most 2 GiB.
 	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
 }
 
@@ -302,13 +305,19 @@ func (x *UploadDocumentResponse) GetDocument() *Document {
 	return nil
 }
 
-// SendShipmentRequest is a shipment to send.
+// SendShipmentRequest is a shipment to send (SvarUt: Forsendelse). Every
+// rule is checked before anything is stored, and all broken rules are
+// reported at once.
 type SendShipmentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A shipment id from StartShipment; empty lets the server choose one.
+	// A shipment id (UUID) from StartShipment; required to use uploaded
+	// documents; empty lets the server choose one. Sending the same id again
+	// with the same content returns the first result, with other content
+	// AlreadyExists.
 	ShipmentId string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	// Instead of an id, a key of the caller's choosing (at most 100 characters):
-	// a retry with the same key and content returns the first result.
+	// a retry with the same key and content returns the first result, one with
+	// the same key and other content answers AlreadyExists.
 	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// Groups the shipments of one send to several recipients (UUID); optional.
 	BatchId string `protobuf:"bytes,3,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
@@ -320,21 +329,25 @@ type SendShipmentRequest struct {
 	SenderSystem string `protobuf:"bytes,6,opt,name=sender_system,json=senderSystem,proto3" json:"sender_system,omitempty"`
 	// The caller's reference (eksternReferanse), at most 100 characters.
 	ExternalRef string `protobuf:"bytes,7,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
-	// Organisation number that receives replies and signed documents; defaults to the sender.
+	// 9-digit organisation number that receives replies and signed documents
+	// (svarSendesTil); defaults to the sender. With a signing order it must be
+	// an organisation using svarsign, as the signed document comes back to its inbox.
 	ReplyTo string `protobuf:"bytes,8,opt,name=reply_to,json=replyTo,proto3" json:"reply_to,omitempty"`
-	// Id of a shipment this one answers.
+	// Id (UUID) of a shipment this one answers (svarPaForsendelse); optional.
 	InReplyTo string `protobuf:"bytes,9,opt,name=in_reply_to,json=inReplyTo,proto3" json:"in_reply_to,omitempty"`
-	// The documents, at least one.
+	// The documents, at least one, in the order the recipient sees them; file
+	// names unique regardless of case.
 	Documents []*DocumentSpec `protobuf:"bytes,10,rep,name=documents,proto3" json:"documents,omitempty"`
-	// Noark archive metadata.
+	// Noark archive metadata (metadataFraAvleverendeSystem); optional.
 	ArchiveMetadata *ArchiveMetadata `protobuf:"bytes,11,opt,name=archive_metadata,json=archiveMetadata,proto3" json:"archive_metadata,omitempty"`
-	// Print settings.
+	// Print settings (utskriftskonfigurasjon), used if the shipment goes to print.
 	PrintSettings *PrintSettings `protobuf:"bytes,12,opt,name=print_settings,json=printSettings,proto3" json:"print_settings,omitempty"`
-	// Deliver only digitally (kunDigitalLevering).
+	// Deliver only digitally, never on paper (kunDigitalLevering).
 	OnlyDigital bool `protobuf:"varint,13,opt,name=only_digital,json=onlyDigital,proto3" json:"only_digital,omitempty"`
-	// Require level 4 login to open and sign (krevNiva4Innlogging).
+	// Require level 4 (high) ID-porten login to open and sign (krevNiva4Innlogging).
 	RequireLevel4 bool `protobuf:"varint,14,opt,name=require_level4,json=requireLevel4,proto3" json:"require_level4,omitempty"`
-	// Ask the recipient to sign the document marked `sign`.
+	// Ask the recipient to sign the one document marked `sign`, which must be a
+	// PDF; the recipient must be a person. Optional.
 	SigningOrder  *SigningOrder `protobuf:"bytes,15,opt,name=signing_order,json=signingOrder,proto3" json:"signing_order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -478,7 +491,7 @@ func (x *SendShipmentRequest) GetSigningOrder() *SigningOrder {
 // SendShipmentResponse returns the stored shipment.
 type SendShipmentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The shipment as stored.
+	// The shipment as stored, status RECEIVED (or later, for a repeated send).
 	Shipment      *Shipment `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -524,7 +537,7 @@ func (x *SendShipmentResponse) GetShipment() *Shipment {
 // GetShipmentRequest names a shipment.
 type GetShipmentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Shipment id (UUID).
 	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -622,17 +635,18 @@ type ListShipmentsRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only these statuses; empty means all.
 	Statuses []ShipmentStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=svarsign.v1.ShipmentStatus" json:"statuses,omitempty"`
-	// Only shipments with this external reference.
+	// Only shipments with this external reference (eksternReferanse), exact match.
 	ExternalRef string `protobuf:"bytes,4,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
-	// Only shipments to this recipient (identity or organisation number).
+	// Only shipments to this recipient: an 11-digit national identity number
+	// or a 9-digit organisation number.
 	Recipient string `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`
-	// Only shipments of this batch.
+	// Only shipments of this batch (UUID).
 	BatchId string `protobuf:"bytes,6,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
-	// Only shipments received at or after this time.
+	// Only shipments received at or after this time (RFC 3339 on the JSON facade).
 	CreatedAfter *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
 	// Only shipments received before this time.
 	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
-	// Only this direction; unspecified means outgoing.
+	// Only this direction; unspecified means outgoing. For the inbox, ListIncoming is simpler.
 	Direction     Direction `protobuf:"varint,9,opt,name=direction,proto3,enum=svarsign.v1.Direction" json:"direction,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -789,7 +803,7 @@ func (x *ListShipmentsResponse) GetNextPageToken() string {
 // GetStatusesRequest names several shipments.
 type GetStatusesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment ids, 1..500.
+	// Shipment ids (UUIDs), 1..500.
 	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -832,16 +846,16 @@ func (x *GetStatusesRequest) GetIds() []string {
 	return nil
 }
 
-// ShipmentStatusInfo is one shipment's current state.
+// ShipmentStatusInfo is one shipment's current state (ForsendelseStatus).
 type ShipmentStatusInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Shipment id (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Shipment status.
 	Status ShipmentStatus `protobuf:"varint,2,opt,name=status,proto3,enum=svarsign.v1.ShipmentStatus" json:"status,omitempty"`
 	// Signing status, unspecified without a signing order.
 	SigningStatus SigningStatus `protobuf:"varint,3,opt,name=signing_status,json=signingStatus,proto3,enum=svarsign.v1.SigningStatus" json:"signing_status,omitempty"`
-	// Last change.
+	// Last change of either status.
 	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -908,7 +922,7 @@ func (x *ShipmentStatusInfo) GetUpdateTime() *timestamppb.Timestamp {
 // GetStatusesResponse has one entry per known id, in the order asked; unknown ids are left out.
 type GetStatusesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The statuses.
+	// The statuses, in the order of GetStatusesRequest.ids.
 	Statuses      []*ShipmentStatusInfo `protobuf:"bytes,1,rep,name=statuses,proto3" json:"statuses,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -954,7 +968,7 @@ func (x *GetStatusesResponse) GetStatuses() []*ShipmentStatusInfo {
 // GetHistoryRequest names a shipment.
 type GetHistoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Shipment id (UUID).
 	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -997,7 +1011,7 @@ func (x *GetHistoryRequest) GetId() string {
 	return ""
 }
 
-// GetHistoryResponse is the whole history.
+// GetHistoryResponse is the whole history (hendelseslogg).
 type GetHistoryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Events, oldest first.
@@ -1046,7 +1060,8 @@ func (x *GetHistoryResponse) GetEvents() []*HistoryEvent {
 // FindByExternalRefRequest carries the reference.
 type FindByExternalRefRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The caller's external reference; required.
+	// The caller's external reference (eksternReferanse), exact match; required,
+	// at most 100 characters.
 	ExternalRef   string `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1138,7 +1153,7 @@ func (x *FindByExternalRefResponse) GetShipments() []*Shipment {
 // MarkReadRequest names a shipment.
 type MarkReadRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Shipment id (UUID).
 	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1184,7 +1199,7 @@ func (x *MarkReadRequest) GetId() string {
 // MarkReadResponse returns the shipment after the change.
 type MarkReadResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The shipment, now READ.
+	// The shipment, now READ (marking an already read shipment changes nothing).
 	Shipment      *Shipment `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1230,7 +1245,8 @@ func (x *MarkReadResponse) GetShipment() *Shipment {
 // WatchEventsRequest starts or resumes an event stream.
 type WatchEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Resume after this cursor; empty starts with new events only.
+	// Resume after this cursor, an opaque string from an earlier
+	// WatchEventsResponse.cursor; empty starts with new events only.
 	Cursor        string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1273,12 +1289,13 @@ func (x *WatchEventsRequest) GetCursor() string {
 	return ""
 }
 
-// WatchEventsResponse is one event.
+// WatchEventsResponse is one event. Events come in the order they happened,
+// each once per stream.
 type WatchEventsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Pass as WatchEventsRequest.cursor to resume after this event.
+	// Opaque; pass as WatchEventsRequest.cursor to resume after this event.
 	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
-	// The shipment it concerns.
+	// Id (UUID) of the shipment it concerns.
 	ShipmentId string `protobuf:"bytes,2,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	// When it happened.
 	Time *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
@@ -1286,7 +1303,7 @@ type WatchEventsResponse struct {
 	Status ShipmentStatus `protobuf:"varint,4,opt,name=status,proto3,enum=svarsign.v1.ShipmentStatus" json:"status,omitempty"`
 	// Signing status after the event, if the shipment has a signing order.
 	SigningStatus SigningStatus `protobuf:"varint,5,opt,name=signing_status,json=signingStatus,proto3,enum=svarsign.v1.SigningStatus" json:"signing_status,omitempty"`
-	// What happened, in words.
+	// What happened, in English words, for people.
 	Text          string `protobuf:"bytes,6,opt,name=text,proto3" json:"text,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1371,7 +1388,7 @@ type ListIncomingRequest struct {
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// A next_page_token from an earlier call.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// Also list shipments already acknowledged.
+	// Also list shipments already acknowledged (kvittert).
 	IncludeAcknowledged bool `protobuf:"varint,3,opt,name=include_acknowledged,json=includeAcknowledged,proto3" json:"include_acknowledged,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache
@@ -1431,7 +1448,9 @@ func (x *ListIncomingRequest) GetIncludeAcknowledged() bool {
 // ListIncomingResponse is one page of the inbox.
 type ListIncomingResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Incoming shipments, unacknowledged first.
+	// Incoming shipments (direction INCOMING), unacknowledged first, oldest
+	// first within each. A signed document's return shipment answers the signed shipment
+	// in in_reply_to and holds the signed PDF and the evidence.
 	Shipments []*Shipment `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
 	// Pass to get the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -1486,9 +1505,9 @@ func (x *ListIncomingResponse) GetNextPageToken() string {
 // DownloadDocumentRequest names a document.
 type DownloadDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Shipment id (UUID), outgoing or incoming.
 	ShipmentId string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
-	// Document id.
+	// Document id (UUID), from Shipment.documents[].id.
 	DocumentId    string `protobuf:"bytes,2,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1543,7 +1562,7 @@ type DownloadDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The first message describes the document; later ones leave it unset.
 	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	// The next bytes.
+	// The next bytes, at most 256 KiB; empty in the first message.
 	Chunk         []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1596,7 +1615,7 @@ func (x *DownloadDocumentResponse) GetChunk() []byte {
 // AcknowledgeIncomingRequest names an incoming shipment.
 type AcknowledgeIncomingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Id (UUID) of a shipment in the caller's inbox. Acknowledging twice is harmless.
 	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1639,7 +1658,7 @@ func (x *AcknowledgeIncomingRequest) GetId() string {
 	return ""
 }
 
-// AcknowledgeIncomingResponse is empty.
+// AcknowledgeIncomingResponse is empty: the shipment has left the unacknowledged inbox.
 type AcknowledgeIncomingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1676,14 +1695,15 @@ func (*AcknowledgeIncomingResponse) Descriptor() ([]byte, []int) {
 	return file_svarsign_v1_shipment_service_proto_rawDescGZIP(), []int{27}
 }
 
-// RejectIncomingRequest reports a failed pickup.
+// RejectIncomingRequest reports a failed pickup (mottakFeilet).
 type RejectIncomingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Shipment id.
+	// Id (UUID) of a shipment in the caller's inbox.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Why it failed, for the sender.
+	// Why it failed, for the sender's history; required, at most 1000 characters.
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	// True if retrying cannot help; the shipment then leaves the inbox.
+	// True if retrying cannot help; the shipment then leaves the inbox. False
+	// keeps it there to be fetched again.
 	Permanent     bool `protobuf:"varint,3,opt,name=permanent,proto3" json:"permanent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1740,7 +1760,7 @@ func (x *RejectIncomingRequest) GetPermanent() bool {
 	return false
 }
 
-// RejectIncomingResponse is empty.
+// RejectIncomingResponse is empty: the failure is in the shipment's history.
 type RejectIncomingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields

@@ -39,9 +39,12 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ShipmentService sends shipments (forsendelser) for the caller's organisation
-// and follows them. Every call is scoped to the organisation of the API key
-// used; another organisation's shipment answers NotFound.
+// ShipmentService sends shipments (SvarUt: forsendelser) for the caller's
+// organisation, follows them, and receives what comes back in the
+// organisation's inbox (SvarInn). Every call is scoped to the organisation of
+// the API key used (Bearer, or HTTP Basic with key id and secret); another
+// organisation's shipment answers NotFound. Invalid input answers
+// InvalidArgument with a google.rpc.BadRequest detail naming each field.
 type ShipmentServiceClient interface {
 	// StartShipment reserves a shipment id (startNyForsendelse). Upload
 	// documents under it, then send with SendShipment and the same id; a retried
@@ -53,11 +56,16 @@ type ShipmentServiceClient interface {
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadDocumentRequest, UploadDocumentResponse], error)
-	// SendShipment sends a shipment to one recipient (sendForsendelse).
+	// SendShipment sends a shipment to one recipient (sendForsendelse), with
+	// documents uploaded before under the same id or given inline, and
+	// optionally a signing order. It answers once the shipment is stored
+	// (RECEIVED); delivery follows asynchronously.
 	SendShipment(ctx context.Context, in *SendShipmentRequest, opts ...grpc.CallOption) (*SendShipmentResponse, error)
-	// GetShipment returns one shipment.
+	// GetShipment returns one shipment with its documents, signing order and
+	// current status (hentForsendelse).
 	GetShipment(ctx context.Context, in *GetShipmentRequest, opts ...grpc.CallOption) (*GetShipmentResponse, error)
-	// ListShipments lists the organisation's shipments, newest first.
+	// ListShipments lists the organisation's shipments, newest first, a page at
+	// a time; the filters combine (all must match).
 	ListShipments(ctx context.Context, in *ListShipmentsRequest, opts ...grpc.CallOption) (*ListShipmentsResponse, error)
 	// GetStatuses returns the status of several shipments at once (hentForsendelseStatuser).
 	GetStatuses(ctx context.Context, in *GetStatusesRequest, opts ...grpc.CallOption) (*GetStatusesResponse, error)
@@ -72,7 +80,9 @@ type ShipmentServiceClient interface {
 	WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEventsResponse], error)
 	// ListIncoming lists shipments in the organisation's inbox (SvarInn), unacknowledged first.
 	ListIncoming(ctx context.Context, in *ListIncomingRequest, opts ...grpc.CallOption) (*ListIncomingResponse, error)
-	// DownloadDocument streams a document's bytes, outgoing or incoming.
+	// DownloadDocument streams a document's bytes (SvarInn: lastNedFil), of an
+	// outgoing or an incoming shipment: the first message describes the
+	// document, the rest carry chunks of at most 256 KiB.
 	DownloadDocument(ctx context.Context, in *DownloadDocumentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadDocumentResponse], error)
 	// AcknowledgeIncoming confirms an incoming shipment was taken (kvitterMottak).
 	AcknowledgeIncoming(ctx context.Context, in *AcknowledgeIncomingRequest, opts ...grpc.CallOption) (*AcknowledgeIncomingResponse, error)
@@ -253,9 +263,12 @@ func (c *shipmentServiceClient) RejectIncoming(ctx context.Context, in *RejectIn
 // All implementations must embed UnimplementedShipmentServiceServer
 // for forward compatibility.
 //
-// ShipmentService sends shipments (forsendelser) for the caller's organisation
-// and follows them. Every call is scoped to the organisation of the API key
-// used; another organisation's shipment answers NotFound.
+// ShipmentService sends shipments (SvarUt: forsendelser) for the caller's
+// organisation, follows them, and receives what comes back in the
+// organisation's inbox (SvarInn). Every call is scoped to the organisation of
+// the API key used (Bearer, or HTTP Basic with key id and secret); another
+// organisation's shipment answers NotFound. Invalid input answers
+// InvalidArgument with a google.rpc.BadRequest detail naming each field.
 type ShipmentServiceServer interface {
 	// StartShipment reserves a shipment id (startNyForsendelse). Upload
 	// documents under it, then send with SendShipment and the same id; a retried
@@ -267,11 +280,16 @@ type ShipmentServiceServer interface {
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(grpc.ClientStreamingServer[UploadDocumentRequest, UploadDocumentResponse]) error
-	// SendShipment sends a shipment to one recipient (sendForsendelse).
+	// SendShipment sends a shipment to one recipient (sendForsendelse), with
+	// documents uploaded before under the same id or given inline, and
+	// optionally a signing order. It answers once the shipment is stored
+	// (RECEIVED); delivery follows asynchronously.
 	SendShipment(context.Context, *SendShipmentRequest) (*SendShipmentResponse, error)
-	// GetShipment returns one shipment.
+	// GetShipment returns one shipment with its documents, signing order and
+	// current status (hentForsendelse).
 	GetShipment(context.Context, *GetShipmentRequest) (*GetShipmentResponse, error)
-	// ListShipments lists the organisation's shipments, newest first.
+	// ListShipments lists the organisation's shipments, newest first, a page at
+	// a time; the filters combine (all must match).
 	ListShipments(context.Context, *ListShipmentsRequest) (*ListShipmentsResponse, error)
 	// GetStatuses returns the status of several shipments at once (hentForsendelseStatuser).
 	GetStatuses(context.Context, *GetStatusesRequest) (*GetStatusesResponse, error)
@@ -286,7 +304,9 @@ type ShipmentServiceServer interface {
 	WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[WatchEventsResponse]) error
 	// ListIncoming lists shipments in the organisation's inbox (SvarInn), unacknowledged first.
 	ListIncoming(context.Context, *ListIncomingRequest) (*ListIncomingResponse, error)
-	// DownloadDocument streams a document's bytes, outgoing or incoming.
+	// DownloadDocument streams a document's bytes (SvarInn: lastNedFil), of an
+	// outgoing or an incoming shipment: the first message describes the
+	// document, the rest carry chunks of at most 256 KiB.
 	DownloadDocument(*DownloadDocumentRequest, grpc.ServerStreamingServer[DownloadDocumentResponse]) error
 	// AcknowledgeIncoming confirms an incoming shipment was taken (kvitterMottak).
 	AcknowledgeIncoming(context.Context, *AcknowledgeIncomingRequest) (*AcknowledgeIncomingResponse, error)

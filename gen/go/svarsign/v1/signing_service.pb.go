@@ -25,7 +25,7 @@ const (
 // GetSigningOrderRequest names a shipment.
 type GetSigningOrderRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId    string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -73,7 +73,7 @@ type GetSigningOrderResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The signing order.
 	SigningOrder *SigningOrder `protobuf:"bytes,1,opt,name=signing_order,json=signingOrder,proto3" json:"signing_order,omitempty"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId    string `protobuf:"bytes,2,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -130,7 +130,7 @@ type ListSigningOrdersRequest struct {
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// A next_page_token from an earlier call with the same filters.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// Only these statuses; empty means all.
+	// Only these statuses (not UNSPECIFIED); empty means all.
 	Statuses      []SigningStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=svarsign.v1.SigningStatus" json:"statuses,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -190,7 +190,7 @@ func (x *ListSigningOrdersRequest) GetStatuses() []SigningStatus {
 // SigningOrderSummary is a signing order with its shipment id.
 type SigningOrderSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	// The signing order.
 	SigningOrder  *SigningOrder `protobuf:"bytes,2,opt,name=signing_order,json=signingOrder,proto3" json:"signing_order,omitempty"`
@@ -300,7 +300,7 @@ func (x *ListSigningOrdersResponse) GetNextPageToken() string {
 // GetSigningHistoryRequest names a shipment.
 type GetSigningHistoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId    string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -350,9 +350,10 @@ type SigningEvent struct {
 	Time *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
 	// Status after the event.
 	Status SigningStatus `protobuf:"varint,2,opt,name=status,proto3,enum=svarsign.v1.SigningStatus" json:"status,omitempty"`
-	// What happened, in words.
+	// What happened, in English words, for people.
 	Text string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
-	// For the completion event: id of the incoming shipment holding the signed document.
+	// For the SIGNED event: id (UUID) of the incoming shipment holding the
+	// signed document; empty for other events.
 	ReturnShipmentId string `protobuf:"bytes,4,opt,name=return_shipment_id,json=returnShipmentId,proto3" json:"return_shipment_id,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -465,9 +466,9 @@ func (x *GetSigningHistoryResponse) GetEvents() []*SigningEvent {
 // CancelSigningOrderRequest names a shipment.
 type CancelSigningOrderRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
-	// Why, for the history.
+	// Why, for the signing history; optional, at most 1000 characters.
 	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -566,7 +567,7 @@ func (x *CancelSigningOrderResponse) GetSigningOrder() *SigningOrder {
 // DownloadSignedDocumentRequest names a shipment.
 type DownloadSignedDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId    string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -612,9 +613,10 @@ func (x *DownloadSignedDocumentRequest) GetShipmentId() string {
 // DownloadSignedDocumentResponse is one part of the signed PDF.
 type DownloadSignedDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The first message describes the signed document; later ones leave it unset.
+	// The first message describes the signed document (application/pdf, size
+	// and SHA-256); later ones leave it unset.
 	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	// The next bytes.
+	// The next bytes, at most 256 KiB; empty in the first message.
 	Chunk         []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -667,7 +669,7 @@ func (x *DownloadSignedDocumentResponse) GetChunk() []byte {
 // GetEvidenceRequest names a shipment.
 type GetEvidenceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Id of the shipment carrying the order.
+	// Id (UUID) of the shipment carrying the order.
 	ShipmentId    string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -713,7 +715,12 @@ func (x *GetEvidenceRequest) GetShipmentId() string {
 // GetEvidenceResponse carries the evidence.
 type GetEvidenceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Evidence as JSON: who, identity, level, time, IP, document hashes, provider job id.
+	// Evidence as a JSON object with snake_case keys: the signer (name,
+	// national identity number, ID-porten level 3 or 4, login method, IP address,
+	// user agent), signature type, signing and time-stamp times (UTC), file
+	// name, size and SHA-256 of the document before and after signing, the
+	// signing certificate's subject, the provider and its job id. The same
+	// JSON is the second document of the return shipment.
 	EvidenceJson  string `protobuf:"bytes,1,opt,name=evidence_json,json=evidenceJson,proto3" json:"evidence_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

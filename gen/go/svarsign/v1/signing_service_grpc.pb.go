@@ -31,20 +31,29 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// SigningService follows the signing orders (signeringsoppdrag) of the
-// caller's organisation's shipments.
+// SigningService follows the signing orders (SvarUt: signeringsoppdrag) of
+// the caller's organisation's shipments. An order is created by
+// SendShipment with a signing_order; the citizen signs in the mailbox after
+// an ID-porten login, and the signed PDF with the evidence comes back as an
+// incoming shipment to the order's reply_to organisation. Scoped to the
+// caller's organisation like ShipmentService.
 type SigningServiceClient interface {
-	// GetSigningOrder returns the signing order of a shipment.
+	// GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
+	// NotFound if the shipment has none.
 	GetSigningOrder(ctx context.Context, in *GetSigningOrderRequest, opts ...grpc.CallOption) (*GetSigningOrderResponse, error)
-	// ListSigningOrders lists signing orders, newest first.
+	// ListSigningOrders lists the organisation's signing orders, newest first, a page at a time.
 	ListSigningOrders(ctx context.Context, in *ListSigningOrdersRequest, opts ...grpc.CallOption) (*ListSigningOrdersResponse, error)
 	// GetSigningHistory returns a signing order's own history, oldest first.
 	GetSigningHistory(ctx context.Context, in *GetSigningHistoryRequest, opts ...grpc.CallOption) (*GetSigningHistoryResponse, error)
-	// CancelSigningOrder withdraws a WAITING signing order.
+	// CancelSigningOrder withdraws a WAITING signing order; the citizen can no
+	// longer sign. Any other status answers FailedPrecondition.
 	CancelSigningOrder(ctx context.Context, in *CancelSigningOrderRequest, opts ...grpc.CallOption) (*CancelSigningOrderResponse, error)
-	// DownloadSignedDocument streams the signed PDF once SIGNED.
+	// DownloadSignedDocument streams the signed PDF once SIGNED
+	// (FailedPrecondition before): the first message describes it, the rest
+	// carry chunks of at most 256 KiB. The same file is in the return shipment.
 	DownloadSignedDocument(ctx context.Context, in *DownloadSignedDocumentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadSignedDocumentResponse], error)
-	// GetEvidence returns the evidence of the signing as JSON.
+	// GetEvidence returns the evidence of a SIGNED order as JSON
+	// (FailedPrecondition before).
 	GetEvidence(ctx context.Context, in *GetEvidenceRequest, opts ...grpc.CallOption) (*GetEvidenceResponse, error)
 }
 
@@ -129,20 +138,29 @@ func (c *signingServiceClient) GetEvidence(ctx context.Context, in *GetEvidenceR
 // All implementations must embed UnimplementedSigningServiceServer
 // for forward compatibility.
 //
-// SigningService follows the signing orders (signeringsoppdrag) of the
-// caller's organisation's shipments.
+// SigningService follows the signing orders (SvarUt: signeringsoppdrag) of
+// the caller's organisation's shipments. An order is created by
+// SendShipment with a signing_order; the citizen signs in the mailbox after
+// an ID-porten login, and the signed PDF with the evidence comes back as an
+// incoming shipment to the order's reply_to organisation. Scoped to the
+// caller's organisation like ShipmentService.
 type SigningServiceServer interface {
-	// GetSigningOrder returns the signing order of a shipment.
+	// GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
+	// NotFound if the shipment has none.
 	GetSigningOrder(context.Context, *GetSigningOrderRequest) (*GetSigningOrderResponse, error)
-	// ListSigningOrders lists signing orders, newest first.
+	// ListSigningOrders lists the organisation's signing orders, newest first, a page at a time.
 	ListSigningOrders(context.Context, *ListSigningOrdersRequest) (*ListSigningOrdersResponse, error)
 	// GetSigningHistory returns a signing order's own history, oldest first.
 	GetSigningHistory(context.Context, *GetSigningHistoryRequest) (*GetSigningHistoryResponse, error)
-	// CancelSigningOrder withdraws a WAITING signing order.
+	// CancelSigningOrder withdraws a WAITING signing order; the citizen can no
+	// longer sign. Any other status answers FailedPrecondition.
 	CancelSigningOrder(context.Context, *CancelSigningOrderRequest) (*CancelSigningOrderResponse, error)
-	// DownloadSignedDocument streams the signed PDF once SIGNED.
+	// DownloadSignedDocument streams the signed PDF once SIGNED
+	// (FailedPrecondition before): the first message describes it, the rest
+	// carry chunks of at most 256 KiB. The same file is in the return shipment.
 	DownloadSignedDocument(*DownloadSignedDocumentRequest, grpc.ServerStreamingServer[DownloadSignedDocumentResponse]) error
-	// GetEvidence returns the evidence of the signing as JSON.
+	// GetEvidence returns the evidence of a SIGNED order as JSON
+	// (FailedPrecondition before).
 	GetEvidence(context.Context, *GetEvidenceRequest) (*GetEvidenceResponse, error)
 	mustEmbedUnimplementedSigningServiceServer()
 }

@@ -116,7 +116,7 @@ const (
 	SigningStatus_SIGNING_STATUS_EXPIRED SigningStatus = 4
 	// The service or the signing provider refused the order [AVVIST_AV_SVARUT].
 	SigningStatus_SIGNING_STATUS_REJECTED_BY_SERVICE SigningStatus = 5
-	// Withdrawn by the sender while it was waiting.
+	// Withdrawn by the sender with CancelSigningOrder while it was waiting.
 	SigningStatus_SIGNING_STATUS_CANCELLED SigningStatus = 6
 )
 
@@ -229,7 +229,7 @@ func (SignatureType) EnumDescriptor() ([]byte, []int) {
 type Direction int32
 
 const (
-	// Not set.
+	// Not set; as a ListShipments filter it means outgoing.
 	Direction_DIRECTION_UNSPECIFIED Direction = 0
 	// Sent by the caller's organisation.
 	Direction_DIRECTION_OUTGOING Direction = 1
@@ -513,7 +513,7 @@ func (*Recipient_OrganizationNumber) isRecipient_Identity() {}
 // Document is a stored file of a shipment (dokument).
 type Document struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Server-assigned id.
+	// Server-assigned id (UUID); DownloadDocument takes it.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// File name, at most 226 characters, none of " < > ? * | : \ /; unique per
 	// shipment regardless of case.
@@ -636,8 +636,9 @@ type DocumentSpec struct {
 	PersonallySensitive bool `protobuf:"varint,4,opt,name=personally_sensitive,json=personallySensitive,proto3" json:"personally_sensitive,omitempty"`
 	// See Document.metadata.
 	Metadata map[string]string `protobuf:"bytes,5,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// The document's bytes, for small sends (the whole request must stay under 16 MiB).
-	// Empty means the document was uploaded with UploadDocument.
+	// The document's bytes (base64 on the JSON facade), for small sends: all
+	// inline content of one request at most 16 MiB. Empty means the document
+	// was uploaded with UploadDocument under the same shipment id and file name.
 	Content       []byte `protobuf:"bytes,6,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -719,15 +720,15 @@ func (x *DocumentSpec) GetContent() []byte {
 // (metadataFraAvleverendeSystem).
 type ArchiveMetadata struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Case year (saksaar).
+	// Case year (saksaar), e.g. 2026; not negative, 0 if unknown.
 	CaseYear int32 `protobuf:"varint,1,opt,name=case_year,json=caseYear,proto3" json:"case_year,omitempty"`
-	// Case sequence number (sakssekvensnummer).
+	// Case sequence number (sakssekvensnummer); not negative.
 	CaseSequence int32 `protobuf:"varint,2,opt,name=case_sequence,json=caseSequence,proto3" json:"case_sequence,omitempty"`
-	// Journal year (journalaar).
+	// Journal year (journalaar); not negative.
 	JournalYear int32 `protobuf:"varint,3,opt,name=journal_year,json=journalYear,proto3" json:"journal_year,omitempty"`
-	// Journal sequence number (journalsekvensnummer).
+	// Journal sequence number (journalsekvensnummer); not negative.
 	JournalSequence int32 `protobuf:"varint,4,opt,name=journal_sequence,json=journalSequence,proto3" json:"journal_sequence,omitempty"`
-	// Journal post number (journalpostnummer).
+	// Journal post number (journalpostnummer); not negative.
 	JournalPostNumber int32 `protobuf:"varint,5,opt,name=journal_post_number,json=journalPostNumber,proto3" json:"journal_post_number,omitempty"`
 	// Journal post type (journalposttype), e.g. "U" for outgoing.
 	JournalPostType string `protobuf:"bytes,6,opt,name=journal_post_type,json=journalPostType,proto3" json:"journal_post_type,omitempty"`
@@ -919,7 +920,7 @@ type SigningOrder struct {
 	ReplyTo string `protobuf:"bytes,7,opt,name=reply_to,json=replyTo,proto3" json:"reply_to,omitempty"`
 	// Output only: id of the incoming shipment holding the signed document, once SIGNED.
 	ReturnShipmentId string `protobuf:"bytes,8,opt,name=return_shipment_id,json=returnShipmentId,proto3" json:"return_shipment_id,omitempty"`
-	// Output only: last change.
+	// Output only: last change of status, UTC.
 	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1021,13 +1022,14 @@ func (x *SigningOrder) GetUpdateTime() *timestamppb.Timestamp {
 // Shipment is one shipment (forsendelse) to one recipient.
 type Shipment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Server-assigned (or reserved with StartShipment) UUID.
+	// Server-assigned (or reserved with StartShipment) UUID (forsendelseId).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Groups the shipments of one send to several recipients.
+	// Groups the shipments of one send to several recipients (UUID); empty if not given.
 	BatchId string `protobuf:"bytes,2,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
 	// Outgoing from, or incoming to, the caller's organisation.
 	Direction Direction `protobuf:"varint,3,opt,name=direction,proto3,enum=svarsign.v1.Direction" json:"direction,omitempty"`
-	// Organisation number of the sender (avsender).
+	// 9-digit organisation number of the sender (avsender): the organisation of
+	// the API key that sent it, or for an incoming shipment the one it came from.
 	SenderOrganizationNumber string `protobuf:"bytes,4,opt,name=sender_organization_number,json=senderOrganizationNumber,proto3" json:"sender_organization_number,omitempty"`
 	// Title (tittel), 1..1000 characters.
 	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
@@ -1055,7 +1057,7 @@ type Shipment struct {
 	SigningOrder *SigningOrder `protobuf:"bytes,16,opt,name=signing_order,json=signingOrder,proto3" json:"signing_order,omitempty"`
 	// Current status.
 	Status ShipmentStatus `protobuf:"varint,17,opt,name=status,proto3,enum=svarsign.v1.ShipmentStatus" json:"status,omitempty"`
-	// When the shipment was received.
+	// When the shipment was received (status RECEIVED), UTC.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Last status change.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`

@@ -6,9 +6,12 @@ from svarsign.v1 import shipment_service_pb2 as svarsign_dot_v1_dot_shipment__se
 
 
 class ShipmentServiceStub(object):
-    """ShipmentService sends shipments (forsendelser) for the caller's organisation
-    and follows them. Every call is scoped to the organisation of the API key
-    used; another organisation's shipment answers NotFound.
+    """ShipmentService sends shipments (SvarUt: forsendelser) for the caller's
+    organisation, follows them, and receives what comes back in the
+    organisation's inbox (SvarInn). Every call is scoped to the organisation of
+    the API key used (Bearer, or HTTP Basic with key id and secret); another
+    organisation's shipment answers NotFound. Invalid input answers
+    InvalidArgument with a google.rpc.BadRequest detail naming each field.
     """
 
     def __init__(self, channel):
@@ -90,9 +93,12 @@ class ShipmentServiceStub(object):
 
 
 class ShipmentServiceServicer(object):
-    """ShipmentService sends shipments (forsendelser) for the caller's organisation
-    and follows them. Every call is scoped to the organisation of the API key
-    used; another organisation's shipment answers NotFound.
+    """ShipmentService sends shipments (SvarUt: forsendelser) for the caller's
+    organisation, follows them, and receives what comes back in the
+    organisation's inbox (SvarInn). Every call is scoped to the organisation of
+    the API key used (Bearer, or HTTP Basic with key id and secret); another
+    organisation's shipment answers NotFound. Invalid input answers
+    InvalidArgument with a google.rpc.BadRequest detail naming each field.
     """
 
     def StartShipment(self, request, context):
@@ -116,21 +122,26 @@ class ShipmentServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def SendShipment(self, request, context):
-        """SendShipment sends a shipment to one recipient (sendForsendelse).
+        """SendShipment sends a shipment to one recipient (sendForsendelse), with
+        documents uploaded before under the same id or given inline, and
+        optionally a signing order. It answers once the shipment is stored
+        (RECEIVED); delivery follows asynchronously.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetShipment(self, request, context):
-        """GetShipment returns one shipment.
+        """GetShipment returns one shipment with its documents, signing order and
+        current status (hentForsendelse).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListShipments(self, request, context):
-        """ListShipments lists the organisation's shipments, newest first.
+        """ListShipments lists the organisation's shipments, newest first, a page at
+        a time; the filters combine (all must match).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -180,7 +191,9 @@ class ShipmentServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def DownloadDocument(self, request, context):
-        """DownloadDocument streams a document's bytes, outgoing or incoming.
+        """DownloadDocument streams a document's bytes (SvarInn: lastNedFil), of an
+        outgoing or an incoming shipment: the first message describes the
+        document, the rest carry chunks of at most 256 KiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -281,9 +294,12 @@ def add_ShipmentServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ShipmentService(object):
-    """ShipmentService sends shipments (forsendelser) for the caller's organisation
-    and follows them. Every call is scoped to the organisation of the API key
-    used; another organisation's shipment answers NotFound.
+    """ShipmentService sends shipments (SvarUt: forsendelser) for the caller's
+    organisation, follows them, and receives what comes back in the
+    organisation's inbox (SvarInn). Every call is scoped to the organisation of
+    the API key used (Bearer, or HTTP Basic with key id and secret); another
+    organisation's shipment answers NotFound. Invalid input answers
+    InvalidArgument with a google.rpc.BadRequest detail naming each field.
     """
 
     @staticmethod

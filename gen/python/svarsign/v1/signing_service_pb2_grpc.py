@@ -6,8 +6,12 @@ from svarsign.v1 import signing_service_pb2 as svarsign_dot_v1_dot_signing__serv
 
 
 class SigningServiceStub(object):
-    """SigningService follows the signing orders (signeringsoppdrag) of the
-    caller's organisation's shipments.
+    """SigningService follows the signing orders (SvarUt: signeringsoppdrag) of
+    the caller's organisation's shipments. An order is created by
+    SendShipment with a signing_order; the citizen signs in the mailbox after
+    an ID-porten login, and the signed PDF with the evidence comes back as an
+    incoming shipment to the order's reply_to organisation. Scoped to the
+    caller's organisation like ShipmentService.
     """
 
     def __init__(self, channel):
@@ -49,19 +53,24 @@ class SigningServiceStub(object):
 
 
 class SigningServiceServicer(object):
-    """SigningService follows the signing orders (signeringsoppdrag) of the
-    caller's organisation's shipments.
+    """SigningService follows the signing orders (SvarUt: signeringsoppdrag) of
+    the caller's organisation's shipments. An order is created by
+    SendShipment with a signing_order; the citizen signs in the mailbox after
+    an ID-porten login, and the signed PDF with the evidence comes back as an
+    incoming shipment to the order's reply_to organisation. Scoped to the
+    caller's organisation like ShipmentService.
     """
 
     def GetSigningOrder(self, request, context):
-        """GetSigningOrder returns the signing order of a shipment.
+        """GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
+        NotFound if the shipment has none.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListSigningOrders(self, request, context):
-        """ListSigningOrders lists signing orders, newest first.
+        """ListSigningOrders lists the organisation's signing orders, newest first, a page at a time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -75,21 +84,25 @@ class SigningServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def CancelSigningOrder(self, request, context):
-        """CancelSigningOrder withdraws a WAITING signing order.
+        """CancelSigningOrder withdraws a WAITING signing order; the citizen can no
+        longer sign. Any other status answers FailedPrecondition.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DownloadSignedDocument(self, request, context):
-        """DownloadSignedDocument streams the signed PDF once SIGNED.
+        """DownloadSignedDocument streams the signed PDF once SIGNED
+        (FailedPrecondition before): the first message describes it, the rest
+        carry chunks of at most 256 KiB. The same file is in the return shipment.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetEvidence(self, request, context):
-        """GetEvidence returns the evidence of the signing as JSON.
+        """GetEvidence returns the evidence of a SIGNED order as JSON
+        (FailedPrecondition before).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -136,8 +149,12 @@ def add_SigningServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SigningService(object):
-    """SigningService follows the signing orders (signeringsoppdrag) of the
-    caller's organisation's shipments.
+    """SigningService follows the signing orders (SvarUt: signeringsoppdrag) of
+    the caller's organisation's shipments. An order is created by
+    SendShipment with a signing_order; the citizen signs in the mailbox after
+    an ID-porten login, and the signed PDF with the evidence comes back as an
+    incoming shipment to the order's reply_to organisation. Scoped to the
+    caller's organisation like ShipmentService.
     """
 
     @staticmethod

@@ -38,7 +38,8 @@ export const StartShipmentRequestSchema: GenMessage<StartShipmentRequest> = /*@_
  */
 export type StartShipmentResponse = Message<"svarsign.v1.StartShipmentResponse"> & {
   /**
-   * The reserved shipment id (UUID).
+   * The reserved shipment id (UUID, SvarUt: forsendelseId). It stays
+   * reserved until a SendShipment uses it.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -59,21 +60,22 @@ export const StartShipmentResponseSchema: GenMessage<StartShipmentResponse> = /*
  */
 export type UploadDocumentHeader = Message<"svarsign.v1.UploadDocumentHeader"> & {
   /**
-   * A shipment id reserved with StartShipment and not yet sent.
+   * A shipment id (UUID) reserved with StartShipment and not yet sent.
    *
    * @generated from field: string shipment_id = 1;
    */
   shipmentId: string;
 
   /**
-   * File name; see Document.file_name for the rules.
+   * File name; see Document.file_name for the rules. SendShipment names the
+   * upload by it in DocumentSpec.file_name.
    *
    * @generated from field: string file_name = 2;
    */
   fileName: string;
 
   /**
-   * MIME type, e.g. application/pdf; required.
+   * MIME type, e.g. application/pdf; required. A document to be signed must be a PDF.
    *
    * @generated from field: string mime_type = 3;
    */
@@ -108,7 +110,8 @@ export type UploadDocumentRequest = Message<"svarsign.v1.UploadDocumentRequest">
     case: "header";
   } | {
     /**
-     * The next bytes of the document, at most 4 MiB.
+     * The next bytes of the document, at most 4 MiB per message; the whole
+     * document at most 2 GiB.
      *
      * @generated from field: bytes chunk = 2;
      */
@@ -146,13 +149,18 @@ export const UploadDocumentResponseSchema: GenMessage<UploadDocumentResponse> = 
   messageDesc(file_svarsign_v1_shipment_service, 4);
 
 /**
- * SendShipmentRequest is a shipment to send.
+ * SendShipmentRequest is a shipment to send (SvarUt: Forsendelse). Every
+ * rule is checked before anything is stored, and all broken rules are
+ * reported at once.
  *
  * @generated from message svarsign.v1.SendShipmentRequest
  */
 export type SendShipmentRequest = Message<"svarsign.v1.SendShipmentRequest"> & {
   /**
-   * A shipment id from StartShipment; empty lets the server choose one.
+   * A shipment id (UUID) from StartShipment; required to use uploaded
+   * documents; empty lets the server choose one. Sending the same id again
+   * with the same content returns the first result, with other content
+   * AlreadyExists.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -160,7 +168,8 @@ export type SendShipmentRequest = Message<"svarsign.v1.SendShipmentRequest"> & {
 
   /**
    * Instead of an id, a key of the caller's choosing (at most 100 characters):
-   * a retry with the same key and content returns the first result.
+   * a retry with the same key and content returns the first result, one with
+   * the same key and other content answers AlreadyExists.
    *
    * @generated from field: string idempotency_key = 2;
    */
@@ -202,56 +211,60 @@ export type SendShipmentRequest = Message<"svarsign.v1.SendShipmentRequest"> & {
   externalRef: string;
 
   /**
-   * Organisation number that receives replies and signed documents; defaults to the sender.
+   * 9-digit organisation number that receives replies and signed documents
+   * (svarSendesTil); defaults to the sender. With a signing order it must be
+   * an organisation using svarsign, as the signed document comes back to its inbox.
    *
    * @generated from field: string reply_to = 8;
    */
   replyTo: string;
 
   /**
-   * Id of a shipment this one answers.
+   * Id (UUID) of a shipment this one answers (svarPaForsendelse); optional.
    *
    * @generated from field: string in_reply_to = 9;
    */
   inReplyTo: string;
 
   /**
-   * The documents, at least one.
+   * The documents, at least one, in the order the recipient sees them; file
+   * names unique regardless of case.
    *
    * @generated from field: repeated svarsign.v1.DocumentSpec documents = 10;
    */
   documents: DocumentSpec[];
 
   /**
-   * Noark archive metadata.
+   * Noark archive metadata (metadataFraAvleverendeSystem); optional.
    *
    * @generated from field: svarsign.v1.ArchiveMetadata archive_metadata = 11;
    */
   archiveMetadata?: ArchiveMetadata | undefined;
 
   /**
-   * Print settings.
+   * Print settings (utskriftskonfigurasjon), used if the shipment goes to print.
    *
    * @generated from field: svarsign.v1.PrintSettings print_settings = 12;
    */
   printSettings?: PrintSettings | undefined;
 
   /**
-   * Deliver only digitally (kunDigitalLevering).
+   * Deliver only digitally, never on paper (kunDigitalLevering).
    *
    * @generated from field: bool only_digital = 13;
    */
   onlyDigital: boolean;
 
   /**
-   * Require level 4 login to open and sign (krevNiva4Innlogging).
+   * Require level 4 (high) ID-porten login to open and sign (krevNiva4Innlogging).
    *
    * @generated from field: bool require_level4 = 14;
    */
   requireLevel4: boolean;
 
   /**
-   * Ask the recipient to sign the document marked `sign`.
+   * Ask the recipient to sign the one document marked `sign`, which must be a
+   * PDF; the recipient must be a person. Optional.
    *
    * @generated from field: svarsign.v1.SigningOrder signing_order = 15;
    */
@@ -272,7 +285,7 @@ export const SendShipmentRequestSchema: GenMessage<SendShipmentRequest> = /*@__P
  */
 export type SendShipmentResponse = Message<"svarsign.v1.SendShipmentResponse"> & {
   /**
-   * The shipment as stored.
+   * The shipment as stored, status RECEIVED (or later, for a repeated send).
    *
    * @generated from field: svarsign.v1.Shipment shipment = 1;
    */
@@ -293,7 +306,7 @@ export const SendShipmentResponseSchema: GenMessage<SendShipmentResponse> = /*@_
  */
 export type GetShipmentRequest = Message<"svarsign.v1.GetShipmentRequest"> & {
   /**
-   * Shipment id.
+   * Shipment id (UUID).
    *
    * @generated from field: string id = 1;
    */
@@ -356,28 +369,29 @@ export type ListShipmentsRequest = Message<"svarsign.v1.ListShipmentsRequest"> &
   statuses: ShipmentStatus[];
 
   /**
-   * Only shipments with this external reference.
+   * Only shipments with this external reference (eksternReferanse), exact match.
    *
    * @generated from field: string external_ref = 4;
    */
   externalRef: string;
 
   /**
-   * Only shipments to this recipient (identity or organisation number).
+   * Only shipments to this recipient: an 11-digit national identity number
+   * or a 9-digit organisation number.
    *
    * @generated from field: string recipient = 5;
    */
   recipient: string;
 
   /**
-   * Only shipments of this batch.
+   * Only shipments of this batch (UUID).
    *
    * @generated from field: string batch_id = 6;
    */
   batchId: string;
 
   /**
-   * Only shipments received at or after this time.
+   * Only shipments received at or after this time (RFC 3339 on the JSON facade).
    *
    * @generated from field: google.protobuf.Timestamp created_after = 7;
    */
@@ -391,7 +405,7 @@ export type ListShipmentsRequest = Message<"svarsign.v1.ListShipmentsRequest"> &
   createdBefore?: Timestamp | undefined;
 
   /**
-   * Only this direction; unspecified means outgoing.
+   * Only this direction; unspecified means outgoing. For the inbox, ListIncoming is simpler.
    *
    * @generated from field: svarsign.v1.Direction direction = 9;
    */
@@ -440,7 +454,7 @@ export const ListShipmentsResponseSchema: GenMessage<ListShipmentsResponse> = /*
  */
 export type GetStatusesRequest = Message<"svarsign.v1.GetStatusesRequest"> & {
   /**
-   * Shipment ids, 1..500.
+   * Shipment ids (UUIDs), 1..500.
    *
    * @generated from field: repeated string ids = 1;
    */
@@ -455,13 +469,13 @@ export const GetStatusesRequestSchema: GenMessage<GetStatusesRequest> = /*@__PUR
   messageDesc(file_svarsign_v1_shipment_service, 11);
 
 /**
- * ShipmentStatusInfo is one shipment's current state.
+ * ShipmentStatusInfo is one shipment's current state (ForsendelseStatus).
  *
  * @generated from message svarsign.v1.ShipmentStatusInfo
  */
 export type ShipmentStatusInfo = Message<"svarsign.v1.ShipmentStatusInfo"> & {
   /**
-   * Shipment id.
+   * Shipment id (UUID).
    *
    * @generated from field: string id = 1;
    */
@@ -482,7 +496,7 @@ export type ShipmentStatusInfo = Message<"svarsign.v1.ShipmentStatusInfo"> & {
   signingStatus: SigningStatus;
 
   /**
-   * Last change.
+   * Last change of either status.
    *
    * @generated from field: google.protobuf.Timestamp update_time = 4;
    */
@@ -503,7 +517,7 @@ export const ShipmentStatusInfoSchema: GenMessage<ShipmentStatusInfo> = /*@__PUR
  */
 export type GetStatusesResponse = Message<"svarsign.v1.GetStatusesResponse"> & {
   /**
-   * The statuses.
+   * The statuses, in the order of GetStatusesRequest.ids.
    *
    * @generated from field: repeated svarsign.v1.ShipmentStatusInfo statuses = 1;
    */
@@ -524,7 +538,7 @@ export const GetStatusesResponseSchema: GenMessage<GetStatusesResponse> = /*@__P
  */
 export type GetHistoryRequest = Message<"svarsign.v1.GetHistoryRequest"> & {
   /**
-   * Shipment id.
+   * Shipment id (UUID).
    *
    * @generated from field: string id = 1;
    */
@@ -539,7 +553,7 @@ export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE_
   messageDesc(file_svarsign_v1_shipment_service, 14);
 
 /**
- * GetHistoryResponse is the whole history.
+ * GetHistoryResponse is the whole history (hendelseslogg).
  *
  * @generated from message svarsign.v1.GetHistoryResponse
  */
@@ -566,7 +580,8 @@ export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PUR
  */
 export type FindByExternalRefRequest = Message<"svarsign.v1.FindByExternalRefRequest"> & {
   /**
-   * The caller's external reference; required.
+   * The caller's external reference (eksternReferanse), exact match; required,
+   * at most 100 characters.
    *
    * @generated from field: string external_ref = 1;
    */
@@ -608,7 +623,7 @@ export const FindByExternalRefResponseSchema: GenMessage<FindByExternalRefRespon
  */
 export type MarkReadRequest = Message<"svarsign.v1.MarkReadRequest"> & {
   /**
-   * Shipment id.
+   * Shipment id (UUID).
    *
    * @generated from field: string id = 1;
    */
@@ -629,7 +644,7 @@ export const MarkReadRequestSchema: GenMessage<MarkReadRequest> = /*@__PURE__*/
  */
 export type MarkReadResponse = Message<"svarsign.v1.MarkReadResponse"> & {
   /**
-   * The shipment, now READ.
+   * The shipment, now READ (marking an already read shipment changes nothing).
    *
    * @generated from field: svarsign.v1.Shipment shipment = 1;
    */
@@ -650,7 +665,8 @@ export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*
  */
 export type WatchEventsRequest = Message<"svarsign.v1.WatchEventsRequest"> & {
   /**
-   * Resume after this cursor; empty starts with new events only.
+   * Resume after this cursor, an opaque string from an earlier
+   * WatchEventsResponse.cursor; empty starts with new events only.
    *
    * @generated from field: string cursor = 1;
    */
@@ -665,20 +681,21 @@ export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PUR
   messageDesc(file_svarsign_v1_shipment_service, 20);
 
 /**
- * WatchEventsResponse is one event.
+ * WatchEventsResponse is one event. Events come in the order they happened,
+ * each once per stream.
  *
  * @generated from message svarsign.v1.WatchEventsResponse
  */
 export type WatchEventsResponse = Message<"svarsign.v1.WatchEventsResponse"> & {
   /**
-   * Pass as WatchEventsRequest.cursor to resume after this event.
+   * Opaque; pass as WatchEventsRequest.cursor to resume after this event.
    *
    * @generated from field: string cursor = 1;
    */
   cursor: string;
 
   /**
-   * The shipment it concerns.
+   * Id (UUID) of the shipment it concerns.
    *
    * @generated from field: string shipment_id = 2;
    */
@@ -706,7 +723,7 @@ export type WatchEventsResponse = Message<"svarsign.v1.WatchEventsResponse"> & {
   signingStatus: SigningStatus;
 
   /**
-   * What happened, in words.
+   * What happened, in English words, for people.
    *
    * @generated from field: string text = 6;
    */
@@ -741,7 +758,7 @@ export type ListIncomingRequest = Message<"svarsign.v1.ListIncomingRequest"> & {
   pageToken: string;
 
   /**
-   * Also list shipments already acknowledged.
+   * Also list shipments already acknowledged (kvittert).
    *
    * @generated from field: bool include_acknowledged = 3;
    */
@@ -762,7 +779,9 @@ export const ListIncomingRequestSchema: GenMessage<ListIncomingRequest> = /*@__P
  */
 export type ListIncomingResponse = Message<"svarsign.v1.ListIncomingResponse"> & {
   /**
-   * Incoming shipments, unacknowledged first.
+   * Incoming shipments (direction INCOMING), unacknowledged first, oldest
+   * first within each. A signed document's return shipment answers the signed shipment
+   * in in_reply_to and holds the signed PDF and the evidence.
    *
    * @generated from field: repeated svarsign.v1.Shipment shipments = 1;
    */
@@ -790,14 +809,14 @@ export const ListIncomingResponseSchema: GenMessage<ListIncomingResponse> = /*@_
  */
 export type DownloadDocumentRequest = Message<"svarsign.v1.DownloadDocumentRequest"> & {
   /**
-   * Shipment id.
+   * Shipment id (UUID), outgoing or incoming.
    *
    * @generated from field: string shipment_id = 1;
    */
   shipmentId: string;
 
   /**
-   * Document id.
+   * Document id (UUID), from Shipment.documents[].id.
    *
    * @generated from field: string document_id = 2;
    */
@@ -825,7 +844,7 @@ export type DownloadDocumentResponse = Message<"svarsign.v1.DownloadDocumentResp
   document?: Document | undefined;
 
   /**
-   * The next bytes.
+   * The next bytes, at most 256 KiB; empty in the first message.
    *
    * @generated from field: bytes chunk = 2;
    */
@@ -846,7 +865,7 @@ export const DownloadDocumentResponseSchema: GenMessage<DownloadDocumentResponse
  */
 export type AcknowledgeIncomingRequest = Message<"svarsign.v1.AcknowledgeIncomingRequest"> & {
   /**
-   * Shipment id.
+   * Id (UUID) of a shipment in the caller's inbox. Acknowledging twice is harmless.
    *
    * @generated from field: string id = 1;
    */
@@ -861,7 +880,7 @@ export const AcknowledgeIncomingRequestSchema: GenMessage<AcknowledgeIncomingReq
   messageDesc(file_svarsign_v1_shipment_service, 26);
 
 /**
- * AcknowledgeIncomingResponse is empty.
+ * AcknowledgeIncomingResponse is empty: the shipment has left the unacknowledged inbox.
  *
  * @generated from message svarsign.v1.AcknowledgeIncomingResponse
  */
@@ -876,27 +895,28 @@ export const AcknowledgeIncomingResponseSchema: GenMessage<AcknowledgeIncomingRe
   messageDesc(file_svarsign_v1_shipment_service, 27);
 
 /**
- * RejectIncomingRequest reports a failed pickup.
+ * RejectIncomingRequest reports a failed pickup (mottakFeilet).
  *
  * @generated from message svarsign.v1.RejectIncomingRequest
  */
 export type RejectIncomingRequest = Message<"svarsign.v1.RejectIncomingRequest"> & {
   /**
-   * Shipment id.
+   * Id (UUID) of a shipment in the caller's inbox.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * Why it failed, for the sender.
+   * Why it failed, for the sender's history; required, at most 1000 characters.
    *
    * @generated from field: string message = 2;
    */
   message: string;
 
   /**
-   * True if retrying cannot help; the shipment then leaves the inbox.
+   * True if retrying cannot help; the shipment then leaves the inbox. False
+   * keeps it there to be fetched again.
    *
    * @generated from field: bool permanent = 3;
    */
@@ -911,7 +931,7 @@ export const RejectIncomingRequestSchema: GenMessage<RejectIncomingRequest> = /*
   messageDesc(file_svarsign_v1_shipment_service, 28);
 
 /**
- * RejectIncomingResponse is empty.
+ * RejectIncomingResponse is empty: the failure is in the shipment's history.
  *
  * @generated from message svarsign.v1.RejectIncomingResponse
  */
@@ -926,9 +946,12 @@ export const RejectIncomingResponseSchema: GenMessage<RejectIncomingResponse> = 
   messageDesc(file_svarsign_v1_shipment_service, 29);
 
 /**
- * ShipmentService sends shipments (forsendelser) for the caller's organisation
- * and follows them. Every call is scoped to the organisation of the API key
- * used; another organisation's shipment answers NotFound.
+ * ShipmentService sends shipments (SvarUt: forsendelser) for the caller's
+ * organisation, follows them, and receives what comes back in the
+ * organisation's inbox (SvarInn). Every call is scoped to the organisation of
+ * the API key used (Bearer, or HTTP Basic with key id and secret); another
+ * organisation's shipment answers NotFound. Invalid input answers
+ * InvalidArgument with a google.rpc.BadRequest detail naming each field.
  *
  * @generated from service svarsign.v1.ShipmentService
  */
@@ -960,7 +983,10 @@ export const ShipmentService: GenService<{
     output: typeof UploadDocumentResponseSchema;
   },
   /**
-   * SendShipment sends a shipment to one recipient (sendForsendelse).
+   * SendShipment sends a shipment to one recipient (sendForsendelse), with
+   * documents uploaded before under the same id or given inline, and
+   * optionally a signing order. It answers once the shipment is stored
+   * (RECEIVED); delivery follows asynchronously.
    *
    * @generated from rpc svarsign.v1.ShipmentService.SendShipment
    */
@@ -970,7 +996,8 @@ export const ShipmentService: GenService<{
     output: typeof SendShipmentResponseSchema;
   },
   /**
-   * GetShipment returns one shipment.
+   * GetShipment returns one shipment with its documents, signing order and
+   * current status (hentForsendelse).
    *
    * @generated from rpc svarsign.v1.ShipmentService.GetShipment
    */
@@ -980,7 +1007,8 @@ export const ShipmentService: GenService<{
     output: typeof GetShipmentResponseSchema;
   },
   /**
-   * ListShipments lists the organisation's shipments, newest first.
+   * ListShipments lists the organisation's shipments, newest first, a page at
+   * a time; the filters combine (all must match).
    *
    * @generated from rpc svarsign.v1.ShipmentService.ListShipments
    */
@@ -1051,7 +1079,9 @@ export const ShipmentService: GenService<{
     output: typeof ListIncomingResponseSchema;
   },
   /**
-   * DownloadDocument streams a document's bytes, outgoing or incoming.
+   * DownloadDocument streams a document's bytes (SvarInn: lastNedFil), of an
+   * outgoing or an incoming shipment: the first message describes the
+   * document, the rest carry chunks of at most 256 KiB.
    *
    * @generated from rpc svarsign.v1.ShipmentService.DownloadDocument
    */

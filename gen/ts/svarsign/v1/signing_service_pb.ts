@@ -23,7 +23,7 @@ export const file_svarsign_v1_signing_service: GenFile = /*@__PURE__*/
  */
 export type GetSigningOrderRequest = Message<"svarsign.v1.GetSigningOrderRequest"> & {
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -51,7 +51,7 @@ export type GetSigningOrderResponse = Message<"svarsign.v1.GetSigningOrderRespon
   signingOrder?: SigningOrder | undefined;
 
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 2;
    */
@@ -86,7 +86,7 @@ export type ListSigningOrdersRequest = Message<"svarsign.v1.ListSigningOrdersReq
   pageToken: string;
 
   /**
-   * Only these statuses; empty means all.
+   * Only these statuses (not UNSPECIFIED); empty means all.
    *
    * @generated from field: repeated svarsign.v1.SigningStatus statuses = 3;
    */
@@ -107,7 +107,7 @@ export const ListSigningOrdersRequestSchema: GenMessage<ListSigningOrdersRequest
  */
 export type SigningOrderSummary = Message<"svarsign.v1.SigningOrderSummary"> & {
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -163,7 +163,7 @@ export const ListSigningOrdersResponseSchema: GenMessage<ListSigningOrdersRespon
  */
 export type GetSigningHistoryRequest = Message<"svarsign.v1.GetSigningHistoryRequest"> & {
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -198,14 +198,15 @@ export type SigningEvent = Message<"svarsign.v1.SigningEvent"> & {
   status: SigningStatus;
 
   /**
-   * What happened, in words.
+   * What happened, in English words, for people.
    *
    * @generated from field: string text = 3;
    */
   text: string;
 
   /**
-   * For the completion event: id of the incoming shipment holding the signed document.
+   * For the SIGNED event: id (UUID) of the incoming shipment holding the
+   * signed document; empty for other events.
    *
    * @generated from field: string return_shipment_id = 4;
    */
@@ -247,14 +248,14 @@ export const GetSigningHistoryResponseSchema: GenMessage<GetSigningHistoryRespon
  */
 export type CancelSigningOrderRequest = Message<"svarsign.v1.CancelSigningOrderRequest"> & {
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 1;
    */
   shipmentId: string;
 
   /**
-   * Why, for the history.
+   * Why, for the signing history; optional, at most 1000 characters.
    *
    * @generated from field: string reason = 2;
    */
@@ -296,7 +297,7 @@ export const CancelSigningOrderResponseSchema: GenMessage<CancelSigningOrderResp
  */
 export type DownloadSignedDocumentRequest = Message<"svarsign.v1.DownloadSignedDocumentRequest"> & {
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -317,14 +318,15 @@ export const DownloadSignedDocumentRequestSchema: GenMessage<DownloadSignedDocum
  */
 export type DownloadSignedDocumentResponse = Message<"svarsign.v1.DownloadSignedDocumentResponse"> & {
   /**
-   * The first message describes the signed document; later ones leave it unset.
+   * The first message describes the signed document (application/pdf, size
+   * and SHA-256); later ones leave it unset.
    *
    * @generated from field: svarsign.v1.Document document = 1;
    */
   document?: Document | undefined;
 
   /**
-   * The next bytes.
+   * The next bytes, at most 256 KiB; empty in the first message.
    *
    * @generated from field: bytes chunk = 2;
    */
@@ -345,7 +347,7 @@ export const DownloadSignedDocumentResponseSchema: GenMessage<DownloadSignedDocu
  */
 export type GetEvidenceRequest = Message<"svarsign.v1.GetEvidenceRequest"> & {
   /**
-   * Id of the shipment carrying the order.
+   * Id (UUID) of the shipment carrying the order.
    *
    * @generated from field: string shipment_id = 1;
    */
@@ -366,7 +368,12 @@ export const GetEvidenceRequestSchema: GenMessage<GetEvidenceRequest> = /*@__PUR
  */
 export type GetEvidenceResponse = Message<"svarsign.v1.GetEvidenceResponse"> & {
   /**
-   * Evidence as JSON: who, identity, level, time, IP, document hashes, provider job id.
+   * Evidence as a JSON object with snake_case keys: the signer (name,
+   * national identity number, ID-porten level 3 or 4, login method, IP address,
+   * user agent), signature type, signing and time-stamp times (UTC), file
+   * name, size and SHA-256 of the document before and after signing, the
+   * signing certificate's subject, the provider and its job id. The same
+   * JSON is the second document of the return shipment.
    *
    * @generated from field: string evidence_json = 1;
    */
@@ -381,14 +388,19 @@ export const GetEvidenceResponseSchema: GenMessage<GetEvidenceResponse> = /*@__P
   messageDesc(file_svarsign_v1_signing_service, 13);
 
 /**
- * SigningService follows the signing orders (signeringsoppdrag) of the
- * caller's organisation's shipments.
+ * SigningService follows the signing orders (SvarUt: signeringsoppdrag) of
+ * the caller's organisation's shipments. An order is created by
+ * SendShipment with a signing_order; the citizen signs in the mailbox after
+ * an ID-porten login, and the signed PDF with the evidence comes back as an
+ * incoming shipment to the order's reply_to organisation. Scoped to the
+ * caller's organisation like ShipmentService.
  *
  * @generated from service svarsign.v1.SigningService
  */
 export const SigningService: GenService<{
   /**
-   * GetSigningOrder returns the signing order of a shipment.
+   * GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
+   * NotFound if the shipment has none.
    *
    * @generated from rpc svarsign.v1.SigningService.GetSigningOrder
    */
@@ -398,7 +410,7 @@ export const SigningService: GenService<{
     output: typeof GetSigningOrderResponseSchema;
   },
   /**
-   * ListSigningOrders lists signing orders, newest first.
+   * ListSigningOrders lists the organisation's signing orders, newest first, a page at a time.
    *
    * @generated from rpc svarsign.v1.SigningService.ListSigningOrders
    */
@@ -418,7 +430,8 @@ export const SigningService: GenService<{
     output: typeof GetSigningHistoryResponseSchema;
   },
   /**
-   * CancelSigningOrder withdraws a WAITING signing order.
+   * CancelSigningOrder withdraws a WAITING signing order; the citizen can no
+   * longer sign. Any other status answers FailedPrecondition.
    *
    * @generated from rpc svarsign.v1.SigningService.CancelSigningOrder
    */
@@ -428,7 +441,9 @@ export const SigningService: GenService<{
     output: typeof CancelSigningOrderResponseSchema;
   },
   /**
-   * DownloadSignedDocument streams the signed PDF once SIGNED.
+   * DownloadSignedDocument streams the signed PDF once SIGNED
+   * (FailedPrecondition before): the first message describes it, the rest
+   * carry chunks of at most 256 KiB. The same file is in the return shipment.
    *
    * @generated from rpc svarsign.v1.SigningService.DownloadSignedDocument
    */
@@ -438,7 +453,8 @@ export const SigningService: GenService<{
     output: typeof DownloadSignedDocumentResponseSchema;
   },
   /**
-   * GetEvidence returns the evidence of the signing as JSON.
+   * GetEvidence returns the evidence of a SIGNED order as JSON
+   * (FailedPrecondition before).
    *
    * @generated from rpc svarsign.v1.SigningService.GetEvidence
    */

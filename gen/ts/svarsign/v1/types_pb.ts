@@ -115,7 +115,7 @@ export const RecipientSchema: GenMessage<Recipient> = /*@__PURE__*/
  */
 export type Document = Message<"svarsign.v1.Document"> & {
   /**
-   * Server-assigned id.
+   * Server-assigned id (UUID); DownloadDocument takes it.
    *
    * @generated from field: string id = 1;
    */
@@ -224,8 +224,9 @@ export type DocumentSpec = Message<"svarsign.v1.DocumentSpec"> & {
   metadata: { [key: string]: string };
 
   /**
-   * The document's bytes, for small sends (the whole request must stay under 16 MiB).
-   * Empty means the document was uploaded with UploadDocument.
+   * The document's bytes (base64 on the JSON facade), for small sends: all
+   * inline content of one request at most 16 MiB. Empty means the document
+   * was uploaded with UploadDocument under the same shipment id and file name.
    *
    * @generated from field: bytes content = 6;
    */
@@ -247,35 +248,35 @@ export const DocumentSpecSchema: GenMessage<DocumentSpec> = /*@__PURE__*/
  */
 export type ArchiveMetadata = Message<"svarsign.v1.ArchiveMetadata"> & {
   /**
-   * Case year (saksaar).
+   * Case year (saksaar), e.g. 2026; not negative, 0 if unknown.
    *
    * @generated from field: int32 case_year = 1;
    */
   caseYear: number;
 
   /**
-   * Case sequence number (sakssekvensnummer).
+   * Case sequence number (sakssekvensnummer); not negative.
    *
    * @generated from field: int32 case_sequence = 2;
    */
   caseSequence: number;
 
   /**
-   * Journal year (journalaar).
+   * Journal year (journalaar); not negative.
    *
    * @generated from field: int32 journal_year = 3;
    */
   journalYear: number;
 
   /**
-   * Journal sequence number (journalsekvensnummer).
+   * Journal sequence number (journalsekvensnummer); not negative.
    *
    * @generated from field: int32 journal_sequence = 4;
    */
   journalSequence: number;
 
   /**
-   * Journal post number (journalpostnummer).
+   * Journal post number (journalpostnummer); not negative.
    *
    * @generated from field: int32 journal_post_number = 5;
    */
@@ -417,7 +418,7 @@ export type SigningOrder = Message<"svarsign.v1.SigningOrder"> & {
   returnShipmentId: string;
 
   /**
-   * Output only: last change.
+   * Output only: last change of status, UTC.
    *
    * @generated from field: google.protobuf.Timestamp update_time = 9;
    */
@@ -438,14 +439,14 @@ export const SigningOrderSchema: GenMessage<SigningOrder> = /*@__PURE__*/
  */
 export type Shipment = Message<"svarsign.v1.Shipment"> & {
   /**
-   * Server-assigned (or reserved with StartShipment) UUID.
+   * Server-assigned (or reserved with StartShipment) UUID (forsendelseId).
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * Groups the shipments of one send to several recipients.
+   * Groups the shipments of one send to several recipients (UUID); empty if not given.
    *
    * @generated from field: string batch_id = 2;
    */
@@ -459,7 +460,8 @@ export type Shipment = Message<"svarsign.v1.Shipment"> & {
   direction: Direction;
 
   /**
-   * Organisation number of the sender (avsender).
+   * 9-digit organisation number of the sender (avsender): the organisation of
+   * the API key that sent it, or for an incoming shipment the one it came from.
    *
    * @generated from field: string sender_organization_number = 4;
    */
@@ -557,7 +559,7 @@ export type Shipment = Message<"svarsign.v1.Shipment"> & {
   status: ShipmentStatus;
 
   /**
-   * When the shipment was received.
+   * When the shipment was received (status RECEIVED), UTC.
    *
    * @generated from field: google.protobuf.Timestamp create_time = 18;
    */
@@ -753,7 +755,7 @@ export enum SigningStatus {
   REJECTED_BY_SERVICE = 5,
 
   /**
-   * Withdrawn by the sender while it was waiting.
+   * Withdrawn by the sender with CancelSigningOrder while it was waiting.
    *
    * @generated from enum value: SIGNING_STATUS_CANCELLED = 6;
    */
@@ -810,7 +812,7 @@ export const SignatureTypeSchema: GenEnum<SignatureType> = /*@__PURE__*/
  */
 export enum Direction {
   /**
-   * Not set.
+   * Not set; as a ListShipments filter it means outgoing.
    *
    * @generated from enum value: DIRECTION_UNSPECIFIED = 0;
    */

@@ -89,11 +89,16 @@ type ShipmentServiceClient interface {
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(context.Context) *connect.ClientStreamForClient[v1.UploadDocumentRequest, v1.UploadDocumentResponse]
-	// SendShipment sends a shipment to one recipient (sendForsendelse).
+	// SendShipment sends a shipment to one recipient (sendForsendelse), with
+	// documents uploaded before under the same id or given inline, and
+	// optionally a signing order. It answers once the shipment is stored
+	// (RECEIVED); delivery follows asynchronously.
 	SendShipment(context.Context, *connect.Request[v1.SendShipmentRequest]) (*connect.Response[v1.SendShipmentResponse], error)
-	// GetShipment returns one shipment.
+	// GetShipment returns one shipment with its documents, signing order and
+	// current status (hentForsendelse).
 	GetShipment(context.Context, *connect.Request[v1.GetShipmentRequest]) (*connect.Response[v1.GetShipmentResponse], error)
-	// ListShipments lists the organisation's shipments, newest first.
+	// ListShipments lists the organisation's shipments, newest first, a page at
+	// a time; the filters combine (all must match).
 	ListShipments(context.Context, *connect.Request[v1.ListShipmentsRequest]) (*connect.Response[v1.ListShipmentsResponse], error)
 	// GetStatuses returns the status of several shipments at once (hentForsendelseStatuser).
 	GetStatuses(context.Context, *connect.Request[v1.GetStatusesRequest]) (*connect.Response[v1.GetStatusesResponse], error)
@@ -108,7 +113,9 @@ type ShipmentServiceClient interface {
 	WatchEvents(context.Context, *connect.Request[v1.WatchEventsRequest]) (*connect.ServerStreamForClient[v1.WatchEventsResponse], error)
 	// ListIncoming lists shipments in the organisation's inbox (SvarInn), unacknowledged first.
 	ListIncoming(context.Context, *connect.Request[v1.ListIncomingRequest]) (*connect.Response[v1.ListIncomingResponse], error)
-	// DownloadDocument streams a document's bytes, outgoing or incoming.
+	// DownloadDocument streams a document's bytes (SvarInn: lastNedFil), of an
+	// outgoing or an incoming shipment: the first message describes the
+	// document, the rest carry chunks of at most 256 KiB.
 	DownloadDocument(context.Context, *connect.Request[v1.DownloadDocumentRequest]) (*connect.ServerStreamForClient[v1.DownloadDocumentResponse], error)
 	// AcknowledgeIncoming confirms an incoming shipment was taken (kvitterMottak).
 	AcknowledgeIncoming(context.Context, *connect.Request[v1.AcknowledgeIncomingRequest]) (*connect.Response[v1.AcknowledgeIncomingResponse], error)
@@ -314,11 +321,16 @@ type ShipmentServiceHandler interface {
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
 	// name again replaces the earlier upload.
 	UploadDocument(context.Context, *connect.ClientStream[v1.UploadDocumentRequest]) (*connect.Response[v1.UploadDocumentResponse], error)
-	// SendShipment sends a shipment to one recipient (sendForsendelse).
+	// SendShipment sends a shipment to one recipient (sendForsendelse), with
+	// documents uploaded before under the same id or given inline, and
+	// optionally a signing order. It answers once the shipment is stored
+	// (RECEIVED); delivery follows asynchronously.
 	SendShipment(context.Context, *connect.Request[v1.SendShipmentRequest]) (*connect.Response[v1.SendShipmentResponse], error)
-	// GetShipment returns one shipment.
+	// GetShipment returns one shipment with its documents, signing order and
+	// current status (hentForsendelse).
 	GetShipment(context.Context, *connect.Request[v1.GetShipmentRequest]) (*connect.Response[v1.GetShipmentResponse], error)
-	// ListShipments lists the organisation's shipments, newest first.
+	// ListShipments lists the organisation's shipments, newest first, a page at
+	// a time; the filters combine (all must match).
 	ListShipments(context.Context, *connect.Request[v1.ListShipmentsRequest]) (*connect.Response[v1.ListShipmentsResponse], error)
 	// GetStatuses returns the status of several shipments at once (hentForsendelseStatuser).
 	GetStatuses(context.Context, *connect.Request[v1.GetStatusesRequest]) (*connect.Response[v1.GetStatusesResponse], error)
@@ -333,7 +345,9 @@ type ShipmentServiceHandler interface {
 	WatchEvents(context.Context, *connect.Request[v1.WatchEventsRequest], *connect.ServerStream[v1.WatchEventsResponse]) error
 	// ListIncoming lists shipments in the organisation's inbox (SvarInn), unacknowledged first.
 	ListIncoming(context.Context, *connect.Request[v1.ListIncomingRequest]) (*connect.Response[v1.ListIncomingResponse], error)
-	// DownloadDocument streams a document's bytes, outgoing or incoming.
+	// DownloadDocument streams a document's bytes (SvarInn: lastNedFil), of an
+	// outgoing or an incoming shipment: the first message describes the
+	// document, the rest carry chunks of at most 256 KiB.
 	DownloadDocument(context.Context, *connect.Request[v1.DownloadDocumentRequest], *connect.ServerStream[v1.DownloadDocumentResponse]) error
 	// AcknowledgeIncoming confirms an incoming shipment was taken (kvitterMottak).
 	AcknowledgeIncoming(context.Context, *connect.Request[v1.AcknowledgeIncomingRequest]) (*connect.Response[v1.AcknowledgeIncomingResponse], error)

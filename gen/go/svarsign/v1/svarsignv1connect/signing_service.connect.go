@@ -55,17 +55,22 @@ const (
 
 // SigningServiceClient is a client for the svarsign.v1.SigningService service.
 type SigningServiceClient interface {
-	// GetSigningOrder returns the signing order of a shipment.
+	// GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
+	// NotFound if the shipment has none.
 	GetSigningOrder(context.Context, *connect.Request[v1.GetSigningOrderRequest]) (*connect.Response[v1.GetSigningOrderResponse], error)
-	// ListSigningOrders lists signing orders, newest first.
+	// ListSigningOrders lists the organisation's signing orders, newest first, a page at a time.
 	ListSigningOrders(context.Context, *connect.Request[v1.ListSigningOrdersRequest]) (*connect.Response[v1.ListSigningOrdersResponse], error)
 	// GetSigningHistory returns a signing order's own history, oldest first.
 	GetSigningHistory(context.Context, *connect.Request[v1.GetSigningHistoryRequest]) (*connect.Response[v1.GetSigningHistoryResponse], error)
-	// CancelSigningOrder withdraws a WAITING signing order.
+	// CancelSigningOrder withdraws a WAITING signing order; the citizen can no
+	// longer sign. Any other status answers FailedPrecondition.
 	CancelSigningOrder(context.Context, *connect.Request[v1.CancelSigningOrderRequest]) (*connect.Response[v1.CancelSigningOrderResponse], error)
-	// DownloadSignedDocument streams the signed PDF once SIGNED.
+	// DownloadSignedDocument streams the signed PDF once SIGNED
+	// (FailedPrecondition before): the first message describes it, the rest
+	// carry chunks of at most 256 KiB. The same file is in the return shipment.
 	DownloadSignedDocument(context.Context, *connect.Request[v1.DownloadSignedDocumentRequest]) (*connect.ServerStreamForClient[v1.DownloadSignedDocumentResponse], error)
-	// GetEvidence returns the evidence of the signing as JSON.
+	// GetEvidence returns the evidence of a SIGNED order as JSON
+	// (FailedPrecondition before).
 	GetEvidence(context.Context, *connect.Request[v1.GetEvidenceRequest]) (*connect.Response[v1.GetEvidenceResponse], error)
 }
 
@@ -161,17 +166,22 @@ func (c *signingServiceClient) GetEvidence(ctx context.Context, req *connect.Req
 
 // SigningServiceHandler is an implementation of the svarsign.v1.SigningService service.
 type SigningServiceHandler interface {
-	// GetSigningOrder returns the signing order of a shipment.
+	// GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
+	// NotFound if the shipment has none.
 	GetSigningOrder(context.Context, *connect.Request[v1.GetSigningOrderRequest]) (*connect.Response[v1.GetSigningOrderResponse], error)
-	// ListSigningOrders lists signing orders, newest first.
+	// ListSigningOrders lists the organisation's signing orders, newest first, a page at a time.
 	ListSigningOrders(context.Context, *connect.Request[v1.ListSigningOrdersRequest]) (*connect.Response[v1.ListSigningOrdersResponse], error)
 	// GetSigningHistory returns a signing order's own history, oldest first.
 	GetSigningHistory(context.Context, *connect.Request[v1.GetSigningHistoryRequest]) (*connect.Response[v1.GetSigningHistoryResponse], error)
-	// CancelSigningOrder withdraws a WAITING signing order.
+	// CancelSigningOrder withdraws a WAITING signing order; the citizen can no
+	// longer sign. Any other status answers FailedPrecondition.
 	CancelSigningOrder(context.Context, *connect.Request[v1.CancelSigningOrderRequest]) (*connect.Response[v1.CancelSigningOrderResponse], error)
-	// DownloadSignedDocument streams the signed PDF once SIGNED.
+	// DownloadSignedDocument streams the signed PDF once SIGNED
+	// (FailedPrecondition before): the first message describes it, the rest
+	// carry chunks of at most 256 KiB. The same file is in the return shipment.
 	DownloadSignedDocument(context.Context, *connect.Request[v1.DownloadSignedDocumentRequest], *connect.ServerStream[v1.DownloadSignedDocumentResponse]) error
-	// GetEvidence returns the evidence of the signing as JSON.
+	// GetEvidence returns the evidence of a SIGNED order as JSON
+	// (FailedPrecondition before).
 	GetEvidence(context.Context, *connect.Request[v1.GetEvidenceRequest]) (*connect.Response[v1.GetEvidenceResponse], error)
 }
 

@@ -1,0 +1,230 @@
+package portal
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/org"
+	"github.com/svarsign/svarsign/ent/user"
+	"github.com/svarsign/svarsign/ent/usersession"
+	"github.com/svarsign/svarsign/server/admin"
+	"github.com/svarsign/svarsign/server/auth"
+)
+
+// loginCSRFCookie holds the login form's double-submit token: before login
+// there is no session to keep a CSRF token in.
+const loginCSRFCookie = "svarsign_portal_login"
+
+// newToken returns 256 random bits, URL-safe.
+func newToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails; see crypto/rand.Read
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// session returns the logged-in case worker, or nil.
+func (h *handler) session(r *http.Request) (*auth.Session, error) {
+	token := auth.SessionToken(r.Header)
+	if token == "" {
+		return nil, nil
+	}
+	s, err := h.sessions.LookupSession(r.Context(), auth.HashSessionToken(token), h.cfg.Now())
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up session: %w", err)
+	}
+	return &s, nil
+}
+
+// requireSession returns the logged-in case worker or sends the browser to
+// the login page, coming back here afterwards.
+func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) (*auth.Session, bool) {
+	s, err := h.session(r)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "portal: session", "err", err)
+		http.Error(w, "Noe gikk galt. Prøv igjen om litt.", http.StatusInternalServerError)
+		return nil, false
+	}
+	if s == nil {
+		http.Redirect(w, r, Prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil, false
+	}
+	return s, true
+}
+
+// safeNext returns next if it is one of the portal's own pages, else the
+// send page, so the login cannot be used to redirect anywhere else.
+func safeNext(next string) string {
+	if next == "" || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return Prefix
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return Prefix
+	}
+	if u.Path != Prefix && !strings.HasPrefix(u.Path, Prefix+"/") || strings.HasPrefix(u.Path, Prefix+"/login") {
+		return Prefix
+	}
+	return u.RequestURI()
+}
+
+// loginPage is the data of the login form.
+type loginPage struct {
+	Org, Email, Next string
+	CSRF             string
+	// Error is shown above the form; it never says which field was wrong,
+	// so the form does not tell which accounts exist.
+	Error string
+}
+
+// loginCSRF returns the token the browser already holds, so several open
+// login tabs keep working, or sets a new one.
+func loginCSRF(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	token := newToken()
+	http.SetCookie(w, &http.Cookie{
+		Name: loginCSRFCookie, Value: token, Path: Prefix + "/login",
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		MaxAge: int(time.Hour.Seconds()),
+	})
+	return token
+}
+
+func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	p := loginPage{Next: safeNext(r.URL.Query().Get("next")), CSRF: loginCSRF(w, r)}
+	h.render(w, r, "login", http.StatusOK, view{Title: "Logg inn", Page: "login", Data: p})
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: anyone can
+// send it, and the limit would then be theirs to choose.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// login checks the password and starts a session. Every failure gets the
+// same answer and, through a dummy hash for unknown users, about the same
+// time; failures are counted per IP and per account (see limiter).
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	c, cerr := r.Cookie(loginCSRFCookie)
+	if err := h.origins.Check(r); err != nil || cerr != nil || !auth.TokensEqual(r.PostFormValue("csrf"), c.Value) {
+		h.log.WarnContext(r.Context(), "portal: refused login without a matching CSRF token or from another origin")
+		http.Error(w, "Skjemaet er utløpt eller kom fra en annen side. Last inn innloggingssiden på nytt.", http.StatusForbidden)
+		return
+	}
+	p := loginPage{
+		Org:   strings.TrimSpace(r.PostFormValue("org")),
+		Email: admin.NormalizeEmail(r.PostFormValue("email")),
+		Next:  safeNext(r.PostFormValue("next")),
+		CSRF:  c.Value,
+	}
+	password := r.PostFormValue("password")
+	fail := func(code int, msg string) {
+		p.Error = msg
+		h.render(w, r, "login", code, view{Title: "Logg inn", Page: "login", Data: p})
+	}
+	ip, account := clientIP(r), p.Org+"\x00"+p.Email
+	now := h.cfg.Now()
+	if wait := h.limiter.wait(ip, account, now); wait > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		fail(http.StatusTooManyRequests, fmt.Sprintf("For mange mislykkede innlogginger. Prøv igjen om %d minutter.", int(wait.Minutes())+1))
+		return
+	}
+
+	ctx := r.Context()
+	u, err := h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		h.log.ErrorContext(ctx, "portal: finding user", "err", err)
+		fail(http.StatusInternalServerError, "Noe gikk galt. Prøv igjen om litt.")
+		return
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	select {
+	case h.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	ok := auth.PasswordMatches(password, hash)
+	<-h.hashing
+	if !ok {
+		h.limiter.fail(ip, account, now)
+		h.log.WarnContext(ctx, "portal: failed login", "org", p.Org, "ip", ip)
+		fail(http.StatusUnauthorized, "Feil organisasjonsnummer, e-postadresse eller passord.")
+		return
+	}
+	h.limiter.succeed(account)
+
+	// Logging in again ends the browser's old session, and expired
+	// sessions are cleared on the way.
+	gone := usersession.ExpiresAtLTE(now.UTC())
+	if old := auth.SessionToken(r.Header); old != "" {
+		gone = usersession.Or(gone, usersession.TokenHash(auth.HashSessionToken(old)))
+	}
+	if _, err := h.cfg.DB.Ent.UserSession.Delete().Where(gone).Exec(ctx); err != nil {
+		h.log.ErrorContext(ctx, "portal: ending old sessions", "err", err)
+		fail(http.StatusInternalServerError, "Noe gikk galt. Prøv igjen om litt.")
+		return
+	}
+	token := newToken()
+	err = h.cfg.DB.Ent.UserSession.Create().
+		SetTokenHash(auth.HashSessionToken(token)).SetUserID(u.ID).SetCsrf(newToken()).
+		SetCreatedAt(now.UTC()).SetExpiresAt(now.Add(auth.SessionLifetime).UTC()).
+		Exec(ctx)
+	if err != nil {
+		h.log.ErrorContext(ctx, "portal: creating session", "err", err)
+		fail(http.StatusInternalServerError, "Noe gikk galt. Prøv igjen om litt.")
+		return
+	}
+	// Path / because the page's calls go to /svarsign.v1.… and /v1/.
+	// Strict: no page on another site can make the browser send it.
+	http.SetCookie(w, &http.Cookie{
+		Name: auth.SessionCookie, Value: token, Path: "/",
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		MaxAge: int(auth.SessionLifetime.Seconds()),
+	})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: Prefix + "/login", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	h.log.InfoContext(ctx, "portal: login", "user", u.ID, "org", p.Org)
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// logout ends the session; the form carries the session's CSRF token, so
+// another site cannot log the case worker out.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	token := auth.SessionToken(r.Header)
+	s, err := h.session(r)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "portal: session", "err", err)
+		http.Error(w, "Noe gikk galt. Prøv igjen om litt.", http.StatusInternalServerError)
+		return
+	}
+	if s != nil {
+		if err := h.origins.Check(r); err != nil || !auth.TokensEqual(r.PostFormValue("csrf"), s.CSRF) {
+			http.Error(w, "Skjemaet kom fra en annen side.", http.StatusForbidden)
+			return
+		}
+		if _, err := h.cfg.DB.Ent.UserSession.Delete().Where(usersession.TokenHash(auth.HashSessionToken(token))).Exec(r.Context()); err != nil {
+			h.log.ErrorContext(r.Context(), "portal: ending session", "err", err)
+			http.Error(w, "Noe gikk galt. Prøv igjen om litt.", http.StatusInternalServerError)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
+}
