@@ -28,8 +28,10 @@ import (
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
+	"github.com/svarsign/svarsign/server/housekeeping"
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/mailbox"
+	"github.com/svarsign/svarsign/server/metrics"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/portal"
 	"github.com/svarsign/svarsign/server/provider/local"
@@ -56,6 +58,8 @@ type Config struct {
 	Clock func() time.Time
 	// SweepInterval is how often overdue signing orders are looked for; default 1 minute.
 	SweepInterval time.Duration
+	// PurgeInterval is how often expired sessions and ceremonies are deleted; default 1 hour.
+	PurgeInterval time.Duration
 	// AllowSimulatedLogin serves the mailbox's simulated ID-porten login
 	// even when Addr is not a loopback address. Only for test systems:
 	// anyone who reaches the port can then log in as any citizen.
@@ -124,6 +128,9 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.SweepInterval == 0 {
 		cfg.SweepInterval = time.Minute
 	}
+	if cfg.PurgeInterval == 0 {
+		cfg.PurgeInterval = time.Hour
+	}
 	// Every time the service stores is UTC (see ent/schema/time.go).
 	clock := cfg.Clock
 	a = &App{cfg: cfg, log: cfg.Logger, now: func() time.Time { return clock().UTC() }}
@@ -146,8 +153,12 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	a.queue, err = jobs.New(a.db, jobs.Config{
 		Logger:       a.log,
 		PollInterval: cfg.JobPollInterval,
-		Register:     []func(*river.Workers) error{signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register},
-		Periodic:     []*river.PeriodicJob{signing.Sweep(cfg.SweepInterval), webhooks.Periodic()},
+		Register: []func(*river.Workers) error{
+			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, a.log),
+		},
+		Periodic: []*river.PeriodicJob{
+			signing.Sweep(cfg.SweepInterval), webhooks.Periodic(), housekeeping.Periodic(cfg.PurgeInterval),
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -202,8 +213,10 @@ func (a *App) DB() *database.DB { return a.db }
 
 func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
+	m := metrics.New(a.db.SQL, a.log)
+	mux.Handle("GET /metrics", m.Handler())
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
+		connect.WithInterceptors(m.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
 	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
@@ -241,7 +254,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health\n")
+		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health; Prometheus metrics: /metrics\n")
 	})
 	return mux, nil
 }
