@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
@@ -113,13 +114,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("SVARSIGN_ADDR", "127.0.0.1:8080"), "listen address")
 	allowSimLogin := fs.Bool("allow-simulated-login", false, "serve the mailbox's simulated ID-porten login on a non-loopback address (test systems only: anyone can log in as anyone)")
+	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
+	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
 	var st storageFlags
 	st.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log, AllowSimulatedLogin: *allowSimLogin})
+	a, err := app.Open(ctx, app.Config{
+		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log, AllowSimulatedLogin: *allowSimLogin,
+		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter,
+	})
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,8 @@ type Config struct {
 	BlobDir string
 	// JobPollInterval is how often idle job workers look for work.
 	JobPollInterval time.Duration
+	// JobTimeout and JobRescueAfter tune crash recovery; see jobs.Config.
+	JobTimeout, JobRescueAfter time.Duration
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger
 	// Clock replaces time.Now for signing deadlines, for tests.
@@ -153,6 +155,8 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	a.queue, err = jobs.New(a.db, jobs.Config{
 		Logger:       a.log,
 		PollInterval: cfg.JobPollInterval,
+		JobTimeout:   cfg.JobTimeout,
+		RescueAfter:  cfg.JobRescueAfter,
 		Register: []func(*river.Workers) error{
 			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, a.log),
 		},

@@ -35,6 +35,13 @@ type Config struct {
 	// driver used here gets notified of inserts, so this is the latency
 	// between commit and start of a job. Default 200ms.
 	PollInterval time.Duration
+	// JobTimeout cancels a job running longer; default 1 minute.
+	JobTimeout time.Duration
+	// RescueAfter is when a job still marked running, because the process
+	// running it died, is given back to the queue; it must exceed
+	// JobTimeout. Default 2 minutes: River's own default of an hour would
+	// leave a crashed delivery waiting that long.
+	RescueAfter time.Duration
 	// Register adds the workers of other packages (such as signing) to the
 	// queue; a worker that needs to queue follow-up work inserts it with
 	// river.ClientFromContext inside its own transaction.
@@ -46,6 +53,8 @@ type Config struct {
 const (
 	defaultWorkers      = 4
 	defaultPollInterval = 200 * time.Millisecond
+	defaultJobTimeout   = time.Minute
+	defaultRescueAfter  = 2 * time.Minute
 )
 
 // Queue runs jobs stored in the service's database.
@@ -84,9 +93,11 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cmp.Or(max(cfg.Workers, 0), defaultWorkers)},
 		},
-		Workers:           workers,
-		PeriodicJobs:      cfg.Periodic,
-		FetchPollInterval: poll,
+		Workers:              workers,
+		PeriodicJobs:         cfg.Periodic,
+		JobTimeout:           cmp.Or(cfg.JobTimeout, defaultJobTimeout),
+		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, defaultRescueAfter),
+		FetchPollInterval:    poll,
 		// River refuses a cooldown longer than the poll interval.
 		FetchCooldown: min(river.FetchCooldownDefault, poll),
 	})
