@@ -133,6 +133,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return a.Run(ctx)
 }
 
+// parseAndOpen adds the storage flags to an admin command's flags, parses
+// args and opens the database they name.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string) (*database.DB, error) {
+	var st storageFlags
+	st.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return openDB(ctx, st)
+}
+
 func openDB(ctx context.Context, st storageFlags) (*database.DB, error) {
 	if st.db == "" {
 		if err := os.MkdirAll(st.data, 0o750); err != nil {
@@ -148,12 +159,7 @@ func orgCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	number := fs.String("number", "", "9-digit organisation number (required)")
 	name := fs.String("name", "", "organisation name (required)")
-	var st storageFlags
-	st.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, st)
+	db, err := parseAndOpen(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -171,12 +177,7 @@ func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	org := fs.String("org", "", "organisation number the key acts for (required)")
 	label := fs.String("label", "", "what the key is for, shown in listings")
-	var st storageFlags
-	st.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, st)
+	db, err := parseAndOpen(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -195,12 +196,7 @@ func webhookAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	org := fs.String("org", "", "organisation number whose events are sent (required)")
 	url := fs.String("url", "", "absolute http or https URL that receives the POSTs (required)")
-	var st storageFlags
-	st.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, st)
+	db, err := parseAndOpen(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -218,12 +214,7 @@ func webhookList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("admin webhook list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	org := fs.String("org", "", "organisation number (required)")
-	var st storageFlags
-	st.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, st)
+	db, err := parseAndOpen(ctx, fs, args)
 	if err != nil {
 		return err
 	}
