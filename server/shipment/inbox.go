@@ -15,6 +15,7 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/pagetoken"
 )
 
 // The Inbox (SvarInn) offers incoming shipments until the organisation's
@@ -73,13 +74,13 @@ func (s *Service) incomingPage(ctx context.Context, orgID int, pending bool, aft
 		shipment.OrgID(orgID), shipment.DirectionEQ(shipment.DirectionINCOMING), shipment.Pending(pending),
 	}
 	if after != "" {
-		pt, err := parsePageToken(after)
+		pt, err := pagetoken.Decode(after)
 		if err != nil {
 			return nil, "", apierr.Field("page_token", "is not a token returned by ListIncoming")
 		}
 		preds = append(preds, shipment.Or(
-			shipment.SentAtGT(pt.sentAt),
-			shipment.And(shipment.SentAt(pt.sentAt), shipment.IDGT(pt.id)),
+			shipment.SentAtGT(pt.Time),
+			shipment.And(shipment.SentAt(pt.Time), shipment.IDGT(pt.ID)),
 		))
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(preds...).
@@ -95,7 +96,7 @@ func (s *Service) incomingPage(ctx context.Context, orgID int, pending bool, aft
 	}
 	rows = rows[:n]
 	last := rows[n-1]
-	return rows, pageToken{sentAt: *last.SentAt, id: last.ID}.String(), nil
+	return rows, pagetoken.Position{Time: *last.SentAt, ID: last.ID}.Encode(), nil
 }
 
 // incoming loads one of the caller's incoming shipments in tx.

@@ -2,11 +2,7 @@ package shipment
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -21,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/pagetoken"
 )
 
 const (
@@ -67,38 +64,6 @@ func (s *Service) GetShipment(ctx context.Context, req *connect.Request[svarsign
 		return nil, apierr.Map(ctx, s.log, "GetShipment", err)
 	}
 	return connect.NewResponse(&svarsignv1.GetShipmentResponse{Shipment: shipmentToProto(sh)}), nil
-}
-
-// pageToken is the position after the last shipment of a page: newest first,
-// so the next page starts strictly below (sent_at, id).
-type pageToken struct {
-	sentAt time.Time
-	id     uuid.UUID
-}
-
-func (t pageToken) String() string {
-	raw := strconv.FormatInt(t.sentAt.UnixNano(), 10) + "/" + t.id.String()
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
-}
-
-func parsePageToken(s string) (pageToken, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return pageToken{}, err
-	}
-	ns, id, ok := strings.Cut(string(raw), "/")
-	if !ok {
-		return pageToken{}, fmt.Errorf("malformed")
-	}
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if err != nil {
-		return pageToken{}, err
-	}
-	u, err := uuid.Parse(id)
-	if err != nil {
-		return pageToken{}, err
-	}
-	return pageToken{sentAt: time.Unix(0, n).UTC(), id: u}, nil
 }
 
 // ListShipments lists visible shipments newest first, with keyset paging.
@@ -152,13 +117,13 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		preds = append(preds, shipment.SentAtLT(t.AsTime()))
 	}
 	if tok := msg.GetPageToken(); tok != "" {
-		pt, err := parsePageToken(tok)
+		pt, err := pagetoken.Decode(tok)
 		if err != nil {
 			v.Add("page_token", "is not a token returned by ListShipments")
 		} else {
 			preds = append(preds, shipment.Or(
-				shipment.SentAtLT(pt.sentAt),
-				shipment.And(shipment.SentAt(pt.sentAt), shipment.IDLT(pt.id)),
+				shipment.SentAtLT(pt.Time),
+				shipment.And(shipment.SentAt(pt.Time), shipment.IDLT(pt.ID)),
 			))
 		}
 	}
@@ -178,7 +143,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 	if len(rows) > size {
 		rows = rows[:size]
 		last := rows[len(rows)-1]
-		out.NextPageToken = pageToken{sentAt: *last.SentAt, id: last.ID}.String()
+		out.NextPageToken = pagetoken.Position{Time: *last.SentAt, ID: last.ID}.Encode()
 	}
 	for _, r := range rows {
 		out.Shipments = append(out.Shipments, shipmentToProto(r))

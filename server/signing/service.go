@@ -5,11 +5,8 @@ package signing
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +24,7 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/pagetoken"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -131,13 +129,13 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 		preds = append(preds, signingorder.StatusIn(sts...))
 	}
 	if tok := msg.GetPageToken(); tok != "" {
-		at, id, err := parseToken(tok)
+		pos, err := pagetoken.Decode(tok)
 		if err != nil {
 			v.Add("page_token", "is not a token returned by ListSigningOrders")
 		} else {
 			preds = append(preds, signingorder.Or(
-				signingorder.CreatedAtLT(at),
-				signingorder.And(signingorder.CreatedAt(at), signingorder.IDLT(id)),
+				signingorder.CreatedAtLT(pos.Time),
+				signingorder.And(signingorder.CreatedAt(pos.Time), signingorder.IDLT(pos.ID)),
 			))
 		}
 	}
@@ -154,33 +152,12 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 	if len(rows) > size {
 		rows = rows[:size]
 		last := rows[len(rows)-1]
-		out.NextPageToken = makeToken(last.CreatedAt, last.ID)
+		out.NextPageToken = pagetoken.Position{Time: last.CreatedAt, ID: last.ID}.Encode()
 	}
 	for _, o := range rows {
 		out.SigningOrders = append(out.SigningOrders, &svarsignv1.SigningOrderSummary{ShipmentId: o.ShipmentID.String(), SigningOrder: ToProto(o)})
 	}
 	return connect.NewResponse(out), nil
-}
-
-func makeToken(at time.Time, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixNano(), 10) + "/" + id.String()))
-}
-
-func parseToken(tok string) (time.Time, uuid.UUID, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	ns, ids, ok := strings.Cut(string(raw), "/")
-	if !ok {
-		return time.Time{}, uuid.Nil, errors.New("malformed")
-	}
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	id, err := uuid.Parse(ids)
-	return time.Unix(0, n).UTC(), id, err
 }
 
 // GetSigningHistory returns an order's events, oldest first.
