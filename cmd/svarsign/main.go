@@ -32,6 +32,7 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/demo"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
 )
@@ -116,6 +117,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	allowSimLogin := fs.Bool("allow-simulated-login", false, "serve the mailbox's simulated ID-porten login on a non-loopback address (test systems only: anyone can log in as anyone)")
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
 	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
+	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
 	var st storageFlags
 	st.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -124,7 +126,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	a, err := app.Open(ctx, app.Config{
 		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log, AllowSimulatedLogin: *allowSimLogin,
-		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter,
+		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter, ReadDeadline: *readDeadline,
 	})
 	if err != nil {
 		return err

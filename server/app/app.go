@@ -62,6 +62,10 @@ type Config struct {
 	SweepInterval time.Duration
 	// PurgeInterval is how often expired sessions and ceremonies are deleted; default 1 hour.
 	PurgeInterval time.Duration
+	// ReadDeadline sends a delivered shipment to print when it is still
+	// unread after this long (default 7 days); PrintInterval is how often
+	// that is checked (default 1 minute).
+	ReadDeadline, PrintInterval time.Duration
 	// AllowSimulatedLogin serves the mailbox's simulated ID-porten login
 	// even when Addr is not a loopback address. Only for test systems:
 	// anyone who reaches the port can then log in as any citizen.
@@ -153,10 +157,13 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	a.events = events.NewStream(a.db, cfg.EventPollInterval)
 	webhooks := events.NewDeliverer(a.db, cfg.WebhookClient, cfg.WebhookInterval)
 	a.queue, err = jobs.New(a.db, jobs.Config{
-		Logger:       a.log,
-		PollInterval: cfg.JobPollInterval,
-		JobTimeout:   cfg.JobTimeout,
-		RescueAfter:  cfg.JobRescueAfter,
+		Logger:        a.log,
+		PollInterval:  cfg.JobPollInterval,
+		JobTimeout:    cfg.JobTimeout,
+		RescueAfter:   cfg.JobRescueAfter,
+		Now:           a.now,
+		PrintAfter:    cfg.ReadDeadline,
+		PrintInterval: cfg.PrintInterval,
 		Register: []func(*river.Workers) error{
 			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, a.log),
 		},

@@ -42,6 +42,13 @@ type Config struct {
 	// JobTimeout. Default 2 minutes: River's own default of an hour would
 	// leave a crashed delivery waiting that long.
 	RescueAfter time.Duration
+	// Now is the clock of the read deadline; default time.Now.
+	Now func() time.Time
+	// PrintAfter is the read deadline: a delivered shipment still unread
+	// after it goes to print. Default DefaultPrintAfter.
+	PrintAfter time.Duration
+	// PrintInterval is how often the read deadline is checked; default 1 minute.
+	PrintInterval time.Duration
 	// Register adds the workers of other packages (such as signing) to the
 	// queue; a worker that needs to queue follow-up work inserts it with
 	// river.ClientFromContext inside its own transaction.
@@ -57,6 +64,15 @@ const (
 	defaultRescueAfter  = 2 * time.Minute
 )
 
+func (c Config) now() func() time.Time {
+	if c.Now == nil {
+		return time.Now
+	}
+	return c.Now
+}
+
+func (c Config) printAfter() time.Duration { return cmp.Or(c.PrintAfter, DefaultPrintAfter) }
+
 // Queue runs jobs stored in the service's database.
 type Queue struct {
 	client *river.Client[*sql.Tx]
@@ -71,6 +87,9 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 	logger := cmp.Or(cfg.Logger, slog.Default())
 	workers := river.NewWorkers()
 	if err := registerShipmentWorkers(workers, db, logger); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := registerPrintWorker(workers, db, cfg, logger); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	for _, register := range cfg.Register {
@@ -94,7 +113,7 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 			river.QueueDefault: {MaxWorkers: cmp.Or(max(cfg.Workers, 0), defaultWorkers)},
 		},
 		Workers:              workers,
-		PeriodicJobs:         cfg.Periodic,
+		PeriodicJobs:         append([]*river.PeriodicJob{printSweep(cfg)}, cfg.Periodic...),
 		JobTimeout:           cmp.Or(cfg.JobTimeout, defaultJobTimeout),
 		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, defaultRescueAfter),
 		FetchPollInterval:    poll,
