@@ -4608,6 +4608,7 @@ type ShipmentMutation struct {
 	read_at              *time.Time
 	notified_at          *time.Time
 	acknowledged_at      *time.Time
+	delivered_from       *uuid.UUID
 	pending              *bool
 	clearedFields        map[string]struct{}
 	org                  *int
@@ -5769,6 +5770,55 @@ func (m *ShipmentMutation) ResetAcknowledgedAt() {
 	delete(m.clearedFields, shipment.FieldAcknowledgedAt)
 }
 
+// SetDeliveredFrom sets the "delivered_from" field.
+func (m *ShipmentMutation) SetDeliveredFrom(u uuid.UUID) {
+	m.delivered_from = &u
+}
+
+// DeliveredFrom returns the value of the "delivered_from" field in the mutation.
+func (m *ShipmentMutation) DeliveredFrom() (r uuid.UUID, exists bool) {
+	v := m.delivered_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredFrom returns the old "delivered_from" field's value of the Shipment entity.
+// If the Shipment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShipmentMutation) OldDeliveredFrom(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredFrom: %w", err)
+	}
+	return oldValue.DeliveredFrom, nil
+}
+
+// ClearDeliveredFrom clears the value of the "delivered_from" field.
+func (m *ShipmentMutation) ClearDeliveredFrom() {
+	m.delivered_from = nil
+	m.clearedFields[shipment.FieldDeliveredFrom] = struct{}{}
+}
+
+// DeliveredFromCleared returns if the "delivered_from" field was cleared in this mutation.
+func (m *ShipmentMutation) DeliveredFromCleared() bool {
+	_, ok := m.clearedFields[shipment.FieldDeliveredFrom]
+	return ok
+}
+
+// ResetDeliveredFrom resets all changes to the "delivered_from" field.
+func (m *ShipmentMutation) ResetDeliveredFrom() {
+	m.delivered_from = nil
+	delete(m.clearedFields, shipment.FieldDeliveredFrom)
+}
+
 // SetPending sets the "pending" field.
 func (m *ShipmentMutation) SetPending(b bool) {
 	m.pending = &b
@@ -6013,7 +6063,7 @@ func (m *ShipmentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ShipmentMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 28)
 	if m.org != nil {
 		fields = append(fields, shipment.FieldOrgID)
 	}
@@ -6092,6 +6142,9 @@ func (m *ShipmentMutation) Fields() []string {
 	if m.acknowledged_at != nil {
 		fields = append(fields, shipment.FieldAcknowledgedAt)
 	}
+	if m.delivered_from != nil {
+		fields = append(fields, shipment.FieldDeliveredFrom)
+	}
 	if m.pending != nil {
 		fields = append(fields, shipment.FieldPending)
 	}
@@ -6155,6 +6208,8 @@ func (m *ShipmentMutation) Field(name string) (ent.Value, bool) {
 		return m.NotifiedAt()
 	case shipment.FieldAcknowledgedAt:
 		return m.AcknowledgedAt()
+	case shipment.FieldDeliveredFrom:
+		return m.DeliveredFrom()
 	case shipment.FieldPending:
 		return m.Pending()
 	}
@@ -6218,6 +6273,8 @@ func (m *ShipmentMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldNotifiedAt(ctx)
 	case shipment.FieldAcknowledgedAt:
 		return m.OldAcknowledgedAt(ctx)
+	case shipment.FieldDeliveredFrom:
+		return m.OldDeliveredFrom(ctx)
 	case shipment.FieldPending:
 		return m.OldPending(ctx)
 	}
@@ -6411,6 +6468,13 @@ func (m *ShipmentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAcknowledgedAt(v)
 		return nil
+	case shipment.FieldDeliveredFrom:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredFrom(v)
+		return nil
 	case shipment.FieldPending:
 		v, ok := value.(bool)
 		if !ok {
@@ -6475,6 +6539,9 @@ func (m *ShipmentMutation) ClearedFields() []string {
 	if m.FieldCleared(shipment.FieldAcknowledgedAt) {
 		fields = append(fields, shipment.FieldAcknowledgedAt)
 	}
+	if m.FieldCleared(shipment.FieldDeliveredFrom) {
+		fields = append(fields, shipment.FieldDeliveredFrom)
+	}
 	return fields
 }
 
@@ -6512,6 +6579,9 @@ func (m *ShipmentMutation) ClearField(name string) error {
 		return nil
 	case shipment.FieldAcknowledgedAt:
 		m.ClearAcknowledgedAt()
+		return nil
+	case shipment.FieldDeliveredFrom:
+		m.ClearDeliveredFrom()
 		return nil
 	}
 	return fmt.Errorf("unknown Shipment nullable field %s", name)
@@ -6598,6 +6668,9 @@ func (m *ShipmentMutation) ResetField(name string) error {
 		return nil
 	case shipment.FieldAcknowledgedAt:
 		m.ResetAcknowledgedAt()
+		return nil
+	case shipment.FieldDeliveredFrom:
+		m.ResetDeliveredFrom()
 		return nil
 	case shipment.FieldPending:
 		m.ResetPending()

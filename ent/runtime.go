@@ -215,7 +215,7 @@ func init() {
 	// shipment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	shipment.UpdateDefaultUpdatedAt = shipmentDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// shipmentDescPending is the schema descriptor for pending field.
-	shipmentDescPending := shipmentFields[27].Descriptor()
+	shipmentDescPending := shipmentFields[28].Descriptor()
 	// shipment.DefaultPending holds the default value on creation for the pending field.
 	shipment.DefaultPending = shipmentDescPending.Default.(bool)
 	// shipmentDescID is the schema descriptor for id field.

@@ -72,6 +72,8 @@ type Shipment struct {
 	NotifiedAt *time.Time `json:"notified_at,omitempty"`
 	// incoming: the receiving system confirmed pickup (kvitterMottak)
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	// incoming copy of another organisation's outgoing shipment (SvarInn delivery)
+	DeliveredFrom *uuid.UUID `json:"delivered_from,omitempty"`
 	// incoming and still to be picked up: offered by ListIncoming until acknowledged or permanently rejected
 	Pending bool `json:"pending,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -140,7 +142,7 @@ func (*Shipment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case shipment.FieldBatchID:
+		case shipment.FieldBatchID, shipment.FieldDeliveredFrom:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case shipment.FieldRequestHash:
 			values[i] = new([]byte)
@@ -337,6 +339,13 @@ func (_m *Shipment) assignValues(columns []string, values []any) error {
 				_m.AcknowledgedAt = new(time.Time)
 				*_m.AcknowledgedAt = value.Time
 			}
+		case shipment.FieldDeliveredFrom:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field delivered_from", values[i])
+			} else if value.Valid {
+				_m.DeliveredFrom = new(uuid.UUID)
+				*_m.DeliveredFrom = *value.S.(*uuid.UUID)
+			}
 		case shipment.FieldPending:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field pending", values[i])
@@ -487,6 +496,11 @@ func (_m *Shipment) String() string {
 	if v := _m.AcknowledgedAt; v != nil {
 		builder.WriteString("acknowledged_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.DeliveredFrom; v != nil {
+		builder.WriteString("delivered_from=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	builder.WriteString("pending=")

@@ -368,6 +368,20 @@ func (_c *ShipmentCreate) SetNillableAcknowledgedAt(v *time.Time) *ShipmentCreat
 	return _c
 }
 
+// SetDeliveredFrom sets the "delivered_from" field.
+func (_c *ShipmentCreate) SetDeliveredFrom(v uuid.UUID) *ShipmentCreate {
+	_c.mutation.SetDeliveredFrom(v)
+	return _c
+}
+
+// SetNillableDeliveredFrom sets the "delivered_from" field if the given value is not nil.
+func (_c *ShipmentCreate) SetNillableDeliveredFrom(v *uuid.UUID) *ShipmentCreate {
+	if v != nil {
+		_c.SetDeliveredFrom(*v)
+	}
+	return _c
+}
+
 // SetPending sets the "pending" field.
 func (_c *ShipmentCreate) SetPending(v bool) *ShipmentCreate {
 	_c.mutation.SetPending(v)
@@ -771,6 +785,10 @@ func (_c *ShipmentCreate) createSpec() (*Shipment, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AcknowledgedAt(); ok {
 		_spec.SetField(shipment.FieldAcknowledgedAt, field.TypeTime, value)
 		_node.AcknowledgedAt = &value
+	}
+	if value, ok := _c.mutation.DeliveredFrom(); ok {
+		_spec.SetField(shipment.FieldDeliveredFrom, field.TypeUUID, value)
+		_node.DeliveredFrom = &value
 	}
 	if value, ok := _c.mutation.Pending(); ok {
 		_spec.SetField(shipment.FieldPending, field.TypeBool, value)
@@ -1254,6 +1272,9 @@ func (u *ShipmentUpsertOne) UpdateNewValues() *ShipmentUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(shipment.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.DeliveredFrom(); exists {
+			s.SetIgnore(shipment.FieldDeliveredFrom)
 		}
 	}))
 	return u
@@ -1869,6 +1890,9 @@ func (u *ShipmentUpsertBulk) UpdateNewValues() *ShipmentUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(shipment.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.DeliveredFrom(); exists {
+				s.SetIgnore(shipment.FieldDeliveredFrom)
 			}
 		}
 	}))

@@ -661,6 +661,9 @@ func (_u *ShipmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.AcknowledgedAtCleared() {
 		_spec.ClearField(shipment.FieldAcknowledgedAt, field.TypeTime)
 	}
+	if _u.mutation.DeliveredFromCleared() {
+		_spec.ClearField(shipment.FieldDeliveredFrom, field.TypeUUID)
+	}
 	if value, ok := _u.mutation.Pending(); ok {
 		_spec.SetField(shipment.FieldPending, field.TypeBool, value)
 	}
@@ -1461,6 +1464,9 @@ func (_u *ShipmentUpdateOne) sqlSave(ctx context.Context) (_node *Shipment, err 
 	}
 	if _u.mutation.AcknowledgedAtCleared() {
 		_spec.ClearField(shipment.FieldAcknowledgedAt, field.TypeTime)
+	}
+	if _u.mutation.DeliveredFromCleared() {
+		_spec.ClearField(shipment.FieldDeliveredFrom, field.TypeUUID)
 	}
 	if value, ok := _u.mutation.Pending(); ok {
 		_spec.SetField(shipment.FieldPending, field.TypeBool, value)

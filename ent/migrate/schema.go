@@ -168,6 +168,7 @@ var (
 		{Name: "read_at", Type: field.TypeTime, Nullable: true},
 		{Name: "notified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "acknowledged_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_from", Type: field.TypeUUID, Nullable: true},
 		{Name: "pending", Type: field.TypeBool, Default: false},
 		{Name: "org_id", Type: field.TypeInt},
 	}
@@ -179,7 +180,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "shipments_orgs_shipments",
-				Columns:    []*schema.Column{ShipmentsColumns[27]},
+				Columns:    []*schema.Column{ShipmentsColumns[28]},
 				RefColumns: []*schema.Column{OrgsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -188,17 +189,17 @@ var (
 			{
 				Name:    "shipment_org_id_direction_sent_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[1], ShipmentsColumns[21], ShipmentsColumns[0]},
+				Columns: []*schema.Column{ShipmentsColumns[28], ShipmentsColumns[1], ShipmentsColumns[21], ShipmentsColumns[0]},
 			},
 			{
 				Name:    "shipment_org_id_external_ref",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[7]},
+				Columns: []*schema.Column{ShipmentsColumns[28], ShipmentsColumns[7]},
 			},
 			{
 				Name:    "shipment_org_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[18]},
+				Columns: []*schema.Column{ShipmentsColumns[28], ShipmentsColumns[18]},
 			},
 			{
 				Name:    "shipment_batch_id",
@@ -208,7 +209,7 @@ var (
 			{
 				Name:    "shipment_org_id_direction_pending_sent_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[27], ShipmentsColumns[1], ShipmentsColumns[26], ShipmentsColumns[21], ShipmentsColumns[0]},
+				Columns: []*schema.Column{ShipmentsColumns[28], ShipmentsColumns[1], ShipmentsColumns[27], ShipmentsColumns[21], ShipmentsColumns[0]},
 			},
 		},
 	}

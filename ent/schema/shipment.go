@@ -43,6 +43,7 @@ func (Shipment) Fields() []ent.Field {
 		field.Time("read_at").Optional().Nillable(),
 		field.Time("notified_at").Optional().Nillable(),
 		field.Time("acknowledged_at").Optional().Nillable().Comment("incoming: the receiving system confirmed pickup (kvitterMottak)"),
+		field.UUID("delivered_from", uuid.UUID{}).Optional().Nillable().Immutable().Comment("incoming copy of another organisation's outgoing shipment (SvarInn delivery)"),
 		field.Bool("pending").Default(false).Comment("incoming and still to be picked up: offered by ListIncoming until acknowledged or permanently rejected"),
 	}
 }

@@ -68,6 +68,8 @@ const (
 	FieldNotifiedAt = "notified_at"
 	// FieldAcknowledgedAt holds the string denoting the acknowledged_at field in the database.
 	FieldAcknowledgedAt = "acknowledged_at"
+	// FieldDeliveredFrom holds the string denoting the delivered_from field in the database.
+	FieldDeliveredFrom = "delivered_from"
 	// FieldPending holds the string denoting the pending field in the database.
 	FieldPending = "pending"
 	// EdgeOrg holds the string denoting the org edge name in mutations.
@@ -139,6 +141,7 @@ var Columns = []string{
 	FieldReadAt,
 	FieldNotifiedAt,
 	FieldAcknowledgedAt,
+	FieldDeliveredFrom,
 	FieldPending,
 }
 
@@ -401,6 +404,11 @@ func ByNotifiedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAcknowledgedAt orders the results by the acknowledged_at field.
 func ByAcknowledgedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAcknowledgedAt, opts...).ToFunc()
+}
+
+// ByDeliveredFrom orders the results by the delivered_from field.
+func ByDeliveredFrom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeliveredFrom, opts...).ToFunc()
 }
 
 // ByPending orders the results by the pending field.

@@ -171,6 +171,11 @@ func AcknowledgedAt(v time.Time) predicate.Shipment {
 	return predicate.Shipment(sql.FieldEQ(FieldAcknowledgedAt, v))
 }
 
+// DeliveredFrom applies equality check predicate on the "delivered_from" field. It's identical to DeliveredFromEQ.
+func DeliveredFrom(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldDeliveredFrom, v))
+}
+
 // Pending applies equality check predicate on the "pending" field. It's identical to PendingEQ.
 func Pending(v bool) predicate.Shipment {
 	return predicate.Shipment(sql.FieldEQ(FieldPending, v))
@@ -1454,6 +1459,56 @@ func AcknowledgedAtIsNil() predicate.Shipment {
 // AcknowledgedAtNotNil applies the NotNil predicate on the "acknowledged_at" field.
 func AcknowledgedAtNotNil() predicate.Shipment {
 	return predicate.Shipment(sql.FieldNotNull(FieldAcknowledgedAt))
+}
+
+// DeliveredFromEQ applies the EQ predicate on the "delivered_from" field.
+func DeliveredFromEQ(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldDeliveredFrom, v))
+}
+
+// DeliveredFromNEQ applies the NEQ predicate on the "delivered_from" field.
+func DeliveredFromNEQ(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNEQ(FieldDeliveredFrom, v))
+}
+
+// DeliveredFromIn applies the In predicate on the "delivered_from" field.
+func DeliveredFromIn(vs ...uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldIn(FieldDeliveredFrom, vs...))
+}
+
+// DeliveredFromNotIn applies the NotIn predicate on the "delivered_from" field.
+func DeliveredFromNotIn(vs ...uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotIn(FieldDeliveredFrom, vs...))
+}
+
+// DeliveredFromGT applies the GT predicate on the "delivered_from" field.
+func DeliveredFromGT(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGT(FieldDeliveredFrom, v))
+}
+
+// DeliveredFromGTE applies the GTE predicate on the "delivered_from" field.
+func DeliveredFromGTE(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGTE(FieldDeliveredFrom, v))
+}
+
+// DeliveredFromLT applies the LT predicate on the "delivered_from" field.
+func DeliveredFromLT(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLT(FieldDeliveredFrom, v))
+}
+
+// DeliveredFromLTE applies the LTE predicate on the "delivered_from" field.
+func DeliveredFromLTE(v uuid.UUID) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLTE(FieldDeliveredFrom, v))
+}
+
+// DeliveredFromIsNil applies the IsNil predicate on the "delivered_from" field.
+func DeliveredFromIsNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldIsNull(FieldDeliveredFrom))
+}
+
+// DeliveredFromNotNil applies the NotNil predicate on the "delivered_from" field.
+func DeliveredFromNotNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotNull(FieldDeliveredFrom))
 }
 
 // PendingEQ applies the EQ predicate on the "pending" field.

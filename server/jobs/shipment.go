@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/server/database"
 )
@@ -68,9 +71,12 @@ func (w *acceptWorker) Work(ctx context.Context, job *river.Job[AcceptShipmentAr
 	return err
 }
 
-// deliverWorker moves a shipment from ACCEPTED to NOTIFIED. Delivery to the
-// built-in mailbox is only this status change; an outside mailbox would be
-// called here, before it.
+// deliverWorker delivers an ACCEPTED shipment. To a person, or to an
+// organisation that does not use svarsign, it is NOTIFIED: delivery to the
+// built-in mailbox is only this status change (an outside mailbox would be
+// called here, before it). To an organisation that uses svarsign it goes to
+// that organisation's Inbox (SvarInn) as an incoming copy, in the same
+// transaction, and is READY_FOR_PICKUP until the copy is acknowledged.
 type deliverWorker struct {
 	river.WorkerDefaults[DeliverShipmentArgs]
 	db     *database.DB
@@ -81,11 +87,70 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverShipment
 	id := job.Args.ShipmentID
 	var moved bool
 	err := w.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-		var err error
-		moved, err = advance(ctx, tx, id, shipment.StatusACCEPTED, shipment.StatusNOTIFIED, notifiedText)
-		return err
+		sh, err := tx.Ent.Shipment.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var to *ent.Org
+		if sh.RecipientKind == shipment.RecipientKindORGANIZATION {
+			to, err = tx.Ent.Org.Query().Where(org.Number(sh.RecipientID)).Only(ctx)
+			if err != nil && !ent.IsNotFound(err) {
+				return err
+			}
+		}
+		if to == nil {
+			moved, err = advance(ctx, tx, id, shipment.StatusACCEPTED, shipment.StatusNOTIFIED, notifiedText)
+			return err
+		}
+		moved, err = advance(ctx, tx, id, shipment.StatusACCEPTED, shipment.StatusREADY_FOR_PICKUP,
+			fmt.Sprintf("Delivered to the Inbox of %s (%s); ready for pickup", to.Name, to.Number))
+		if err != nil || !moved {
+			return err
+		}
+		return copyToInbox(ctx, tx, sh, to)
 	})
 	logDone(ctx, w.logger, job.Kind, id, moved, err)
+	return err
+}
+
+// copyToInbox places an incoming copy of sh in the Inbox of org to. The
+// copy's documents share the original's stored bytes, which are never
+// changed or deleted once sent.
+func copyToInbox(ctx context.Context, tx *database.Tx, sh *ent.Shipment, to *ent.Org) error {
+	docs, err := sh.QueryDocuments().All(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	copyID := uuid.New()
+	err = tx.Ent.Shipment.Create().
+		SetID(copyID).SetOrgID(to.ID).SetDirection(shipment.DirectionINCOMING).
+		SetStatus(shipment.StatusREADY_FOR_PICKUP).SetPending(true).SetDeliveredFrom(sh.ID).
+		SetSenderOrgNumber(sh.SenderOrgNumber).SetTitle(sh.Title).SetSenderSystem(sh.SenderSystem).
+		SetExternalRef(sh.ExternalRef).
+		SetRecipientKind(shipment.RecipientKindORGANIZATION).SetRecipientID(to.Number).SetRecipientName(sh.RecipientName).
+		SetRecipientAddress(sh.RecipientAddress).SetReplyTo(sh.ReplyTo).SetInReplyTo(sh.InReplyTo).
+		SetArchiveMetadata(sh.ArchiveMetadata).SetPrintSettings(sh.PrintSettings).
+		SetOnlyDigital(sh.OnlyDigital).SetRequireLevel4(sh.RequireLevel4).
+		SetCreatedAt(now).SetSentAt(now).SetUpdatedAt(now).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("creating the Inbox copy of %s: %w", sh.ID, err)
+	}
+	creates := make([]*ent.DocumentCreate, len(docs))
+	for i, d := range docs {
+		creates[i] = tx.Ent.Document.Create().SetShipmentID(copyID).
+			SetFileName(d.FileName).SetFileNameKey(d.FileNameKey).SetMimeType(d.MimeType).
+			SetSize(d.Size).SetSha256(d.Sha256).SetPersonallySensitive(d.PersonallySensitive).
+			SetMetadata(d.Metadata).SetBlobKey(d.BlobKey).SetPosition(d.Position)
+	}
+	if err := tx.Ent.Document.CreateBulk(creates...).Exec(ctx); err != nil {
+		return fmt.Errorf("copying documents of %s: %w", sh.ID, err)
+	}
+	_, err = tx.RecordStatus(ctx, copyID, shipment.StatusREADY_FOR_PICKUP, "Received from "+sh.SenderOrgNumber+"; ready for pickup")
 	return err
 }
 

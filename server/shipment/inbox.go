@@ -132,8 +132,10 @@ func (s *Service) AcknowledgeIncoming(ctx context.Context, req *connect.Request[
 		if err := sh.Update().SetAcknowledgedAt(s.now()).SetPending(false).Exec(ctx); err != nil {
 			return err
 		}
-		_, err = tx.RecordStatus(ctx, sh.ID, shipment.StatusREAD, "Acknowledged by the receiving system")
-		return err
+		if _, err = tx.RecordStatus(ctx, sh.ID, shipment.StatusREAD, "Acknowledged by the receiving system"); err != nil {
+			return err
+		}
+		return tellSender(ctx, tx, sh, shipment.StatusREAD, "Picked up and acknowledged by the recipient organisation's system")
 	})
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "AcknowledgeIncoming", err)
@@ -158,8 +160,10 @@ func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svars
 			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s is no longer waiting for pickup", sh.ID))
 		}
 		if !req.Msg.GetPermanent() {
-			_, err := tx.RecordStatus(ctx, sh.ID, sh.Status, "Pickup failed, will be offered again: "+message)
-			return err
+			if _, err := tx.RecordStatus(ctx, sh.ID, sh.Status, "Pickup failed, will be offered again: "+message); err != nil {
+				return err
+			}
+			return tellSender(ctx, tx, sh, "", "The recipient organisation's system could not take it yet: "+message)
 		}
 		if err := domain.CanTransition(domain.Status(sh.Status), domain.StatusRejected); err != nil {
 			return connect.NewError(connect.CodeFailedPrecondition, err)
@@ -167,11 +171,34 @@ func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svars
 		if err := sh.Update().SetPending(false).Exec(ctx); err != nil {
 			return err
 		}
-		_, err = tx.RecordStatus(ctx, sh.ID, shipment.StatusREJECTED, "Rejected permanently by the receiving system: "+message)
-		return err
+		if _, err = tx.RecordStatus(ctx, sh.ID, shipment.StatusREJECTED, "Rejected permanently by the receiving system: "+message); err != nil {
+			return err
+		}
+		return tellSender(ctx, tx, sh, shipment.StatusREJECTED, "Refused by the recipient organisation's system: "+message)
 	})
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "RejectIncoming", err)
 	}
 	return connect.NewResponse(&svarsignv1.RejectIncomingResponse{}), nil
+}
+
+// tellSender records on the sender's original what happened to its Inbox
+// copy (delivered between organisations): the original moves to status, or
+// only gets the event when status is "". Shipments that are not copies, such
+// as returned signed documents, have no original to tell.
+func tellSender(ctx context.Context, tx *database.Tx, incoming *ent.Shipment, status shipment.Status, text string) error {
+	if incoming.DeliveredFrom == nil {
+		return nil
+	}
+	orig, err := tx.Ent.Shipment.Get(ctx, *incoming.DeliveredFrom)
+	if err != nil {
+		return err
+	}
+	if status == "" {
+		status = orig.Status
+	} else if orig.Status != shipment.StatusREADY_FOR_PICKUP {
+		return nil
+	}
+	_, err = tx.RecordStatus(ctx, orig.ID, status, text)
+	return err
 }
