@@ -41,6 +41,8 @@ const usage = `usage:
   svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--allow-simulated-login]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
+  svarsign admin key list --org ORGNR
+  svarsign admin key revoke --org ORGNR --id KEYID
   svarsign admin webhook add --org ORGNR --url URL [--data DIR] [--db URL]
   svarsign admin webhook list --org ORGNR [--data DIR] [--db URL]
   svarsign admin user create --org ORGNR --email ADDRESS [--data DIR] [--db URL]
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return orgCreate(ctx, args[3:], stdout, stderr)
 	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "create":
 		return keyCreate(ctx, args[3:], stdout, stderr)
+	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "list":
+		return keyList(ctx, args[3:], stdout, stderr)
+	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "revoke":
+		return keyRevoke(ctx, args[3:], stdout, stderr)
 	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "add":
 		return webhookAdd(ctx, args[3:], stdout, stderr)
 	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "list":
@@ -190,6 +196,46 @@ func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stderr, "created API key %s for organisation %s; it is shown once, keep it secret\n", k.ID, *org)
 	fmt.Fprintln(stdout, k.Token())
+	return nil
+}
+
+func keyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin key list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	org := fs.String("org", "", "organisation number (required)")
+	db, err := parseAndOpen(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := admin.ListKeys(ctx, db.Ent, *org)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		state := "active"
+		if k.RevokedAt != nil {
+			state = "revoked " + k.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%s\t%s\tcreated %s\t%s\n", k.KeyID, state, k.CreatedAt.Format(time.RFC3339), k.Label)
+	}
+	return nil
+}
+
+func keyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin key revoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	org := fs.String("org", "", "organisation number (required)")
+	id := fs.String("id", "", "the key id: the part of the key between svs_ and the dot (required)")
+	db, err := parseAndOpen(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := admin.RevokeKey(ctx, db.Ent, *org, *id); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked API key %s of organisation %s\n", *id, *org)
 	return nil
 }
 

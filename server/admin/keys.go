@@ -1,0 +1,40 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/apikey"
+)
+
+// ListKeys returns an organisation's API keys, oldest first. Secrets are
+// never stored, so none can be shown.
+func ListKeys(ctx context.Context, client *ent.Client, orgNumber string) ([]*ent.APIKey, error) {
+	o, err := findOrg(ctx, client, orgNumber)
+	if err != nil {
+		return nil, err
+	}
+	return client.APIKey.Query().Where(apikey.OrgID(o.ID)).Order(ent.Asc(apikey.FieldID)).All(ctx)
+}
+
+// RevokeKey stops an API key from working, from now on. The key stays
+// listed, marked revoked, so logs naming its id can still be traced.
+func RevokeKey(ctx context.Context, client *ent.Client, orgNumber, keyID string) error {
+	o, err := findOrg(ctx, client, orgNumber)
+	if err != nil {
+		return err
+	}
+	n, err := client.APIKey.Update().
+		Where(apikey.OrgID(o.ID), apikey.KeyID(keyID), apikey.RevokedAtIsNil()).
+		SetRevokedAt(time.Now().UTC()).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("revoking key %s: %w", keyID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("organisation %s has no active key %s", orgNumber, keyID)
+	}
+	return nil
+}
