@@ -3887,25 +3887,27 @@ func (m *EventMutation) ResetEdge(name string) error {
 // OrgMutation represents an operation that mutates the Org nodes in the graph.
 type OrgMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	number           *string
-	name             *string
-	created_at       *time.Time
-	clearedFields    map[string]struct{}
-	api_keys         map[int]struct{}
-	removedapi_keys  map[int]struct{}
-	clearedapi_keys  bool
-	shipments        map[uuid.UUID]struct{}
-	removedshipments map[uuid.UUID]struct{}
-	clearedshipments bool
-	users            map[int]struct{}
-	removedusers     map[int]struct{}
-	clearedusers     bool
-	done             bool
-	oldValue         func(context.Context) (*Org, error)
-	predicates       []predicate.Org
+	op                       Op
+	typ                      string
+	id                       *int
+	number                   *string
+	name                     *string
+	created_at               *time.Time
+	events_purged_through    *int
+	addevents_purged_through *int
+	clearedFields            map[string]struct{}
+	api_keys                 map[int]struct{}
+	removedapi_keys          map[int]struct{}
+	clearedapi_keys          bool
+	shipments                map[uuid.UUID]struct{}
+	removedshipments         map[uuid.UUID]struct{}
+	clearedshipments         bool
+	users                    map[int]struct{}
+	removedusers             map[int]struct{}
+	clearedusers             bool
+	done                     bool
+	oldValue                 func(context.Context) (*Org, error)
+	predicates               []predicate.Org
 }
 
 var _ ent.Mutation = (*OrgMutation)(nil)
@@ -4114,6 +4116,62 @@ func (m *OrgMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (m *OrgMutation) SetEventsPurgedThrough(i int) {
+	m.events_purged_through = &i
+	m.addevents_purged_through = nil
+}
+
+// EventsPurgedThrough returns the value of the "events_purged_through" field in the mutation.
+func (m *OrgMutation) EventsPurgedThrough() (r int, exists bool) {
+	v := m.events_purged_through
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventsPurgedThrough returns the old "events_purged_through" field's value of the Org entity.
+// If the Org object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgMutation) OldEventsPurgedThrough(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventsPurgedThrough is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventsPurgedThrough requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventsPurgedThrough: %w", err)
+	}
+	return oldValue.EventsPurgedThrough, nil
+}
+
+// AddEventsPurgedThrough adds i to the "events_purged_through" field.
+func (m *OrgMutation) AddEventsPurgedThrough(i int) {
+	if m.addevents_purged_through != nil {
+		*m.addevents_purged_through += i
+	} else {
+		m.addevents_purged_through = &i
+	}
+}
+
+// AddedEventsPurgedThrough returns the value that was added to the "events_purged_through" field in this mutation.
+func (m *OrgMutation) AddedEventsPurgedThrough() (r int, exists bool) {
+	v := m.addevents_purged_through
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEventsPurgedThrough resets all changes to the "events_purged_through" field.
+func (m *OrgMutation) ResetEventsPurgedThrough() {
+	m.events_purged_through = nil
+	m.addevents_purged_through = nil
+}
+
 // AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by ids.
 func (m *OrgMutation) AddAPIKeyIDs(ids ...int) {
 	if m.api_keys == nil {
@@ -4310,7 +4368,7 @@ func (m *OrgMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrgMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 4)
 	if m.number != nil {
 		fields = append(fields, org.FieldNumber)
 	}
@@ -4319,6 +4377,9 @@ func (m *OrgMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, org.FieldCreatedAt)
+	}
+	if m.events_purged_through != nil {
+		fields = append(fields, org.FieldEventsPurgedThrough)
 	}
 	return fields
 }
@@ -4334,6 +4395,8 @@ func (m *OrgMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case org.FieldCreatedAt:
 		return m.CreatedAt()
+	case org.FieldEventsPurgedThrough:
+		return m.EventsPurgedThrough()
 	}
 	return nil, false
 }
@@ -4349,6 +4412,8 @@ func (m *OrgMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldName(ctx)
 	case org.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case org.FieldEventsPurgedThrough:
+		return m.OldEventsPurgedThrough(ctx)
 	}
 	return nil, fmt.Errorf("unknown Org field %s", name)
 }
@@ -4379,6 +4444,13 @@ func (m *OrgMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case org.FieldEventsPurgedThrough:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventsPurgedThrough(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Org field %s", name)
 }
@@ -4386,13 +4458,21 @@ func (m *OrgMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *OrgMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addevents_purged_through != nil {
+		fields = append(fields, org.FieldEventsPurgedThrough)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *OrgMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case org.FieldEventsPurgedThrough:
+		return m.AddedEventsPurgedThrough()
+	}
 	return nil, false
 }
 
@@ -4401,6 +4481,13 @@ func (m *OrgMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *OrgMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case org.FieldEventsPurgedThrough:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventsPurgedThrough(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Org numeric field %s", name)
 }
@@ -4436,6 +4523,9 @@ func (m *OrgMutation) ResetField(name string) error {
 		return nil
 	case org.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case org.FieldEventsPurgedThrough:
+		m.ResetEventsPurgedThrough()
 		return nil
 	}
 	return fmt.Errorf("unknown Org field %s", name)

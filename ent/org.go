@@ -23,6 +23,8 @@ type Org struct {
 	Name string `json:"name,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// highest event id deleted by retention; older WatchEvents cursors cannot resume
+	EventsPurgedThrough int `json:"events_purged_through,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrgQuery when eager-loading is set.
 	Edges        OrgEdges `json:"edges"`
@@ -74,7 +76,7 @@ func (*Org) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case org.FieldID:
+		case org.FieldID, org.FieldEventsPurgedThrough:
 			values[i] = new(sql.NullInt64)
 		case org.FieldNumber, org.FieldName:
 			values[i] = new(sql.NullString)
@@ -118,6 +120,12 @@ func (_m *Org) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
+			}
+		case org.FieldEventsPurgedThrough:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field events_purged_through", values[i])
+			} else if value.Valid {
+				_m.EventsPurgedThrough = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -178,6 +186,9 @@ func (_m *Org) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("events_purged_through=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EventsPurgedThrough))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -52,6 +52,20 @@ func (_c *OrgCreate) SetNillableCreatedAt(v *time.Time) *OrgCreate {
 	return _c
 }
 
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (_c *OrgCreate) SetEventsPurgedThrough(v int) *OrgCreate {
+	_c.mutation.SetEventsPurgedThrough(v)
+	return _c
+}
+
+// SetNillableEventsPurgedThrough sets the "events_purged_through" field if the given value is not nil.
+func (_c *OrgCreate) SetNillableEventsPurgedThrough(v *int) *OrgCreate {
+	if v != nil {
+		_c.SetEventsPurgedThrough(*v)
+	}
+	return _c
+}
+
 // AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
 func (_c *OrgCreate) AddAPIKeyIDs(ids ...int) *OrgCreate {
 	_c.mutation.AddAPIKeyIDs(ids...)
@@ -136,6 +150,10 @@ func (_c *OrgCreate) defaults() {
 		v := org.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.EventsPurgedThrough(); !ok {
+		v := org.DefaultEventsPurgedThrough
+		_c.mutation.SetEventsPurgedThrough(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -158,6 +176,9 @@ func (_c *OrgCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Org.created_at"`)}
+	}
+	if _, ok := _c.mutation.EventsPurgedThrough(); !ok {
+		return &ValidationError{Name: "events_purged_through", err: errors.New(`ent: missing required field "Org.events_purged_through"`)}
 	}
 	return nil
 }
@@ -197,6 +218,10 @@ func (_c *OrgCreate) createSpec() (*Org, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(org.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.EventsPurgedThrough(); ok {
+		_spec.SetField(org.FieldEventsPurgedThrough, field.TypeInt, value)
+		_node.EventsPurgedThrough = value
 	}
 	if nodes := _c.mutation.APIKeysIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -322,6 +347,24 @@ func (u *OrgUpsert) UpdateName() *OrgUpsert {
 	return u
 }
 
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (u *OrgUpsert) SetEventsPurgedThrough(v int) *OrgUpsert {
+	u.Set(org.FieldEventsPurgedThrough, v)
+	return u
+}
+
+// UpdateEventsPurgedThrough sets the "events_purged_through" field to the value that was provided on create.
+func (u *OrgUpsert) UpdateEventsPurgedThrough() *OrgUpsert {
+	u.SetExcluded(org.FieldEventsPurgedThrough)
+	return u
+}
+
+// AddEventsPurgedThrough adds v to the "events_purged_through" field.
+func (u *OrgUpsert) AddEventsPurgedThrough(v int) *OrgUpsert {
+	u.Add(org.FieldEventsPurgedThrough, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -392,6 +435,27 @@ func (u *OrgUpsertOne) SetName(v string) *OrgUpsertOne {
 func (u *OrgUpsertOne) UpdateName() *OrgUpsertOne {
 	return u.Update(func(s *OrgUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (u *OrgUpsertOne) SetEventsPurgedThrough(v int) *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetEventsPurgedThrough(v)
+	})
+}
+
+// AddEventsPurgedThrough adds v to the "events_purged_through" field.
+func (u *OrgUpsertOne) AddEventsPurgedThrough(v int) *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.AddEventsPurgedThrough(v)
+	})
+}
+
+// UpdateEventsPurgedThrough sets the "events_purged_through" field to the value that was provided on create.
+func (u *OrgUpsertOne) UpdateEventsPurgedThrough() *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateEventsPurgedThrough()
 	})
 }
 
@@ -631,6 +695,27 @@ func (u *OrgUpsertBulk) SetName(v string) *OrgUpsertBulk {
 func (u *OrgUpsertBulk) UpdateName() *OrgUpsertBulk {
 	return u.Update(func(s *OrgUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (u *OrgUpsertBulk) SetEventsPurgedThrough(v int) *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetEventsPurgedThrough(v)
+	})
+}
+
+// AddEventsPurgedThrough adds v to the "events_purged_through" field.
+func (u *OrgUpsertBulk) AddEventsPurgedThrough(v int) *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.AddEventsPurgedThrough(v)
+	})
+}
+
+// UpdateEventsPurgedThrough sets the "events_purged_through" field to the value that was provided on create.
+func (u *OrgUpsertBulk) UpdateEventsPurgedThrough() *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateEventsPurgedThrough()
 	})
 }
 

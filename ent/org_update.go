@@ -59,6 +59,27 @@ func (_u *OrgUpdate) SetNillableName(v *string) *OrgUpdate {
 	return _u
 }
 
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (_u *OrgUpdate) SetEventsPurgedThrough(v int) *OrgUpdate {
+	_u.mutation.ResetEventsPurgedThrough()
+	_u.mutation.SetEventsPurgedThrough(v)
+	return _u
+}
+
+// SetNillableEventsPurgedThrough sets the "events_purged_through" field if the given value is not nil.
+func (_u *OrgUpdate) SetNillableEventsPurgedThrough(v *int) *OrgUpdate {
+	if v != nil {
+		_u.SetEventsPurgedThrough(*v)
+	}
+	return _u
+}
+
+// AddEventsPurgedThrough adds value to the "events_purged_through" field.
+func (_u *OrgUpdate) AddEventsPurgedThrough(v int) *OrgUpdate {
+	_u.mutation.AddEventsPurgedThrough(v)
+	return _u
+}
+
 // AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
 func (_u *OrgUpdate) AddAPIKeyIDs(ids ...int) *OrgUpdate {
 	_u.mutation.AddAPIKeyIDs(ids...)
@@ -231,6 +252,12 @@ func (_u *OrgUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(org.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EventsPurgedThrough(); ok {
+		_spec.SetField(org.FieldEventsPurgedThrough, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEventsPurgedThrough(); ok {
+		_spec.AddField(org.FieldEventsPurgedThrough, field.TypeInt, value)
 	}
 	if _u.mutation.APIKeysCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -412,6 +439,27 @@ func (_u *OrgUpdateOne) SetNillableName(v *string) *OrgUpdateOne {
 	if v != nil {
 		_u.SetName(*v)
 	}
+	return _u
+}
+
+// SetEventsPurgedThrough sets the "events_purged_through" field.
+func (_u *OrgUpdateOne) SetEventsPurgedThrough(v int) *OrgUpdateOne {
+	_u.mutation.ResetEventsPurgedThrough()
+	_u.mutation.SetEventsPurgedThrough(v)
+	return _u
+}
+
+// SetNillableEventsPurgedThrough sets the "events_purged_through" field if the given value is not nil.
+func (_u *OrgUpdateOne) SetNillableEventsPurgedThrough(v *int) *OrgUpdateOne {
+	if v != nil {
+		_u.SetEventsPurgedThrough(*v)
+	}
+	return _u
+}
+
+// AddEventsPurgedThrough adds value to the "events_purged_through" field.
+func (_u *OrgUpdateOne) AddEventsPurgedThrough(v int) *OrgUpdateOne {
+	_u.mutation.AddEventsPurgedThrough(v)
 	return _u
 }
 
@@ -617,6 +665,12 @@ func (_u *OrgUpdateOne) sqlSave(ctx context.Context) (_node *Org, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(org.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EventsPurgedThrough(); ok {
+		_spec.SetField(org.FieldEventsPurgedThrough, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEventsPurgedThrough(); ok {
+		_spec.AddField(org.FieldEventsPurgedThrough, field.TypeInt, value)
 	}
 	if _u.mutation.APIKeysCleared() {
 		edge := &sqlgraph.EdgeSpec{

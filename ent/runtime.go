@@ -150,6 +150,10 @@ func init() {
 	orgDescCreatedAt := orgFields[2].Descriptor()
 	// org.DefaultCreatedAt holds the default value on creation for the created_at field.
 	org.DefaultCreatedAt = orgDescCreatedAt.Default.(func() time.Time)
+	// orgDescEventsPurgedThrough is the schema descriptor for events_purged_through field.
+	orgDescEventsPurgedThrough := orgFields[3].Descriptor()
+	// org.DefaultEventsPurgedThrough holds the default value on creation for the events_purged_through field.
+	org.DefaultEventsPurgedThrough = orgDescEventsPurgedThrough.Default.(int)
 	shipmentFields := schema.Shipment{}.Fields()
 	_ = shipmentFields
 	// shipmentDescSenderOrgNumber is the schema descriptor for sender_org_number field.

@@ -133,6 +133,7 @@ var (
 		{Name: "number", Type: field.TypeString, Unique: true, Size: 9},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "events_purged_through", Type: field.TypeInt, Default: 0},
 	}
 	// OrgsTable holds the schema information for the "orgs" table.
 	OrgsTable = &schema.Table{

@@ -20,6 +20,8 @@ const (
 	FieldName = "name"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldEventsPurgedThrough holds the string denoting the events_purged_through field in the database.
+	FieldEventsPurgedThrough = "events_purged_through"
 	// EdgeAPIKeys holds the string denoting the api_keys edge name in mutations.
 	EdgeAPIKeys = "api_keys"
 	// EdgeShipments holds the string denoting the shipments edge name in mutations.
@@ -57,6 +59,7 @@ var Columns = []string{
 	FieldNumber,
 	FieldName,
 	FieldCreatedAt,
+	FieldEventsPurgedThrough,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -76,6 +79,8 @@ var (
 	NameValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultEventsPurgedThrough holds the default value on creation for the "events_purged_through" field.
+	DefaultEventsPurgedThrough int
 )
 
 // OrderOption defines the ordering options for the Org queries.
@@ -99,6 +104,11 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByEventsPurgedThrough orders the results by the events_purged_through field.
+func ByEventsPurgedThrough(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventsPurgedThrough, opts...).ToFunc()
 }
 
 // ByAPIKeysCount orders the results by api_keys count.

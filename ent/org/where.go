@@ -70,6 +70,11 @@ func CreatedAt(v time.Time) predicate.Org {
 	return predicate.Org(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// EventsPurgedThrough applies equality check predicate on the "events_purged_through" field. It's identical to EventsPurgedThroughEQ.
+func EventsPurgedThrough(v int) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldEventsPurgedThrough, v))
+}
+
 // NumberEQ applies the EQ predicate on the "number" field.
 func NumberEQ(v string) predicate.Org {
 	return predicate.Org(sql.FieldEQ(FieldNumber, v))
@@ -238,6 +243,46 @@ func CreatedAtLT(v time.Time) predicate.Org {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.Org {
 	return predicate.Org(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// EventsPurgedThroughEQ applies the EQ predicate on the "events_purged_through" field.
+func EventsPurgedThroughEQ(v int) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldEventsPurgedThrough, v))
+}
+
+// EventsPurgedThroughNEQ applies the NEQ predicate on the "events_purged_through" field.
+func EventsPurgedThroughNEQ(v int) predicate.Org {
+	return predicate.Org(sql.FieldNEQ(FieldEventsPurgedThrough, v))
+}
+
+// EventsPurgedThroughIn applies the In predicate on the "events_purged_through" field.
+func EventsPurgedThroughIn(vs ...int) predicate.Org {
+	return predicate.Org(sql.FieldIn(FieldEventsPurgedThrough, vs...))
+}
+
+// EventsPurgedThroughNotIn applies the NotIn predicate on the "events_purged_through" field.
+func EventsPurgedThroughNotIn(vs ...int) predicate.Org {
+	return predicate.Org(sql.FieldNotIn(FieldEventsPurgedThrough, vs...))
+}
+
+// EventsPurgedThroughGT applies the GT predicate on the "events_purged_through" field.
+func EventsPurgedThroughGT(v int) predicate.Org {
+	return predicate.Org(sql.FieldGT(FieldEventsPurgedThrough, v))
+}
+
+// EventsPurgedThroughGTE applies the GTE predicate on the "events_purged_through" field.
+func EventsPurgedThroughGTE(v int) predicate.Org {
+	return predicate.Org(sql.FieldGTE(FieldEventsPurgedThrough, v))
+}
+
+// EventsPurgedThroughLT applies the LT predicate on the "events_purged_through" field.
+func EventsPurgedThroughLT(v int) predicate.Org {
+	return predicate.Org(sql.FieldLT(FieldEventsPurgedThrough, v))
+}
+
+// EventsPurgedThroughLTE applies the LTE predicate on the "events_purged_through" field.
+func EventsPurgedThroughLTE(v int) predicate.Org {
+	return predicate.Org(sql.FieldLTE(FieldEventsPurgedThrough, v))
 }
 
 // HasAPIKeys applies the HasEdge predicate on the "api_keys" edge.

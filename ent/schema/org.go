@@ -16,6 +16,7 @@ func (Org) Fields() []ent.Field {
 		field.String("number").Unique().NotEmpty().MaxLen(9).Comment("9-digit organisation number"),
 		field.String("name").NotEmpty().MaxLen(200),
 		field.Time("created_at").Default(nowUTC).Immutable(),
+		field.Int("events_purged_through").Default(0).Comment("highest event id deleted by retention; older WatchEvents cursors cannot resume"),
 	}
 }
 

@@ -62,6 +62,9 @@ type Config struct {
 	SweepInterval time.Duration
 	// PurgeInterval is how often expired sessions and ceremonies are deleted; default 1 hour.
 	PurgeInterval time.Duration
+	// EventRetention is how long events stay in the outbox for WatchEvents
+	// (webhooks keep theirs until delivered); default 30 days.
+	EventRetention time.Duration
 	// ReadDeadline sends a delivered shipment to print when it is still
 	// unread after this long (default 7 days); PrintInterval is how often
 	// that is checked (default 1 minute).
@@ -165,7 +168,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 		PrintAfter:    cfg.ReadDeadline,
 		PrintInterval: cfg.PrintInterval,
 		Register: []func(*river.Workers) error{
-			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, a.log),
+			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, cfg.EventRetention, a.log),
 		},
 		Periodic: []*river.PeriodicJob{
 			signing.Sweep(cfg.SweepInterval), webhooks.Periodic(), housekeeping.Periodic(cfg.PurgeInterval),

@@ -3,11 +3,14 @@ package events
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"connectrpc.com/connect"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/event"
@@ -60,10 +63,12 @@ func newOutbox(db *database.DB) *outbox {
 	return &outbox{db: db, now: time.Now, missing: make(map[int]time.Time)}
 }
 
-// last is the organisation's newest event id, 0 if it has none.
-func (o *outbox) last(ctx context.Context, orgID int) (int, error) {
-	e, err := o.db.Ent.Event.Query().Where(event.OrgID(orgID)).
-		Order(ent.Desc(event.FieldID)).First(ctx)
+// last is the newest event id of any organisation, 0 if there is none: a
+// watch without a cursor starts after it. Any organisation's, not only the
+// caller's, so the first read has no old gaps (rolled back or purged ids of
+// others) to wait out.
+func (o *outbox) last(ctx context.Context) (int, error) {
+	e, err := o.db.Ent.Event.Query().Order(ent.Desc(event.FieldID)).First(ctx)
 	switch {
 	case ent.IsNotFound(err):
 		return 0, nil
@@ -71,6 +76,20 @@ func (o *outbox) last(ctx context.Context, orgID int) (int, error) {
 		return 0, fmt.Errorf("events: newest event: %w", err)
 	}
 	return e.ID, nil
+}
+
+// resumable refuses a cursor from before the retention horizon: the events
+// after it are partly deleted, and resuming would skip them silently.
+func (o *outbox) resumable(ctx context.Context, orgID, after int) error {
+	org, err := o.db.Ent.Org.Get(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	if after < org.EventsPurgedThrough {
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New(
+			"cursor is older than the retained events; read current state with ListShipments and watch again without a cursor"))
+	}
+	return nil
 }
 
 // next returns up to limit of the organisation's events after the id

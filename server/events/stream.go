@@ -66,9 +66,11 @@ func (s *Stream) Watch(ctx context.Context, orgID int, cursor string, send func(
 	var after int
 	var err error
 	if cursor == "" {
-		after, err = s.outbox.last(ctx, orgID)
+		after, err = s.outbox.last(ctx)
 	} else if after, err = ParseCursor(cursor); err != nil {
 		return apierr.Field("cursor", "not a cursor from WatchEvents")
+	} else {
+		err = s.outbox.resumable(ctx, orgID, after)
 	}
 	if err != nil {
 		return err

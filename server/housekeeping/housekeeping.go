@@ -1,7 +1,8 @@
 // Package housekeeping removes what has outlived its use: expired citizen
-// and case-worker sessions and signing ceremonies. Their tokens are stored
-// hashed, so this is tidiness and data minimisation rather than a
-// security fix; it runs as a periodic River job on the leader.
+// and case-worker sessions and signing ceremonies (their tokens are stored
+// hashed, so this is tidiness and data minimisation rather than a security
+// fix), and events older than the retention, except those a webhook has
+// not delivered yet. It runs as a periodic River job on the leader.
 package housekeeping
 
 import (
@@ -12,9 +13,12 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/ceremony"
 	"github.com/svarsign/svarsign/ent/citizensession"
+	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/ent/usersession"
+	"github.com/svarsign/svarsign/ent/webhook"
 	"github.com/svarsign/svarsign/server/database"
 )
 
@@ -28,11 +32,15 @@ type PurgeArgs struct{}
 // Kind implements river.JobArgs.
 func (PurgeArgs) Kind() string { return "purge_expired" }
 
+// DefaultEventRetention is how long events stay resumable by WatchEvents.
+const DefaultEventRetention = 30 * 24 * time.Hour
+
 type worker struct {
 	river.WorkerDefaults[PurgeArgs]
-	db  *database.DB
-	now func() time.Time
-	log *slog.Logger
+	db        *database.DB
+	now       func() time.Time
+	retention time.Duration
+	log       *slog.Logger
 }
 
 // Work deletes expired rows; deleting is idempotent, so retries are safe.
@@ -50,16 +58,70 @@ func (w *worker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	if err != nil {
 		return fmt.Errorf("purging ceremonies: %w", err)
 	}
-	if citizens+users+ceremonies > 0 {
-		w.log.InfoContext(ctx, "purged expired rows", "citizen_sessions", citizens, "user_sessions", users, "ceremonies", ceremonies)
+	events, err := w.purgeEvents(ctx, now.Add(-w.retention))
+	if err != nil {
+		return fmt.Errorf("purging events: %w", err)
+	}
+	if citizens+users+ceremonies+events > 0 {
+		w.log.InfoContext(ctx, "purged expired rows", "citizen_sessions", citizens, "user_sessions", users, "ceremonies", ceremonies, "events", events)
 	}
 	return nil
 }
 
-// Workers registers the purge worker with a queue.
-func Workers(db *database.DB, now func() time.Time, log *slog.Logger) func(*river.Workers) error {
+// purgeEvents deletes each organisation's events older than before, but
+// none that an enabled webhook of the organisation still has to deliver,
+// and records how far it deleted so WatchEvents can refuse older cursors
+// instead of silently skipping what is gone.
+func (w *worker) purgeEvents(ctx context.Context, before time.Time) (int, error) {
+	orgs, err := w.db.Ent.Org.Query().All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, o := range orgs {
+		last, err := w.db.Ent.Event.Query().
+			Where(event.OrgID(o.ID), event.TimeLT(before)).
+			Order(ent.Desc(event.FieldID)).First(ctx)
+		if ent.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return total, err
+		}
+		horizon := last.ID
+		hooks, err := w.db.Ent.Webhook.Query().Where(webhook.OrgID(o.ID), webhook.Disabled(false)).All(ctx)
+		if err != nil {
+			return total, err
+		}
+		for _, h := range hooks {
+			horizon = min(horizon, h.DeliveredEventID)
+		}
+		if horizon <= o.EventsPurgedThrough {
+			continue
+		}
+		err = w.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+			n, err := tx.Ent.Event.Delete().Where(event.OrgID(o.ID), event.IDLTE(horizon)).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			total += n
+			return tx.Ent.Org.UpdateOneID(o.ID).SetEventsPurgedThrough(horizon).Exec(ctx)
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Workers registers the purge worker with a queue; retention 0 means
+// DefaultEventRetention.
+func Workers(db *database.DB, now func() time.Time, retention time.Duration, log *slog.Logger) func(*river.Workers) error {
+	if retention <= 0 {
+		retention = DefaultEventRetention
+	}
 	return func(ws *river.Workers) error {
-		return river.AddWorkerSafely(ws, &worker{db: db, now: now, log: log})
+		return river.AddWorkerSafely(ws, &worker{db: db, now: now, retention: retention, log: log})
 	}
 }
 
