@@ -51,44 +51,12 @@ func SignDetached(ctx context.Context, contentDigest []byte, id pki.Identity, op
 }
 
 func signDetached(ctx context.Context, digest []byte, id pki.Identity, opts Options) ([]byte, error) {
-	ct, err := cmsasn.Value(cmsasn.OIDData)
+	si, err := cmsasn.NewSignerInfo(id.Cert, id.Key, cmsasn.OIDData, digest)
 	if err != nil {
 		return nil, err
-	}
-	md, err := cmsasn.Value(digest)
-	if err != nil {
-		return nil, err
-	}
-	scv2, err := cmsasn.SigningCertificateV2(id.Cert)
-	if err != nil {
-		return nil, err
-	}
-	set, err := cmsasn.MarshalAttributes([]cmsasn.Attribute{
-		{Type: cmsasn.OIDAttrContentType, Values: []asn1.RawValue{ct}},
-		{Type: cmsasn.OIDAttrMessageDigest, Values: []asn1.RawValue{md}},
-		scv2,
-	})
-	if err != nil {
-		return nil, err
-	}
-	sigAlg, sig, err := cmsasn.Sign(id.Key, set)
-	if err != nil {
-		return nil, err
-	}
-	sid, err := cmsasn.SID(id.Cert)
-	if err != nil {
-		return nil, err
-	}
-	si := cmsasn.SignerInfo{
-		Version:            1,
-		SID:                sid,
-		DigestAlgorithm:    cmsasn.SHA256(),
-		SignedAttrs:        cmsasn.Implicit(set, 0),
-		SignatureAlgorithm: sigAlg,
-		Signature:          sig,
 	}
 	if opts.TimeStamp != nil {
-		imprint := sha256.Sum256(sig)
+		imprint := sha256.Sum256(si.Signature)
 		tok, err := opts.TimeStamp(ctx, imprint[:])
 		if err != nil {
 			return nil, fmt.Errorf("time stamp: %w", err)

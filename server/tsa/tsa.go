@@ -134,31 +134,7 @@ func (a *Authority) tstInfo(imprint []byte, genTime time.Time) ([]byte, error) {
 func (a *Authority) sign(tst []byte) ([]byte, error) {
 	h := crypto.SHA256.New()
 	h.Write(tst)
-	ct, err := cmsasn.Value(cmsasn.OIDTSTInfo)
-	if err != nil {
-		return nil, err
-	}
-	md, err := cmsasn.Value(h.Sum(nil))
-	if err != nil {
-		return nil, err
-	}
-	scv2, err := cmsasn.SigningCertificateV2(a.id.Cert)
-	if err != nil {
-		return nil, err
-	}
-	set, err := cmsasn.MarshalAttributes([]cmsasn.Attribute{
-		{Type: cmsasn.OIDAttrContentType, Values: []asn1.RawValue{ct}},
-		{Type: cmsasn.OIDAttrMessageDigest, Values: []asn1.RawValue{md}},
-		scv2,
-	})
-	if err != nil {
-		return nil, err
-	}
-	sigAlg, sig, err := cmsasn.Sign(a.id.Key, set)
-	if err != nil {
-		return nil, err
-	}
-	sid, err := cmsasn.SID(a.id.Cert)
+	si, err := cmsasn.NewSignerInfo(a.id.Cert, a.id.Key, cmsasn.OIDTSTInfo, h.Sum(nil))
 	if err != nil {
 		return nil, err
 	}
@@ -171,14 +147,7 @@ func (a *Authority) sign(tst []byte) ([]byte, error) {
 		DigestAlgorithms: []pkix.AlgorithmIdentifier{cmsasn.SHA256()},
 		EncapContentInfo: cmsasn.EncapsulatedContentInfo{EContentType: cmsasn.OIDTSTInfo, EContent: cmsasn.Explicit0(econtent)},
 		Certificates:     cmsasn.CertificateSet(append([]*x509.Certificate{a.id.Cert}, a.id.Chain...)),
-		SignerInfos: []cmsasn.SignerInfo{{
-			Version:            1,
-			SID:                sid,
-			DigestAlgorithm:    cmsasn.SHA256(),
-			SignedAttrs:        cmsasn.Implicit(set, 0),
-			SignatureAlgorithm: sigAlg,
-			Signature:          sig,
-		}},
+		SignerInfos:      []cmsasn.SignerInfo{si},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("marshal SignedData: %w", err)

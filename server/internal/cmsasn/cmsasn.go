@@ -384,3 +384,46 @@ func EContentOctets(eci *EncapsulatedContentInfo) ([]byte, error) {
 	}
 	return octets, nil
 }
+
+// NewSignerInfo signs the attributes both our signatures carry — content
+// type, message digest and ESS signing-certificate-v2, nothing else (PAdES
+// keeps the signing time in the PDF, RFC 3161 in the TSTInfo) — with the
+// identity's key, and returns the SignerInfo (version 1, SHA-256).
+func NewSignerInfo(cert *x509.Certificate, key crypto.Signer, contentType asn1.ObjectIdentifier, digest []byte) (SignerInfo, error) {
+	ct, err := Value(contentType)
+	if err != nil {
+		return SignerInfo{}, err
+	}
+	md, err := Value(digest)
+	if err != nil {
+		return SignerInfo{}, err
+	}
+	scv2, err := SigningCertificateV2(cert)
+	if err != nil {
+		return SignerInfo{}, err
+	}
+	set, err := MarshalAttributes([]Attribute{
+		{Type: OIDAttrContentType, Values: []asn1.RawValue{ct}},
+		{Type: OIDAttrMessageDigest, Values: []asn1.RawValue{md}},
+		scv2,
+	})
+	if err != nil {
+		return SignerInfo{}, err
+	}
+	sigAlg, sig, err := Sign(key, set)
+	if err != nil {
+		return SignerInfo{}, err
+	}
+	sid, err := SID(cert)
+	if err != nil {
+		return SignerInfo{}, err
+	}
+	return SignerInfo{
+		Version:            1,
+		SID:                sid,
+		DigestAlgorithm:    SHA256(),
+		SignedAttrs:        Implicit(set, 0),
+		SignatureAlgorithm: sigAlg,
+		Signature:          sig,
+	}, nil
+}
