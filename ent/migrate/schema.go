@@ -212,6 +212,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ShipmentsColumns[28], ShipmentsColumns[1], ShipmentsColumns[27], ShipmentsColumns[21], ShipmentsColumns[0]},
 			},
+			{
+				Name:    "shipment_status_notified_at",
+				Unique:  false,
+				Columns: []*schema.Column{ShipmentsColumns[2], ShipmentsColumns[24]},
+			},
 		},
 	}
 	// ShipmentEventsColumns holds the columns for the "shipment_events" table.

@@ -64,5 +64,6 @@ func (Shipment) Indexes() []ent.Index {
 		index.Fields("org_id", "idempotency_key").Unique(),
 		index.Fields("batch_id"),
 		index.Fields("org_id", "direction", "pending", "sent_at", "id"),
+		index.Fields("status", "notified_at"), // the read-deadline sweep
 	}
 }

@@ -1,6 +1,6 @@
-// Package pagetoken makes the opaque page tokens of the List RPCs: the
-// keyset position (time, id) of the last row of a page. Keyset paging stays
-// correct while rows are added, unlike offsets.
+// Package pagetoken holds what every List RPC shares: the page size rule and
+// the opaque page token, the keyset position (time, id) of the last row of a
+// page. Keyset paging stays correct while rows are added, unlike offsets.
 package pagetoken
 
 import (
@@ -45,4 +45,24 @@ func Decode(tok string) (Position, error) {
 	}
 	// Times are stored in UTC; a token must compare equal to them.
 	return Position{Time: time.Unix(0, n).UTC(), ID: id}, nil
+}
+
+// Page sizes of every List RPC.
+const (
+	DefaultSize = 50
+	MaxSize     = 500
+	// SizeRule is the field violation for a size out of range.
+	SizeRule = "must be between 1 and 500"
+)
+
+// Size is the page size for a requested one, 0 meaning DefaultSize; ok is
+// false outside 1..MaxSize.
+func Size(requested int32) (size int, ok bool) {
+	switch {
+	case requested == 0:
+		return DefaultSize, true
+	case requested < 0 || requested > MaxSize:
+		return 0, false
+	}
+	return int(requested), true
 }

@@ -30,12 +30,9 @@ const (
 func (s *Service) ListIncoming(ctx context.Context, req *connect.Request[svarsignv1.ListIncomingRequest]) (*connect.Response[svarsignv1.ListIncomingResponse], error) {
 	c := caller(ctx)
 	msg := req.Msg
-	size := int(msg.GetPageSize())
-	switch {
-	case size == 0:
-		size = defaultPageSize
-	case size < 0 || size > maxPageSize:
-		return nil, apierr.Field("page_size", fmt.Sprintf("must be between 1 and %d", maxPageSize))
+	size, ok := pagetoken.Size(msg.GetPageSize())
+	if !ok {
+		return nil, apierr.Field("page_size", pagetoken.SizeRule)
 	}
 	phase, after := phasePending, ""
 	if tok := msg.GetPageToken(); tok != "" {

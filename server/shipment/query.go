@@ -20,11 +20,8 @@ import (
 	"github.com/svarsign/svarsign/server/pagetoken"
 )
 
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-	maxStatusIDs    = 500
-)
+// maxStatusIDs bounds one GetStatuses call.
+const maxStatusIDs = 500
 
 // visible restricts a query to the caller's sent or received shipments;
 // drafts are not shipments yet.
@@ -71,12 +68,9 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 	c := caller(ctx)
 	msg := req.Msg
 	var v domain.Violations
-	size := int(msg.GetPageSize())
-	switch {
-	case size == 0:
-		size = defaultPageSize
-	case size < 0 || size > maxPageSize:
-		v.Addf("page_size", "must be between 1 and %d", maxPageSize)
+	size, ok := pagetoken.Size(msg.GetPageSize())
+	if !ok {
+		v.Add("page_size", pagetoken.SizeRule)
 	}
 	preds := []predicate.Shipment{visible(c.OrgID)}
 	dir := shipment.DirectionOUTGOING
@@ -226,7 +220,7 @@ func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[sv
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(visible(c.OrgID), shipment.ExternalRef(ref)).
 		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
-		Limit(maxPageSize).
+		Limit(pagetoken.MaxSize).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
 		WithSigningOrder().
 		All(ctx)

@@ -96,7 +96,7 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 		sum := sha256.Sum256(evidence)
 		err = tx.Ent.Document.CreateBulk(
 			tx.Ent.Document.Create().SetShipmentID(id).SetFileName(SignedFileName(o.FileName)).
-				SetFileNameKey(lower(SignedFileName(o.FileName))).SetMimeType("application/pdf").
+				SetFileNameKey(strings.ToLower(SignedFileName(o.FileName))).SetMimeType("application/pdf").
 				SetSize(o.SignedSize).SetSha256(o.SignedSha256).SetBlobKey(o.SignedBlobKey).SetPosition(0),
 			tx.Ent.Document.Create().SetShipmentID(id).SetFileName(EvidenceFileName).
 				SetFileNameKey(EvidenceFileName).SetMimeType("application/json").
@@ -121,5 +121,3 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 	committed = true
 	return nil
 }
-
-func lower(s string) string { return strings.ToLower(s) }

@@ -28,11 +28,8 @@ import (
 	"github.com/svarsign/svarsign/server/store"
 )
 
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-	downloadChunk   = 256 << 10
-)
+// downloadChunk is the size of each streamed download message.
+const downloadChunk = 256 << 10
 
 // Service implements svarsignv1connect.SigningServiceHandler.
 type Service struct {
@@ -108,12 +105,9 @@ func (s *Service) GetSigningOrder(ctx context.Context, req *connect.Request[svar
 func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[svarsignv1.ListSigningOrdersRequest]) (*connect.Response[svarsignv1.ListSigningOrdersResponse], error) {
 	msg := req.Msg
 	var v domain.Violations
-	size := int(msg.GetPageSize())
-	switch {
-	case size == 0:
-		size = defaultPageSize
-	case size < 0 || size > maxPageSize:
-		v.Addf("page_size", "must be between 1 and %d", maxPageSize)
+	size, ok := pagetoken.Size(msg.GetPageSize())
+	if !ok {
+		v.Add("page_size", pagetoken.SizeRule)
 	}
 	preds := []predicate.SigningOrder{signingorder.OrgID(caller(ctx).OrgID)}
 	if len(msg.GetStatuses()) > 0 {
