@@ -41,57 +41,184 @@ const usage = `usage:
   svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--allow-simulated-login]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
-  svarsign admin key list --org ORGNR
-  svarsign admin key revoke --org ORGNR --id KEYID
+  svarsign admin key list --org ORGNR [--data DIR] [--db URL]
+  svarsign admin key revoke --org ORGNR --id KEYID [--data DIR] [--db URL]
   svarsign admin webhook add --org ORGNR --url URL [--data DIR] [--db URL]
   svarsign admin webhook list --org ORGNR [--data DIR] [--db URL]
   svarsign admin user create --org ORGNR --email ADDRESS [--data DIR] [--db URL]
       (the password is read from SVARSIGN_PASSWORD, else the first line of stdin)
   svarsign verify [--trust ROOT.pem | --data DIR] FILE.pdf
   svarsign demo [--addr 127.0.0.1:8080] [--data DIR] [--exit]
+  svarsign help [COMMAND]
+      (-h or --help after any command shows its flags)
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	var ue *usageError
+	switch {
+	case err == nil:
+	case errors.As(err, &ue):
+		os.Exit(2) // run has said what was wrong, with the usage
+	default:
 		fmt.Fprintln(os.Stderr, "svarsign:", err)
 		os.Exit(1)
 	}
 }
 
+// usageError is a command line that names no command or has a bad flag or
+// argument. The process exits with status 2, as programs using the flag
+// package do; every other failure exits with 1.
+type usageError struct {
+	err   error
+	usage string // the usage of the command, or of all commands
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// errHelp is returned by parseFlags when -h or --help was given and the
+// usage printed; run reports success.
+var errHelp = errors.New("help requested")
+
+// run runs the command named by args. -h or --help, anywhere a flag can be,
+// prints the command's usage on stdout and succeeds; a bad command line is
+// reported on stderr with the usage and returned as a *usageError.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("missing command")
-	}
+	err := dispatch(ctx, args, stdout, stderr)
+	var ue *usageError
 	switch {
-	case args[0] == "serve":
-		return serve(ctx, args[1:], stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "org" && args[2] == "create":
-		return orgCreate(ctx, args[3:], stdout, stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "create":
-		return keyCreate(ctx, args[3:], stdout, stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "list":
-		return keyList(ctx, args[3:], stdout, stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "key" && args[2] == "revoke":
-		return keyRevoke(ctx, args[3:], stdout, stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "add":
-		return webhookAdd(ctx, args[3:], stdout, stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "webhook" && args[2] == "list":
-		return webhookList(ctx, args[3:], stdout, stderr)
-	case len(args) >= 3 && args[0] == "admin" && args[1] == "user" && args[2] == "create":
-		return userCreate(ctx, args[3:], os.Stdin, stdout, stderr)
-	case args[0] == "demo":
-		return demoCmd(ctx, args[1:], stdout, stderr)
-	case args[0] == "verify":
-		return verifyCmd(args[1:], stdout, stderr)
-	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
-		fmt.Fprint(stdout, usage)
+	case errors.Is(err, errHelp):
 		return nil
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "svarsign: %v\n%s", ue.err, ue.usage)
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	commands := map[string]func([]string) error{
+		"serve":              func(a []string) error { return serve(ctx, a, stdout, stderr) },
+		"admin org create":   func(a []string) error { return orgCreate(ctx, a, stdout, stderr) },
+		"admin key create":   func(a []string) error { return keyCreate(ctx, a, stdout, stderr) },
+		"admin key list":     func(a []string) error { return keyList(ctx, a, stdout, stderr) },
+		"admin key revoke":   func(a []string) error { return keyRevoke(ctx, a, stdout, stderr) },
+		"admin webhook add":  func(a []string) error { return webhookAdd(ctx, a, stdout, stderr) },
+		"admin webhook list": func(a []string) error { return webhookList(ctx, a, stdout, stderr) },
+		"admin user create":  func(a []string) error { return userCreate(ctx, a, os.Stdin, stdout, stderr) },
+		"verify":             func(a []string) error { return verifyCmd(a, stdout, stderr) },
+		"demo":               func(a []string) error { return demoCmd(ctx, a, stdout, stderr) },
+	}
+	if len(args) == 0 {
+		return &usageError{errors.New("missing command"), usage}
+	}
+	if isHelp(args[0]) || args[0] == "help" {
+		// svarsign help [COMMAND...]
+		var name []string
+		for _, a := range args[1:] {
+			if !isHelp(a) {
+				name = append(name, a)
+			}
+		}
+		if u := commandUsage(strings.Join(name, " ")); u != "" {
+			fmt.Fprint(stdout, u)
+			return nil
+		}
+		return &usageError{fmt.Errorf("unknown command %q", strings.Join(name, " ")), usage}
+	}
+	// The command is the longest run of leading words that names one.
+	var words []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		words = append(words, a)
+	}
+	for n := len(words); n > 0; n-- {
+		if cmd, ok := commands[strings.Join(words[:n], " ")]; ok {
+			return cmd(args[n:])
+		}
+	}
+	// Words that only begin commands, such as "admin key": a group.
+	for n := len(words); n > 0; n-- {
+		name := strings.Join(words[:n], " ")
+		u := commandUsage(name)
+		if u == "" {
+			continue
+		}
+		if n < len(args) && isHelp(args[n]) {
+			fmt.Fprint(stdout, u)
+			return nil
+		}
+		if n < len(words) {
+			return &usageError{fmt.Errorf("unknown command %q", strings.Join(words[:n+1], " ")), u}
+		}
+		return &usageError{fmt.Errorf("%s: missing command", name), u}
+	}
+	return &usageError{fmt.Errorf("unknown command %q", args[0]), usage}
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
+
+// commandUsage is the part of usage about the commands name begins
+// ("" for all of them), or "" if there is none.
+func commandUsage(name string) string {
+	var b strings.Builder
+	in := false
+	for _, line := range strings.SplitAfter(usage, "\n") {
+		if cmd, ok := strings.CutPrefix(line, "  svarsign "); ok {
+			in = name == "" || strings.HasPrefix(strings.TrimSpace(cmd)+" ", name+" ")
+		} else if !strings.HasPrefix(line, "      ") {
+			continue // "usage:" and blank lines
+		}
+		if in {
+			b.WriteString(line)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "usage:\n" + b.String()
+}
+
+// newFlags returns the flag set of the command name. Its errors and usage
+// are not printed by the flag package but by parseFlags and run.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses a command's arguments: flags, then exactly nargs
+// others. For -h or --help it prints the command's usage and flags on
+// stdout and returns errHelp.
+func parseFlags(fs *flag.FlagSet, args []string, nargs int, stdout io.Writer) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, flagsUsage(fs))
+		return errHelp
+	case err != nil:
+		return &usageError{fmt.Errorf("%s: %w", fs.Name(), err), flagsUsage(fs)}
+	case fs.NArg() > nargs:
+		return &usageError{fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(nargs)), flagsUsage(fs)}
+	case fs.NArg() < nargs:
+		return &usageError{fmt.Errorf("%s: missing argument", fs.Name()), flagsUsage(fs)}
+	}
+	return nil
+}
+
+func flagsUsage(fs *flag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString(commandUsage(fs.Name()))
+	b.WriteString("\nflags:\n")
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return b.String()
 }
 
 // storageFlags are shared by every command that touches the database.
@@ -116,9 +243,8 @@ func envOr(key, def string) string {
 	return def
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve")
 	addr := fs.String("addr", envOr("SVARSIGN_ADDR", "127.0.0.1:8080"), "listen address")
 	allowSimLogin := fs.Bool("allow-simulated-login", false, "serve the mailbox's simulated ID-porten login on a non-loopback address (test systems only: anyone can log in as anyone)")
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
@@ -126,7 +252,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
 	var st storageFlags
 	st.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, 0, stdout); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -142,32 +268,47 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // parseAndOpen adds the storage flags to an admin command's flags, parses
-// args and opens the database they name.
-func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string) (*database.DB, error) {
+// args and opens the database they name. Unless create is set, a database
+// that does not exist yet is an error and nothing is created: commands that
+// only read or change what exists must not leave an empty database behind
+// in a mistyped folder.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, create bool) (*database.DB, error) {
 	var st storageFlags
 	st.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, 0, stdout); err != nil {
 		return nil, err
 	}
-	return openDB(ctx, st)
+	if create {
+		return openDB(ctx, st)
+	}
+	return openExistingDB(ctx, st)
 }
 
+// openDB opens the database of st, creating it if need be.
 func openDB(ctx context.Context, st storageFlags) (*database.DB, error) {
 	if st.db == "" {
 		if err := os.MkdirAll(st.data, 0o750); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("creating data folder: %w", err)
 		}
 	}
 	// Migration notes would clutter the one line admin commands print.
 	return database.Open(ctx, st.dsn(), database.WithLogger(slog.New(slog.DiscardHandler)))
 }
 
+// openExistingDB opens the database of st if it exists and creates nothing.
+func openExistingDB(ctx context.Context, st storageFlags) (*database.DB, error) {
+	db, err := database.Open(ctx, st.dsn(), database.WithLogger(slog.New(slog.DiscardHandler)), database.Existing())
+	if errors.Is(err, database.ErrNoDatabase) {
+		return nil, fmt.Errorf("%w; create it with `svarsign serve` or `svarsign admin org create`, or name another with --data or --db", err)
+	}
+	return db, err
+}
+
 func orgCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin org create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin org create")
 	number := fs.String("number", "", "9-digit organisation number (required)")
 	name := fs.String("name", "", "organisation name (required)")
-	db, err := parseAndOpen(ctx, fs, args)
+	db, err := parseAndOpen(ctx, fs, args, stdout, true)
 	if err != nil {
 		return err
 	}
@@ -181,11 +322,10 @@ func orgCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin key create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin key create")
 	org := fs.String("org", "", "organisation number the key acts for (required)")
 	label := fs.String("label", "", "what the key is for, shown in listings")
-	db, err := parseAndOpen(ctx, fs, args)
+	db, err := parseAndOpen(ctx, fs, args, stdout, true)
 	if err != nil {
 		return err
 	}
@@ -200,10 +340,9 @@ func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func keyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin key list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin key list")
 	org := fs.String("org", "", "organisation number (required)")
-	db, err := parseAndOpen(ctx, fs, args)
+	db, err := parseAndOpen(ctx, fs, args, stdout, false)
 	if err != nil {
 		return err
 	}
@@ -223,11 +362,10 @@ func keyList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func keyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin key revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin key revoke")
 	org := fs.String("org", "", "organisation number (required)")
 	id := fs.String("id", "", "the key id: the part of the key between svs_ and the dot (required)")
-	db, err := parseAndOpen(ctx, fs, args)
+	db, err := parseAndOpen(ctx, fs, args, stdout, false)
 	if err != nil {
 		return err
 	}
@@ -240,11 +378,10 @@ func keyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func webhookAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin webhook add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin webhook add")
 	org := fs.String("org", "", "organisation number whose events are sent (required)")
 	url := fs.String("url", "", "absolute http or https URL that receives the POSTs (required)")
-	db, err := parseAndOpen(ctx, fs, args)
+	db, err := parseAndOpen(ctx, fs, args, stdout, true)
 	if err != nil {
 		return err
 	}
@@ -259,10 +396,9 @@ func webhookAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func webhookList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin webhook list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin webhook list")
 	org := fs.String("org", "", "organisation number (required)")
-	db, err := parseAndOpen(ctx, fs, args)
+	db, err := parseAndOpen(ctx, fs, args, stdout, false)
 	if err != nil {
 		return err
 	}
@@ -285,13 +421,12 @@ func webhookList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // password never goes on the command line, where other users could see it
 // in the process list: it comes from SVARSIGN_PASSWORD or standard input.
 func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin user create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("admin user create")
 	org := fs.String("org", "", "organisation number the case worker sends for (required)")
 	email := fs.String("email", "", "the case worker's e-mail address, the login name (required)")
 	var st storageFlags
 	st.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, 0, stdout); err != nil {
 		return err
 	}
 	password, err := readPassword(stdin)
@@ -332,15 +467,11 @@ func readPassword(stdin io.Reader) (string, error) {
 var errVerifyFailed = errors.New("verification failed")
 
 func verifyCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("verify")
 	trust := fs.String("trust", "", "PEM file of trusted root certificates (default: the local CA of --data)")
 	data := fs.String("data", envOr("SVARSIGN_DATA", "svarsign-data"), "data folder whose local CA to trust")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: svarsign verify [--trust ROOT.pem] FILE.pdf")
 	}
 	if *trust == "" {
 		*trust = filepath.Join(*data, app.CADir, pki.RootCertFile)
@@ -370,12 +501,11 @@ func verifyCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo")
 	addr := fs.String("addr", envOr("SVARSIGN_ADDR", "127.0.0.1:8080"), "listen address (a free port is used if it is taken)")
 	data := fs.String("data", "", "data folder (default: a new temporary folder)")
 	exit := fs.Bool("exit", false, "stop after the round trip instead of serving on")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, 0, stdout); err != nil {
 		return err
 	}
 	return demo.Run(ctx, demo.Config{Addr: *addr, DataDir: *data, KeepRunning: !*exit, Out: stdout})

@@ -112,7 +112,7 @@ type App struct {
 
 // Open prepares storage and the job queue and starts listening, so Addr is
 // known before Run; nothing is served until Run.
-func Open(ctx context.Context, cfg Config) (a *App, err error) {
+func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
@@ -142,7 +142,9 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	// Every time the service stores is UTC (see ent/schema/time.go).
 	clock := cfg.Clock
-	a = &App{cfg: cfg, log: cfg.Logger, now: func() time.Time { return clock().UTC() }}
+	// a is not the named result: every "return nil, err" below clears that,
+	// and this cleanup needs what was opened so far.
+	a := &App{cfg: cfg, log: cfg.Logger, now: func() time.Time { return clock().UTC() }}
 	defer func() {
 		if err != nil {
 			a.close()

@@ -8,22 +8,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/svarsign/svarsign/ent"
@@ -51,18 +47,33 @@ var sqliteParams = [...]struct{ key, name, value string }{
 // Option configures Open.
 type Option func(*options)
 
-type options struct{ log *slog.Logger }
+type options struct {
+	log      *slog.Logger
+	existing bool
+}
 
 // WithLogger sends migration logs to log instead of slog.Default().
 func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
 
+// Existing makes Open refuse, with ErrNoDatabase, a database that has not
+// been created yet (for SQLite, a missing file) instead of creating it, so
+// a command that only reads, run in the wrong folder, creates nothing.
+// An existing database is still brought up to date.
+func Existing() Option { return func(o *options) { o.existing = true } }
+
+// ErrNoDatabase is the error of Open with Existing for a database that does
+// not exist or has no svarsign schema.
+var ErrNoDatabase = errors.New("no database")
+
 // Open opens the database named by dsn and brings its schema (ent's tables
-// and River's) up to date, so a fresh database is ready to use.
+// and River's) up to date, so a fresh database is ready to use. Any number
+// of processes may open one database at once: they take turns at the
+// migration (see migrate).
 //
 // A dsn starting with postgres:// or postgresql:// is PostgreSQL, reached
 // through pgx; anything else is SQLite: a file path, optionally prefixed with
 // "sqlite:" and followed by "?driver-params". Missing parent folders of a
-// SQLite file are created.
+// SQLite file are created, unless the option Existing is given.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	var o options
 	for _, opt := range opts {
@@ -72,16 +83,19 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		o.log = slog.Default()
 	}
 	var (
-		sqlDB   *sql.DB
-		dialect string
-		err     error
+		sqlDB    *sql.DB
+		dialect  string
+		lockPath string
+		err      error
 	)
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		dialect = dialectPostgres
 		sqlDB, err = openPostgres(dsn)
 	} else {
 		dialect = dialectSQLite
-		sqlDB, err = openSQLite(dsn)
+		var path string
+		sqlDB, path, err = openSQLite(dsn, o.existing)
+		lockPath = path + ".lock"
 	}
 	if err != nil {
 		return nil, err
@@ -91,7 +105,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		Ent:     ent.NewClient(ent.Driver(entsql.OpenDB(dialect, sqlDB))),
 		Dialect: dialect,
 	}
-	if err := db.migrate(ctx, o.log); err != nil {
+	if err := db.migrate(ctx, o.log, lockPath, o.existing); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
@@ -118,14 +132,27 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-func openSQLite(dsn string) (*sql.DB, error) {
-	name, err := sqliteDSN(dsn)
+// openSQLite opens the SQLite database named by dsn and returns its file
+// path. With existing, a missing file is ErrNoDatabase; otherwise the
+// file's folder is created.
+func openSQLite(dsn string, existing bool) (*sql.DB, string, error) {
+	path, name, err := sqliteDSN(dsn)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if existing {
+		// Opening a missing file would create it.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("%w at %s", ErrNoDatabase, path)
+		} else if err != nil {
+			return nil, "", fmt.Errorf("database: %w", err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, "", fmt.Errorf("database: create folder for sqlite file: %w", err)
 	}
 	db, err := sql.Open("sqlite", name)
 	if err != nil {
-		return nil, fmt.Errorf("database: open sqlite: %w", err)
+		return nil, "", fmt.Errorf("database: open sqlite: %w", err)
 	}
 	// SQLite has one writer at a time whatever the pool size; a few
 	// connections let readers proceed beside it (WAL). Connections are kept,
@@ -134,38 +161,35 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	return db, nil
+	return db, path, nil
 }
 
-// sqliteDSN turns "[sqlite:[//]]PATH[?params]" into the modernc.org/sqlite
-// DSN with our defaults added, creating PATH's folder. Parameters given in
-// dsn win over the defaults.
-func sqliteDSN(dsn string) (string, error) {
+// sqliteDSN turns "[sqlite:[//]]PATH[?params]" into PATH and the
+// modernc.org/sqlite DSN with our defaults added. Parameters given in dsn
+// win over the defaults.
+func sqliteDSN(dsn string) (path, name string, err error) {
 	path, rawQuery, _ := strings.Cut(dsn, "?")
 	if rest, ok := strings.CutPrefix(path, "sqlite:"); ok {
 		path = strings.TrimPrefix(rest, "//")
 	}
 	switch {
 	case path == "":
-		return "", errors.New("database: empty sqlite path")
+		return "", "", errors.New("database: empty sqlite path")
 	case path == ":memory:" || strings.HasPrefix(path, "file:"):
 		// An in-memory database is private to one connection of the pool,
-		// and URI names bypass the folder creation below.
-		return "", fmt.Errorf("database: unsupported sqlite path %q: use a file path", path)
+		// and URI names bypass the folder creation in openSQLite.
+		return "", "", fmt.Errorf("database: unsupported sqlite path %q: use a file path", path)
 	}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return "", fmt.Errorf("database: sqlite dsn parameters: %w", err)
+		return "", "", fmt.Errorf("database: sqlite dsn parameters: %w", err)
 	}
 	for _, p := range sqliteParams {
 		if !hasParam(query, p.key, p.name) {
 			query.Add(p.key, p.value)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return "", fmt.Errorf("database: create folder for sqlite file: %w", err)
-	}
-	return path + "?" + query.Encode(), nil
+	return path, path + "?" + query.Encode(), nil
 }
 
 // hasParam reports whether query sets key, or for _pragma, the pragma name.
@@ -180,36 +204,6 @@ func hasParam(query url.Values, key, name string) bool {
 		}
 	}
 	return false
-}
-
-// schemaMu serialises ent's schema migration within the process: it
-// rewrites ent's package-level table descriptions (ent/migrate.Tables), so
-// two databases opened at once would race on them.
-var schemaMu sync.Mutex
-
-// migrate creates or updates ent's tables and River's.
-func (db *DB) migrate(ctx context.Context, log *slog.Logger) error {
-	if err := db.SQL.PingContext(ctx); err != nil {
-		return fmt.Errorf("database: connect: %w", err)
-	}
-	schemaMu.Lock()
-	err := db.Ent.Schema.Create(ctx)
-	schemaMu.Unlock()
-	if err != nil {
-		return fmt.Errorf("database: migrate ent schema: %w", err)
-	}
-	var driver riverdriver.Driver[*sql.Tx] = riverdatabasesql.New(db.SQL)
-	if db.Dialect == dialectSQLite {
-		driver = riversqlite.New(db.SQL)
-	}
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
-	if err == nil {
-		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	}
-	if err != nil {
-		return fmt.Errorf("database: migrate river schema: %w", err)
-	}
-	return nil
 }
 
 // Close closes the pool. River clients using it must be stopped first.

@@ -14,6 +14,7 @@ package pki
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -30,6 +31,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/svarsign/svarsign/internal/filelock"
 )
 
 // CAName appears in every subject this package issues to its own
@@ -81,8 +84,9 @@ var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 // with mode 0600. now is the clock used for validity periods and checks;
 // orgName is used only when creating.
 //
-// Two processes creating the same folder at once are not coordinated; start
-// one service per data folder.
+// Processes sharing dir take turns through the lock file dir+".lock", so
+// that of several starting together on a fresh folder one creates the
+// authority and the others load it, instead of each writing its own.
 func LoadOrCreate(dir, orgName string, now func() time.Time) (*Authority, error) {
 	if orgName == "" {
 		return nil, errors.New("pki: organisation name is empty")
@@ -90,7 +94,12 @@ func LoadOrCreate(dir, orgName string, now func() time.Time) (*Authority, error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pki: create data folder: %w", err)
 	}
-	_, err := os.Stat(filepath.Join(dir, rootCertFile))
+	unlock, err := filelock.Lock(context.Background(), filepath.Clean(dir)+".lock")
+	if err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	defer unlock()
+	_, err = os.Stat(filepath.Join(dir, rootCertFile))
 	switch {
 	case err == nil:
 		a, err := load(dir, now())
