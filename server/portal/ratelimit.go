@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"crypto/sha256"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -54,9 +56,22 @@ func newLimiter(cfg LoginLimit) *limiter {
 }
 
 // Keys of the two counters; the prefixes keep an IP from colliding with an
-// account.
-func ipKey(ip string) string           { return "ip\x00" + ip }
-func accountKey(account string) string { return "acct\x00" + account }
+// account. An IPv6 address counts as its /64, which one subscriber usually
+// holds whole: otherwise each of its 2^64 addresses would get its own
+// limit. The account, as typed into the form, is hashed so that every
+// entry is small however long the fields were.
+func ipKey(ip string) string {
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		ip = p.String()
+	}
+	return "ip\x00" + ip
+}
+
+func accountKey(account string) string {
+	sum := sha256.Sum256([]byte(account))
+	return "acct\x00" + string(sum[:])
+}
 
 // attempt is a reserved login attempt; its password may now be checked.
 type attempt struct {

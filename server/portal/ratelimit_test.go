@@ -87,6 +87,24 @@ func TestLimiterReservesBeforeChecking(t *testing.T) {
 	}
 }
 
+// TestLimiterIPv6Prefix: the addresses of one IPv6 /64 share one limit.
+func TestLimiterIPv6Prefix(t *testing.T) {
+	t.Parallel()
+	l := newLimiter(LoginLimit{PerAccount: 100, PerIP: 2, Window: time.Minute})
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	fail(t, l, "2001:db8:1:2::1", "a", t0)
+	fail(t, l, "2001:db8:1:2:ffff::9", "b", t0)
+	if w := wait(l, "2001:db8:1:2::abcd", "c", t0); w == 0 {
+		t.Fatal("another address of the same /64 was not limited")
+	}
+	if w := wait(l, "2001:db8:1:3::1", "c", t0); w != 0 {
+		t.Fatal("another /64 was limited")
+	}
+	if w := wait(l, "::ffff:192.0.2.1", "c", t0); w != 0 {
+		t.Fatal("an IPv4-mapped address was taken as a /64")
+	}
+}
+
 func TestLimiterMemoryIsBounded(t *testing.T) {
 	l := newLimiter(LoginLimit{PerIP: 1 << 30})
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
