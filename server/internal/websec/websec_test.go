@@ -87,9 +87,16 @@ func FuzzLocalNext(f *testing.F) {
 		if p != "/mailbox" && !strings.HasPrefix(path.Clean(p), "/mailbox/") && path.Clean(p) != "/mailbox" {
 			t.Fatalf("LocalNext(%q) = %q leaves /mailbox: %s", next, got, p)
 		}
-		// Decoding once more must not change the verdict.
-		if again, err := url.PathUnescape(u.EscapedPath()); err == nil && strings.Contains(again, "..") {
-			t.Fatalf("LocalNext(%q) = %q hides a dot segment", next, got)
+		// Decoding once more must not reveal a dot segment or a slash.
+		if again, err := url.PathUnescape(u.EscapedPath()); err == nil {
+			for _, seg := range strings.Split(again, "/") {
+				if seg == "." || seg == ".." || strings.ContainsAny(seg, "\\") {
+					t.Fatalf("LocalNext(%q) = %q hides %q", next, got, seg)
+				}
+			}
+			if strings.Contains(again, "//") {
+				t.Fatalf("LocalNext(%q) = %q hides //", next, got)
+			}
 		}
 	})
 }
