@@ -24,6 +24,7 @@ import (
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/internal/testenv"
 	"github.com/svarsign/svarsign/internal/testpdf"
+	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
 )
@@ -73,7 +74,7 @@ func TestPythonExample(t *testing.T) {
 // that shipment as the citizen, and expects "SIGNED <path>", a zero exit, a
 // valid signed PDF and an empty Inbox.
 func roundTrip(t *testing.T, env []string, argv ...string) {
-	srv := st.Start(t)
+	srv := st.Start(t, func(c *app.Config) { c.SimulatedLogin = true })
 	key := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	dir := t.TempDir()
 	contract := testpdf.Classic(t, dir, 2)

@@ -75,7 +75,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 	}
 
 	data := t.TempDir()
-	srv := st.Start(t, func(c *app.Config) { c.DataDir = data })
+	srv := st.Start(t, func(c *app.Config) { c.DataDir = data; c.SimulatedLogin = true })
 	work := t.TempDir()
 	nin := st.Person(0)
 

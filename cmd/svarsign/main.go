@@ -9,7 +9,8 @@
 //	svarsign verify [--trust root.pem] FILE.pdf     checks every signature; exit 1 if any fails
 //	svarsign demo                                   the whole round trip, narrated, then serves on
 //
-// Every flag can also be set by environment: SVARSIGN_ADDR, SVARSIGN_DATA, SVARSIGN_DB.
+// Every flag can also be set by environment: SVARSIGN_ADDR, SVARSIGN_DATA, SVARSIGN_DB,
+// SVARSIGN_PUBLIC_URL, SVARSIGN_METRICS_ADDR.
 package main
 
 import (
@@ -38,7 +39,8 @@ import (
 )
 
 const usage = `usage:
-  svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--allow-simulated-login]
+  svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--public-url https://HOST]
+                 [--metrics-addr 127.0.0.1:9090] [--simulated-login]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
   svarsign admin key list --org ORGNR [--data DIR] [--db URL]
@@ -246,7 +248,11 @@ func envOr(key, def string) string {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve")
 	addr := fs.String("addr", envOr("SVARSIGN_ADDR", "127.0.0.1:8080"), "listen address")
-	allowSimLogin := fs.Bool("allow-simulated-login", false, "serve the mailbox's simulated ID-porten login on a non-loopback address (test systems only: anyone can log in as anyone)")
+	var simLogin bool
+	fs.BoolVar(&simLogin, "simulated-login", false, "serve the mailbox's simulated ID-porten login, refused through a proxy (test systems only: anyone can log in as anyone)")
+	fs.BoolVar(&simLogin, "allow-simulated-login", false, "old name of --simulated-login")
+	publicURL := fs.String("public-url", os.Getenv("SVARSIGN_PUBLIC_URL"), "where browsers reach the service, scheme and host only (https://… makes cookies Secure)")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("SVARSIGN_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this separate address (default: not served)")
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
 	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
 	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
@@ -257,7 +263,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	a, err := app.Open(ctx, app.Config{
-		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log, AllowSimulatedLogin: *allowSimLogin,
+		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log,
+		SimulatedLogin: simLogin, PublicURL: *publicURL, MetricsAddr: *metricsAddr,
 		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter, ReadDeadline: *readDeadline,
 	})
 	if err != nil {

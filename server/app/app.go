@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -29,6 +30,7 @@ import (
 	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/housekeeping"
+	"github.com/svarsign/svarsign/server/internal/websec"
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/mailbox"
 	"github.com/svarsign/svarsign/server/metrics"
@@ -69,10 +71,22 @@ type Config struct {
 	// unread after this long (default 7 days); PrintInterval is how often
 	// that is checked (default 1 minute).
 	ReadDeadline, PrintInterval time.Duration
-	// AllowSimulatedLogin serves the mailbox's simulated ID-porten login
-	// even when Addr is not a loopback address. Only for test systems:
-	// anyone who reaches the port can then log in as any citizen.
-	AllowSimulatedLogin bool
+	// SimulatedLogin serves the mailbox's simulated ID-porten login, except
+	// to requests that came through a proxy. Only for test systems: anyone
+	// who reaches the port can log in as any citizen. Off, the mailbox
+	// says that no login is configured.
+	SimulatedLogin bool
+	// PublicURL is where browsers reach the service, e.g.
+	// https://svarsign.kommune.no behind a TLS-terminating proxy: scheme
+	// and host only. An https URL makes every cookie Secure and is
+	// trusted as the pages' origin. Default: none, and cookies are Secure
+	// only on connections that Go itself terminates TLS for.
+	PublicURL string
+	// MetricsAddr is where Prometheus metrics are served, at /metrics, on
+	// a listener of their own; "" (the default) serves none. They are
+	// never on Addr, which the public reaches. See
+	// docs/decisions/0010-metrics-listener.md.
+	MetricsAddr string
 	// EventPollInterval is how often a WatchEvents stream looks for new
 	// events; default 200ms.
 	EventPollInterval time.Duration
@@ -105,6 +119,11 @@ type App struct {
 	now      func() time.Time
 	provider *local.Provider
 	events   *events.Stream
+	// public is Config.PublicURL, checked; nil if not set.
+	public *url.URL
+	// metrics is served on its own listener, metricsLn, if any.
+	metrics   *metrics.Metrics
+	metricsLn net.Listener
 	// inflight counts running handlers, so storage closes only after the
 	// last one returned, even when shutdown had to cut connections.
 	inflight sync.WaitGroup
@@ -128,6 +147,12 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	var public *url.URL
+	if cfg.PublicURL != "" {
+		if public, err = websec.ParsePublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating data folder: %w", err)
 	}
@@ -144,7 +169,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	clock := cfg.Clock
 	// a is not the named result: every "return nil, err" below clears that,
 	// and this cleanup needs what was opened so far.
-	a := &App{cfg: cfg, log: cfg.Logger, now: func() time.Time { return clock().UTC() }}
+	a := &App{cfg: cfg, log: cfg.Logger, public: public, now: func() time.Time { return clock().UTC() }}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -181,6 +206,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	if err := a.openMetrics(); err != nil {
+		return nil, err
 	}
 	// The JSON facade reaches the services as any gRPC client would: over
 	// the same port, so it passes through the same auth and handlers.
@@ -229,10 +257,10 @@ func (a *App) DB() *database.DB { return a.db }
 
 func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
-	m := metrics.New(a.db.SQL, a.log)
-	mux.Handle("GET /metrics", m.Handler())
+	// /metrics is served on MetricsAddr only (see serveMetrics).
+	a.metrics = metrics.New(a.db.SQL, a.log)
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(m.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
+		connect.WithInterceptors(a.metrics.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
 	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
@@ -251,14 +279,14 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux.Handle("/v1/", gw)
 	mb, err := mailbox.New(mailbox.Config{
 		DB: a.db, Blobs: a.blobs, Signer: a.Signer(), Now: a.now, Logger: a.log,
-		SimulatedLogin: a.cfg.AllowSimulatedLogin || mailbox.IsLoopback(a.Addr()),
+		SimulatedLogin: a.cfg.SimulatedLogin, PublicURL: a.public,
 	})
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/mailbox/", mb)
 	mux.Handle("/provider/local/", mb)
-	pt, err := portal.New(portal.Config{DB: a.db, Now: a.now, Logger: a.log})
+	pt, err := portal.New(portal.Config{DB: a.db, Now: a.now, Logger: a.log, PublicURL: a.public})
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +298,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health; Prometheus metrics: /metrics\n")
+		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health\n")
 	})
 	return mux, nil
 }
@@ -294,6 +322,7 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
 	a.log.InfoContext(ctx, "svarsign listening", "addr", a.Addr())
+	stopMetrics := a.serveMetrics(ctx)
 
 	var serveErr error
 	select {
@@ -306,6 +335,7 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Warn("shutdown: closing connections", "err", err)
 		a.srv.Close()
 	}
+	stopMetrics(shutdownCtx)
 	handlersDone := make(chan struct{})
 	go func() { a.inflight.Wait(); close(handlersDone) }()
 	select {
@@ -329,6 +359,9 @@ func (a *App) close() {
 	}
 	if a.ln != nil {
 		a.ln.Close()
+	}
+	if a.metricsLn != nil {
+		a.metricsLn.Close()
 	}
 	if a.blobs != nil {
 		a.blobs.Close()

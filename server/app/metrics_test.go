@@ -11,7 +11,42 @@ import (
 
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
+	"github.com/svarsign/svarsign/server/app"
 )
+
+// TestMetricsNotPublic: /metrics is not on the public port, with or
+// without a metrics listener; it is on the metrics listener only.
+func TestMetricsNotPublic(t *testing.T) {
+	t.Parallel()
+	for _, metricsAddr := range []string{"", "127.0.0.1:0"} {
+		srv := st.Start(t, func(c *app.Config) { c.MetricsAddr = metricsAddr })
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), "svarsign_") {
+			t.Errorf("MetricsAddr %q: GET /metrics on the public port: %d\n%.200s", metricsAddr, resp.StatusCode, body)
+		}
+		switch got := srv.App.MetricsAddr(); {
+		case metricsAddr == "" && got != "":
+			t.Errorf("no MetricsAddr, yet metrics listen on %s", got)
+		case metricsAddr != "":
+			if text := scrape(t, "http://"+got); !strings.Contains(text, "svarsign_inbox_pending") {
+				t.Errorf("metrics listener serves no svarsign metrics:\n%.500s", text)
+			}
+			resp, err := http.Get("http://" + got + "/v1/shipments")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("the metrics listener serves the API: %d", resp.StatusCode)
+			}
+		}
+	}
+}
 
 func scrape(t *testing.T, url string) string {
 	t.Helper()
@@ -27,10 +62,10 @@ func scrape(t *testing.T, url string) string {
 	return string(b)
 }
 
-// TestMetrics: /metrics counts RPCs by procedure and code, and shipments
-// and signing orders by state.
+// TestMetrics: /metrics, on the metrics listener, counts RPCs by
+// procedure and code, and shipments and signing orders by state.
 func TestMetrics(t *testing.T) {
-	srv := st.Start(t)
+	srv := st.Start(t, func(c *app.Config) { c.MetricsAddr = "127.0.0.1:0" })
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	c := srv.Shipments(token, st.Connect)
 	id := sendLetter(t, c, 0)
@@ -40,7 +75,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal("a bad key was accepted")
 	}
 
-	text := scrape(t, srv.URL)
+	text := scrape(t, "http://"+srv.App.MetricsAddr())
 	for _, want := range []string{
 		`svarsign_rpc_requests_total{code="ok",procedure="/svarsign.v1.ShipmentService/SendShipment"} 2`,
 		`svarsign_rpc_requests_total{code="unauthenticated",procedure="/svarsign.v1.ShipmentService/GetShipment"} 1`,

@@ -80,7 +80,7 @@ func (rc *receiver) received() []events.Payload {
 // webhookSetup starts svarsign with quick webhook ticks, an organisation, a
 // receiver registered as its webhook, and a reference WatchEvents stream.
 func webhookSetup(t *testing.T) (*st.Server, string, *receiver, *watcher) {
-	srv := st.Start(t, func(c *app.Config) { c.WebhookInterval = 100 * time.Millisecond })
+	srv := st.Start(t, func(c *app.Config) { c.WebhookInterval = 100 * time.Millisecond; c.SimulatedLogin = true })
 	org := st.OrgNumber(30)
 	token := srv.Org(t, org, "Kommune")
 	rc := &receiver{t: t}

@@ -74,9 +74,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The citizen logs in through the simulated ID-porten; the demo is a
+	// test system by definition.
 	a, err := app.Open(ctx, app.Config{
 		Addr: addr, DataDir: cfg.DataDir, JobPollInterval: 50 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SimulatedLogin: true,
 	})
 	if err != nil {
 		return fmt.Errorf("starting svarsign: %w", err)

@@ -8,9 +8,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -247,7 +249,7 @@ func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, e *ent.Event) erro
 	req.Header.Set(HeaderSignature, Sign(h.Secret, ts, body))
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return err
+		return redactURL(err)
 	}
 	defer resp.Body.Close()
 	// Drain a little so the connection can be reused.
@@ -256,4 +258,21 @@ func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, e *ent.Event) erro
 		return fmt.Errorf("receiver answered %s", resp.Status)
 	}
 	return nil
+}
+
+// redactURL drops the query of the URL in a client error: a receiver's
+// URL may carry its own access token there, and the error is logged and
+// kept with the job. Scheme, host and path still say which webhook failed.
+func redactURL(err error) error {
+	ue, ok := errors.AsType[*url.Error](err)
+	if !ok {
+		return err
+	}
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+		ue.URL = u.String()
+	} else {
+		ue.URL = "(unparsable URL)"
+	}
+	return ue
 }

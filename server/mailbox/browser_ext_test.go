@@ -185,9 +185,10 @@ type fixture struct {
 	token string
 }
 
+// start runs a service with the simulated login turned on.
 func start(t *testing.T, mod ...func(*app.Config)) fixture {
 	t.Helper()
-	srv := st.Start(t, mod...)
+	srv := st.Start(t, append([]func(*app.Config){func(c *app.Config) { c.SimulatedLogin = true }}, mod...)...)
 	return fixture{srv: srv, token: srv.Org(t, st.OrgNumber(0), "Eksempel kommune")}
 }
 

@@ -111,8 +111,10 @@ func englishTexts() map[string]string {
 		"login.err.level": "Choose level 3 or 4.",
 		"login.err.title": "Please correct the following",
 
-		"disabled.title": "Simulated login is turned off",
-		"disabled.text":  "This service does not listen on a loopback address only, so the simulated ID-porten login is turned off: anyone who can reach the service could log in as any citizen. On a test system, start it with svarsign serve --allow-simulated-login.",
+		"disabled.title": "Login is not configured",
+		"disabled.text":  "This service has no ID-porten login configured, so nobody can log in to the mailbox. The simulated ID-porten login, where anyone can log in as any citizen, is for test systems only: start such a system with svarsign serve --simulated-login.",
+		"proxied.title":  "Simulated login refused through a proxy",
+		"proxied.text":   "This request came through a proxy or load balancer (it carries the %s header), so the service is reachable from beyond this machine. The simulated ID-porten login, where anyone can log in as any citizen, is therefore refused here. Use it directly on the service's own address on a test system.",
 
 		"list.title":   "Your shipments",
 		"list.empty":   "You have no shipments.",
@@ -171,6 +173,7 @@ func englishTexts() map[string]string {
 		"err.level":            "This requires login at level 4.",
 		"err.nosigning":        "This shipment has no signing order.",
 		"err.internal":         "Something went wrong on our side. Please try again later.",
+		"err.form":             "The form could not be read. Go back, reload the page and try again.",
 	}
 }
 
@@ -198,8 +201,10 @@ func bokmalTexts() map[string]string {
 		"login.err.level": "Velg nivå 3 eller 4.",
 		"login.err.title": "Rett opp dette",
 
-		"disabled.title": "Simulert innlogging er slått av",
-		"disabled.text":  "Tjenesten lytter ikke bare på en loopback-adresse, så den simulerte ID-porten-innloggingen er slått av: alle som når tjenesten, kunne ha logget inn som en hvilken som helst innbygger. På et testsystem kan den startes med svarsign serve --allow-simulated-login.",
+		"disabled.title": "Innlogging er ikke satt opp",
+		"disabled.text":  "Tjenesten har ingen ID-porten-innlogging satt opp, så ingen kan logge inn i postkassen. Den simulerte ID-porten-innloggingen, der hvem som helst kan logge inn som hvilken som helst innbygger, er bare for testsystemer: start et slikt system med svarsign serve --simulated-login.",
+		"proxied.title":  "Simulert innlogging avvist gjennom en proxy",
+		"proxied.text":   "Denne forespørselen kom gjennom en proxy eller lastbalanserer (den har headeren %s), så tjenesten kan nås fra utenfor denne maskinen. Den simulerte ID-porten-innloggingen, der hvem som helst kan logge inn som hvilken som helst innbygger, blir derfor avvist her. Bruk den direkte på tjenestens egen adresse på et testsystem.",
 
 		"list.title":   "Dine forsendelser",
 		"list.empty":   "Du har ingen forsendelser.",
@@ -258,5 +263,6 @@ func bokmalTexts() map[string]string {
 		"err.level":            "Dette krever innlogging på nivå 4.",
 		"err.nosigning":        "Denne forsendelsen har ikke noe signeringsoppdrag.",
 		"err.internal":         "Noe gikk galt hos oss. Prøv igjen senere.",
+		"err.form":             "Skjemaet kunne ikke leses. Gå tilbake, last inn siden på nytt og prøv igjen.",
 	}
 }

@@ -8,9 +8,10 @@
 // signing order, starts a signing ceremony in the direct style: the mailbox
 // checks the order, creates a single-use ceremony token and redirects to
 // the provider's page under /provider/local/, where the citizen signs or
-// rejects. The simulated login is for tests and demonstrations only; it is
-// served on a loopback listen address, or anywhere when explicitly allowed,
-// and every page says that it is simulated.
+// rejects. The simulated login is for tests and demonstrations only: it is
+// served only when explicitly turned on (serve --simulated-login), never to
+// a request that came through a proxy, and every page says that it is
+// simulated.
 //
 // Routes:
 //
@@ -37,12 +38,13 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/url"
 	"time"
 	_ "time/tzdata" // Norwegian time even where the system has no zone database
 
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/internal/websec"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
 )
@@ -82,27 +84,20 @@ type Config struct {
 	// Logger receives errors the citizen only sees as "something went wrong".
 	Logger *slog.Logger
 	// SimulatedLogin serves the simulated ID-porten login. Without it the
-	// login page explains that it is disabled, and nobody can log in.
-	// Set it only where anyone who reaches the port may impersonate any
-	// citizen: on a loopback address (see IsLoopback), or a test system.
+	// login page explains that no login is configured, and nobody can log
+	// in. Set it only on a test system, where anyone who reaches the port
+	// may impersonate any citizen. Even then a request carrying a
+	// forwarding header (see websec.Forwarded) is refused the login: a
+	// proxy in front means the port is published.
 	SimulatedLogin bool
+	// PublicURL is where browsers reach the service (see
+	// websec.ParsePublicURL), nil if not configured. An https URL makes
+	// the cookies Secure; its origin is trusted for form posts.
+	PublicURL *url.URL
 }
 
-// IsLoopback reports whether addr (a listener's address or a host:port)
-// accepts connections from this machine only, which is when the simulated
-// login may be served without being explicitly allowed. An unspecified
-// address (":8080", "0.0.0.0", "::") listens everywhere and is not loopback.
-func IsLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// maxFormBytes bounds a posted form: a few short fields.
+const maxFormBytes = 64 << 10
 
 // handler serves the pages. Templates are parsed once, in New.
 type handler struct {
@@ -134,12 +129,20 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	origins := http.NewCrossOriginProtection()
+	if cfg.PublicURL != nil {
+		// Behind a proxy that rewrites Host, the pages' own origin is the
+		// public one.
+		if err := origins.AddTrustedOrigin(cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host); err != nil {
+			return nil, fmt.Errorf("mailbox: public URL: %w", err)
+		}
+	}
 	h := &handler{
 		cfg: cfg, log: cfg.Logger,
 		pages:   make(map[string]*template.Template),
 		mux:     http.NewServeMux(),
 		texts:   newCatalog(),
-		origins: http.NewCrossOriginProtection(),
+		origins: origins,
 	}
 	loc, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
@@ -188,10 +191,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cache-Control", "no-store")
+	websec.HSTS(hd, r, h.cfg.PublicURL)
 	// The forms are a few short fields; nothing larger is ever posted.
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	// Reading the form here makes an oversized or broken one a clear
+	// error rather than an empty form that fails the CSRF check.
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			status := http.StatusBadRequest
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status = http.StatusRequestEntityTooLarge
+			}
+			h.fail(w, r, nil, status, "err.form", nil)
+			return
+		}
+	}
 	h.mux.ServeHTTP(w, r)
 }
+
+// secure reports whether cookies must be Secure (see websec.SecureCookies).
+func (h *handler) secure(r *http.Request) bool { return websec.SecureCookies(r, h.cfg.PublicURL) }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.fail(w, r, nil, http.StatusNotFound, "err.notfound", nil)

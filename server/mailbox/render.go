@@ -72,7 +72,7 @@ type errorPage struct {
 // not nil it is logged: the citizen only learns that something went wrong.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, sess *ent.CitizenSession, status int, key string, err error, args ...any) {
 	if err != nil {
-		h.log.ErrorContext(r.Context(), "mailbox: request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		h.log.ErrorContext(r.Context(), "mailbox: request failed", "method", r.Method, "path", logPath(r), "status", status, "err", err)
 	}
 	v := h.newView(r, sess, nil)
 	p := errorPage{Message: v.Tf(key, args...)}

@@ -16,6 +16,7 @@ import (
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/citizensession"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/internal/websec"
 )
 
 // newToken returns a random 32-byte token, URL-safe, and its sha256, which
@@ -101,20 +102,13 @@ func stepUp(w http.ResponseWriter, r *http.Request, next string) {
 }
 
 // safeNext returns next if it is a path on this service's citizen pages,
-// else the mailbox, so the login cannot be used to redirect anywhere else.
+// else the mailbox, so the login cannot be used to redirect anywhere else
+// (see websec.LocalNext).
 func safeNext(next string) string {
-	const fallback = "/mailbox/"
-	if next == "" || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
-		return fallback
+	if p, ok := websec.LocalNext(next, "/mailbox", "/provider/local/ceremony"); ok {
+		return p
 	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return fallback
-	}
-	if !strings.HasPrefix(u.Path, "/mailbox/") && !strings.HasPrefix(u.Path, "/provider/local/ceremony/") {
-		return fallback
-	}
-	return u.RequestURI()
+	return "/mailbox/"
 }
 
 // sameOrigin refuses a POST that a browser says comes from another site
@@ -130,7 +124,8 @@ func (h *handler) sameOrigin(r *http.Request) error {
 	}
 	if ref := r.Header.Get("Referer"); ref != "" {
 		u, err := url.Parse(ref)
-		if err != nil || u.Host != r.Host {
+		public := h.cfg.PublicURL != nil && u != nil && u.Scheme == h.cfg.PublicURL.Scheme && u.Host == h.cfg.PublicURL.Host
+		if err != nil || u.Host != r.Host && !public {
 			return errors.New("cross-origin request: Referer does not match Host")
 		}
 	}
@@ -141,12 +136,12 @@ func (h *handler) sameOrigin(r *http.Request) error {
 // token in the form. It answers 403 itself when the check fails.
 func (h *handler) checkPost(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession) bool {
 	if err := h.sameOrigin(r); err != nil {
-		h.log.WarnContext(r.Context(), "mailbox: refused cross-origin POST", "path", r.URL.Path, "err", err)
+		h.log.WarnContext(r.Context(), "mailbox: refused cross-origin POST", "path", logPath(r), "err", err)
 		h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
 		return false
 	}
 	if !equalTokens(r.PostFormValue("csrf"), s.Csrf) {
-		h.log.WarnContext(r.Context(), "mailbox: refused POST with a missing or wrong CSRF token", "path", r.URL.Path)
+		h.log.WarnContext(r.Context(), "mailbox: refused POST with a missing or wrong CSRF token", "path", logPath(r))
 		h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
 		return false
 	}
@@ -163,25 +158,48 @@ type loginPage struct {
 	Errors []string
 }
 
+// logPath is the request's path for a log line: a ceremony token in it is
+// replaced by a short hash (see websec.LogID), since the token alone
+// lets its citizen's session sign.
+func logPath(r *http.Request) string { return websec.RedactPath(r.URL.Path, "/ceremony/") }
+
 // loginCSRF returns the login form's double-submit token: the one the
 // browser already holds, so several open login tabs keep working, or a
 // new one set as a cookie.
-func loginCSRF(w http.ResponseWriter, r *http.Request) string {
+func (h *handler) loginCSRF(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	token, _ := newToken()
 	http.SetCookie(w, &http.Cookie{
 		Name: loginCSRFCookie, Value: token, Path: "/mailbox/login",
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode,
 		MaxAge: int(SessionLifetime.Seconds()),
 	})
 	return token
 }
 
-func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
+// disabledPage is the data of the page that explains why nobody can log in.
+type disabledPage struct{ Title, Text string }
+
+// loginRefused answers the login itself, with 403 and a page saying why,
+// when the simulated login is off or the request came through a proxy.
+func (h *handler) loginRefused(w http.ResponseWriter, r *http.Request) bool {
+	v := h.newView(r, nil, nil)
 	if !h.cfg.SimulatedLogin {
-		h.render(w, r, "login_disabled", http.StatusForbidden, h.newView(r, nil, nil))
+		v.Data = disabledPage{Title: v.T("disabled.title"), Text: v.T("disabled.text")}
+	} else if name := websec.Forwarded(r.Header); name != "" {
+		h.log.WarnContext(r.Context(), "mailbox: refused the simulated login to a request that came through a proxy", "header", name)
+		v.Data = disabledPage{Title: v.T("proxied.title"), Text: v.Tf("proxied.text", name)}
+	} else {
+		return false
+	}
+	h.render(w, r, "login_disabled", http.StatusForbidden, v)
+	return true
+}
+
+func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	if h.loginRefused(w, r) {
 		return
 	}
 	p := loginPage{Level: 3, Next: safeNext(r.URL.Query().Get("next"))}
@@ -193,15 +211,14 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		p.NIN, p.Name = s.NationalID, s.Name
 	}
 	v := h.newView(r, nil, p)
-	v.CSRF = loginCSRF(w, r)
+	v.CSRF = h.loginCSRF(w, r)
 	h.render(w, r, "login", http.StatusOK, v)
 }
 
 // login creates a session for whoever the form names: this is the
 // simulated ID-porten, so nothing but the number's form is checked.
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
-	if !h.cfg.SimulatedLogin {
-		h.render(w, r, "login_disabled", http.StatusForbidden, h.newView(r, nil, nil))
+	if h.loginRefused(w, r) {
 		return
 	}
 	c, err := r.Cookie(loginCSRFCookie)
@@ -264,10 +281,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// Lax still keeps the cookie off cross-site POSTs.
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: token, Path: "/",
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(SessionLifetime.Seconds()),
 	})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/mailbox/login", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/mailbox/login", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
 	h.log.InfoContext(ctx, "mailbox: simulated login", "level", p.Level)
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
 }
@@ -294,6 +311,6 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("ending session: %w", err))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/mailbox/login", http.StatusSeeOther)
 }

@@ -1,4 +1,5 @@
-// Package metrics exposes the service's Prometheus metrics at /metrics: RPC
+// Package metrics exposes the service's Prometheus metrics (served by
+// server/app at /metrics on their own listener, never the public port): RPC
 // counts and latencies from a Connect interceptor, and, read from the
 // database at each scrape, how many shipments, signing orders, Inbox items
 // and jobs are in each state. Each App owns its registry, so two services in

@@ -18,6 +18,7 @@ import (
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/internal/testenv"
 	"github.com/svarsign/svarsign/internal/testpdf"
+	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/mailbox/citizen"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
@@ -142,7 +143,7 @@ func (s *script) wait(t *testing.T) {
 // watch one of them sign live, and download the signed document.
 func TestBrowserSendAndSign(t *testing.T) {
 	needBrowser(t)
-	srv := st.Start(t)
+	srv := st.Start(t, func(c *app.Config) { c.SimulatedLogin = true })
 	org := st.OrgNumber(0)
 	key := srv.Org(t, org, "Eksempel kommune")
 	srv.User(t, org, "saksbehandler@eksempel.no", password)

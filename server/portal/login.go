@@ -3,6 +3,7 @@ package portal
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/ent/usersession"
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/internal/websec"
 )
 
 // loginCSRFCookie holds the login form's double-submit token: before login
@@ -61,20 +63,15 @@ func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) (*auth.
 	return s, true
 }
 
-// safeNext returns next if it is one of the portal's own pages, else the
-// send page, so the login cannot be used to redirect anywhere else.
+// safeNext returns next if it is one of the portal's own pages other
+// than the login, else the send page, so the login cannot be used to
+// redirect anywhere else (see websec.LocalNext).
 func safeNext(next string) string {
-	if next == "" || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+	p, ok := websec.LocalNext(next, Prefix)
+	if !ok || p == Prefix+"/login" || strings.HasPrefix(p, Prefix+"/login?") || strings.HasPrefix(p, Prefix+"/login/") {
 		return Prefix
 	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return Prefix
-	}
-	if u.Path != Prefix && !strings.HasPrefix(u.Path, Prefix+"/") || strings.HasPrefix(u.Path, Prefix+"/login") {
-		return Prefix
-	}
-	return u.RequestURI()
+	return p
 }
 
 // loginPage is the data of the login form.
@@ -88,21 +85,24 @@ type loginPage struct {
 
 // loginCSRF returns the token the browser already holds, so several open
 // login tabs keep working, or sets a new one.
-func loginCSRF(w http.ResponseWriter, r *http.Request) string {
+func (h *handler) loginCSRF(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	token := newToken()
 	http.SetCookie(w, &http.Cookie{
 		Name: loginCSRFCookie, Value: token, Path: Prefix + "/login",
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode,
 		MaxAge: int(time.Hour.Seconds()),
 	})
 	return token
 }
 
+// secure reports whether cookies must be Secure (see websec.SecureCookies).
+func (h *handler) secure(r *http.Request) bool { return websec.SecureCookies(r, h.cfg.PublicURL) }
+
 func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
-	p := loginPage{Next: safeNext(r.URL.Query().Get("next")), CSRF: loginCSRF(w, r)}
+	p := loginPage{Next: safeNext(r.URL.Query().Get("next")), CSRF: h.loginCSRF(w, r)}
 	h.render(w, r, "login", http.StatusOK, view{Title: "Logg inn", Page: "login", Data: p})
 }
 
@@ -116,10 +116,30 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// parseForm reads a POSTed form, bounded by ServeHTTP, and answers 413 or
+// 400 itself when it cannot.
+func parseForm(w http.ResponseWriter, r *http.Request) bool {
+	err := r.ParseForm()
+	if err == nil {
+		return true
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		http.Error(w, "Skjemaet er for stort.", http.StatusRequestEntityTooLarge)
+	} else {
+		http.Error(w, "Skjemaet kunne ikke leses.", http.StatusBadRequest)
+	}
+	return false
+}
+
 // login checks the password and starts a session. Every failure gets the
 // same answer and, through a dummy hash for unknown users, about the same
-// time; failures are counted per IP and per account (see limiter).
+// time. Each attempt is counted per IP and per account before its password
+// is hashed (see limiter), so no burst of concurrent guesses gets past the
+// limit.
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
 	c, cerr := r.Cookie(loginCSRFCookie)
 	if err := h.origins.Check(r); err != nil || cerr != nil || !auth.TokensEqual(r.PostFormValue("csrf"), c.Value) {
 		h.log.WarnContext(r.Context(), "portal: refused login without a matching CSRF token or from another origin")
@@ -139,15 +159,18 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	ip, account := clientIP(r), p.Org+"\x00"+p.Email
 	now := h.cfg.Now()
-	if wait := h.limiter.wait(ip, account, now); wait > 0 {
+	try, wait := h.limiter.reserve(ip, account, now)
+	if wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		fail(http.StatusTooManyRequests, fmt.Sprintf("For mange mislykkede innlogginger. Prøv igjen om %d minutter.", int(wait.Minutes())+1))
+		h.log.WarnContext(r.Context(), "portal: login refused by the rate limit", "org", p.Org, "ip", ip)
+		fail(http.StatusTooManyRequests, fmt.Sprintf("For mange innloggingsforsøk. Prøv igjen om %d minutter.", int(wait.Minutes())+1))
 		return
 	}
 
 	ctx := r.Context()
 	u, err := h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).Only(ctx)
 	if err != nil && !ent.IsNotFound(err) {
+		try.cancel()
 		h.log.ErrorContext(ctx, "portal: finding user", "err", err)
 		fail(http.StatusInternalServerError, "Noe gikk galt. Prøv igjen om litt.")
 		return
@@ -159,17 +182,17 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	select {
 	case h.hashing <- struct{}{}:
 	case <-ctx.Done():
+		try.cancel()
 		return
 	}
 	ok := auth.PasswordMatches(password, hash)
 	<-h.hashing
 	if !ok {
-		h.limiter.fail(ip, account, now)
 		h.log.WarnContext(ctx, "portal: failed login", "org", p.Org, "ip", ip)
 		fail(http.StatusUnauthorized, "Feil organisasjonsnummer, e-postadresse eller passord.")
 		return
 	}
-	h.limiter.succeed(account)
+	try.succeeded()
 
 	// Logging in again ends the browser's old session, and expired
 	// sessions are cleared on the way.
@@ -196,10 +219,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// Strict: no page on another site can make the browser send it.
 	http.SetCookie(w, &http.Cookie{
 		Name: auth.SessionCookie, Value: token, Path: "/",
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode,
 		MaxAge: int(auth.SessionLifetime.Seconds()),
 	})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: Prefix + "/login", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: Prefix + "/login", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
 	h.log.InfoContext(ctx, "portal: login", "user", u.ID, "org", p.Org)
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
 }
@@ -207,6 +230,9 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 // logout ends the session; the form carries the session's CSRF token, so
 // another site cannot log the case worker out.
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
 	token := auth.SessionToken(r.Header)
 	s, err := h.session(r)
 	if err != nil {
@@ -225,6 +251,6 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
 }

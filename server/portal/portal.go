@@ -23,10 +23,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/internal/websec"
 )
 
 // The bundle is built from web/ and committed, so that building and running
@@ -45,10 +47,17 @@ type Config struct {
 	// Now is the clock sessions expire by; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
-	// LoginLimit bounds failed logins; the zero value means 5 failures per
+	// LoginLimit bounds login attempts; the zero value means 5 per
 	// address and 20 per client IP within 15 minutes.
 	LoginLimit LoginLimit
+	// PublicURL is where browsers reach the service (see
+	// websec.ParsePublicURL), nil if not configured. An https URL makes
+	// the cookies Secure; its origin is trusted for form posts.
+	PublicURL *url.URL
 }
+
+// maxFormBytes bounds a posted form: the login form is three short fields.
+const maxFormBytes = 64 << 10
 
 // handler serves the pages. Everything it keeps between requests lives in
 // the database except the login limiter, which is deliberately per process.
@@ -78,11 +87,19 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	origins := http.NewCrossOriginProtection()
+	if cfg.PublicURL != nil {
+		// Behind a proxy that rewrites Host, the page's own origin is the
+		// public one.
+		if err := origins.AddTrustedOrigin(cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host); err != nil {
+			return nil, fmt.Errorf("portal: public URL: %w", err)
+		}
+	}
 	h := &handler{
 		cfg: cfg, log: cfg.Logger,
 		sessions: auth.EntSessions{Client: cfg.DB.Ent},
 		pages:    map[string]*template.Template{},
-		origins:  http.NewCrossOriginProtection(),
+		origins:  origins,
 		limiter:  newLimiter(cfg.LoginLimit),
 		hashing:  make(chan struct{}, 4),
 		mux:      http.NewServeMux(),
@@ -129,6 +146,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
+	websec.HSTS(hd, r, h.cfg.PublicURL)
+	// The forms are a few short fields; nothing larger is ever posted
+	// here (documents go to the JSON facade).
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	h.mux.ServeHTTP(w, r)
 }
 
