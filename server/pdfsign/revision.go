@@ -704,12 +704,13 @@ scan:
 	}
 	for at, n := range found {
 		if e, ok := a.cur.xref[n]; !ok || !a.changed[n] || e.free || e.stm > 0 || e.off != at {
-			a.forbid(n, "added", "", "written at offset %d but not listed there by the revision's cross-reference section: a hidden object", at)
+			a.forbid(n, "hidden", "", "written at offset %d but not listed there by the revision's cross-reference section", at)
 		}
 	}
 	for n := range a.changed {
 		e := a.cur.xref[n]
-		if (a.added[n] || a.replaced[n]) && e.stm == 0 && found[e.off] != n {
+		_, section := skipTo[e.off] // an xref stream may list itself
+		if (a.added[n] || a.replaced[n]) && e.stm == 0 && found[e.off] != n && !section {
 			a.forbid(n, "replaced", "", "the cross-reference entry points at offset %d, where no object %d starts", e.off, n)
 		}
 	}
