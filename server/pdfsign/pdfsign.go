@@ -320,7 +320,7 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 		return nil, damaged(fmt.Errorf("AcroForm /Fields: %w", err))
 	}
 	var sigs []Signature
-	byObject := map[ref]int{} // signature dictionary → index in sigs
+	byObject := map[ref]int{} // signature dictionary → 1 + its index in sigs
 	seen := map[ref]bool{}
 	sigFields := 0
 	var walk func(fields array, ft name, depth int) error
@@ -343,19 +343,19 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 			if n := field.name("FT"); n != "" {
 				ft = n
 			}
-			if v, err := d.resolve(field["V"]); ft == "Sig" && (err != nil || v != nil) {
+			if r, isRef := field["V"].(ref); ft == "Sig" && isRef && byObject[r] > 0 {
 				if sigFields++; sigFields > MaxSignatureFields {
 					return fmt.Errorf("more than %d signature fields", MaxSignatureFields)
 				}
-				r, isRef := field["V"].(ref)
-				if i, ok := byObject[r]; isRef && ok {
-					sigs[i].Fields++
-				} else {
-					if isRef {
-						byObject[r] = len(sigs)
-					}
-					sigs = append(sigs, readSignature(d, field["V"]))
+				sigs[byObject[r]-1].Fields++
+			} else if v, err := d.resolve(field["V"]); ft == "Sig" && (err != nil || v != nil) {
+				if sigFields++; sigFields > MaxSignatureFields {
+					return fmt.Errorf("more than %d signature fields", MaxSignatureFields)
 				}
+				if isRef {
+					byObject[r] = len(sigs) + 1
+				}
+				sigs = append(sigs, readSignature(d, field["V"]))
 			}
 			kids, err := d.array(field["Kids"])
 			if err != nil {

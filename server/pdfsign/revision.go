@@ -1031,13 +1031,16 @@ func (a *analysis) checkSigField(n int64, v any) {
 	if !ok || f["V"] == nil {
 		return
 	}
+	// The value is read only if it is new: many fields may share one.
 	r, isRef := f["V"].(ref)
-	sd, err := a.cur.dict(f["V"])
+	if !isRef || !a.added[r.num] {
+		a.forbid(n, "added", "signature field", "its /V is not a signature dictionary of this revision")
+		return
+	}
+	sd, err := a.cur.dict(r)
 	switch {
 	case err != nil:
 		a.forbid(n, "added", "signature field", "its /V is unreadable: %v", err)
-	case !isRef || !a.added[r.num]:
-		a.forbid(n, "added", "signature field", "its /V is not a signature dictionary of this revision")
 	case sd.name("Type") != "Sig" && sd.name("Type") != "DocTimeStamp":
 		a.forbid(n, "added", "signature field", "its /V is a %s, not a signature dictionary", describe(sd))
 	}

@@ -273,16 +273,18 @@ func (f File) SignedUpdate(sign func(digest []byte) ([]byte, error), reserve int
 type Signer struct {
 	P   *local.Provider
 	TSA *tsa.Authority
+	Dir string // the CA's folder; its root certificate is pki.RootCertFile in it
 }
 
 // NewSigner opens a local provider with a new CA in a temporary folder.
 func NewSigner(t testing.TB) *Signer {
 	t.Helper()
-	p, err := local.Open(filepath.Join(t.TempDir(), "ca"), "Eksempel kommune", t.TempDir(), time.Now)
+	dir := filepath.Join(t.TempDir(), "ca")
+	p, err := local.Open(dir, "Eksempel kommune", t.TempDir(), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Signer{P: p, TSA: tsa.New(p.Authority().TSA, time.Now)}
+	return &Signer{P: p, TSA: tsa.New(p.Authority().TSA, time.Now), Dir: dir}
 }
 
 // Roots trusts the CA.
@@ -450,6 +452,32 @@ func (f File) SignatureObject(br [4]int64) int {
 		return -1
 	}
 	return objs[0]
+}
+
+// ManyFields appends a revision with n more signature fields, all with
+// the same signature dictionary as their value (that of the file's last
+// signature).
+func ManyFields(t testing.TB, f File, n int) File {
+	t.Helper()
+	sigs := Signatures(t, f)
+	sig := f.SignatureObject(sigs[len(sigs)-1].ByteRange)
+	formRef := regexp.MustCompile(`/AcroForm\s+(\d+)\s+0\s+R`).FindStringSubmatch(f.Body(f.Root()))
+	if formRef == nil || sig < 0 {
+		t.Fatal("verifytest: ManyFields needs a signed file with an AcroForm object")
+	}
+	form, _ := strconv.Atoi(formRef[1])
+	first := f.Size()
+	var objs []Object
+	var refs []string
+	for i := range n {
+		objs = append(objs, Object{Num: first + i, Body: fmt.Sprintf("<< /FT /Sig /T (Copy%d) /V %d 0 R >>", i, sig)})
+		refs = append(refs, fmt.Sprintf("%d 0 R", first+i))
+	}
+	body := f.Body(form)
+	for _, r := range refs {
+		body = appendToArray(t, body, "Fields", r)
+	}
+	return f.Update(append(objs, Object{Num: form, Body: body})...)
 }
 
 // Wrap is the signature wrapping attack on f's last signature: the first
