@@ -58,7 +58,7 @@ type attack struct {
 // provider: the PDF-Insecurity classes (incremental saving, universal
 // signature forgery, signature wrapping), the shadow attacks (hide,
 // replace, hide-and-replace), and honest updates that must still verify.
-func corpus(t *testing.T, s *vt.Signer) []attack {
+func corpus(t testing.TB, s *vt.Signer) []attack {
 	dir := t.TempDir()
 	signed := s.Sign(t, testpdf.Read(t, testpdf.Classic(t, dir, 1)))
 	content := signed.Find(regexp.QuoteMeta(testpdf.Marker))[0]
@@ -178,7 +178,7 @@ func corpus(t *testing.T, s *vt.Signer) []attack {
 }
 
 // addPage adds a page as pdfsign does for the front page.
-func addPage(t *testing.T, f vt.File) vt.File {
+func addPage(t testing.TB, f vt.File) vt.File {
 	var out bytes.Buffer
 	if err := pdfsign.AddPage(context.Background(), &out, bytes.NewReader(f), int64(len(f)), pdfsign.Page{Title: "Tillegg", Lines: []string{vt.ForgedText}}); err != nil {
 		t.Fatal(err)
