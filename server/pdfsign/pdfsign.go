@@ -282,8 +282,13 @@ func (s Signature) End() int64 { return s.ByteRange[2] + s.ByteRange[3] }
 func (s Signature) CoversWholeFile(size int64) bool { return s.Err == nil && s.End() == size }
 
 // MaxSignatureFields bounds the signature fields Signatures reads: a file
-// with more is refused rather than costing a hash pass per field.
+// with more is refused (ErrTooManySignatureFields) rather than costing
+// work per field.
 const MaxSignatureFields = 1000
+
+// ErrTooManySignatureFields is the error for a file with more than
+// MaxSignatureFields signature fields.
+var ErrTooManySignatureFields = fmt.Errorf("more than %d signature fields", MaxSignatureFields)
 
 // Signatures lists the signatures of a file, oldest revision first, for
 // verification: each distinct signature dictionary that signature fields
@@ -345,12 +350,12 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 			}
 			if r, isRef := field["V"].(ref); ft == "Sig" && isRef && byObject[r] > 0 {
 				if sigFields++; sigFields > MaxSignatureFields {
-					return fmt.Errorf("more than %d signature fields", MaxSignatureFields)
+					return ErrTooManySignatureFields
 				}
 				sigs[byObject[r]-1].Fields++
 			} else if v, err := d.resolve(field["V"]); ft == "Sig" && (err != nil || v != nil) {
 				if sigFields++; sigFields > MaxSignatureFields {
-					return fmt.Errorf("more than %d signature fields", MaxSignatureFields)
+					return ErrTooManySignatureFields
 				}
 				if isRef {
 					byObject[r] = len(sigs) + 1
@@ -367,7 +372,9 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 		}
 		return nil
 	}
-	if err := walk(fields, "", 0); err != nil {
+	if err := walk(fields, "", 0); errors.Is(err, ErrTooManySignatureFields) {
+		return nil, err
+	} else if err != nil {
 		return nil, damaged(err)
 	}
 	slices.SortStableFunc(sigs, func(a, b Signature) int { return cmp.Compare(a.End(), b.End()) })

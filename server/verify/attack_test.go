@@ -77,6 +77,11 @@ func corpus(t testing.TB, s *vt.Signer) []attack {
 		once := s.Sign(t, testpdf.Read(t, testpdf.XRefStream(t, t.TempDir())))
 		add("honest/xref streams, signed twice by the local provider", s.Sign(t, once), "")
 		add("ISA/xref streams, a page added after the signature", addPage(t, once), "(page tree node) replaced: /Count, /Kids changed")
+		lin := filepath.Join(t.TempDir(), "linearized.pdf")
+		testpdf.Run(t, "qpdf", "--linearize", testpdf.Classic(t, t.TempDir(), 2), lin)
+		linOnce := s.Sign(t, testpdf.Read(t, lin))
+		add("honest/linearized, signed twice by the local provider", s.Sign(t, linOnce), "")
+		add("ISA/linearized, a page added after the signature", addPage(t, linOnce), "(page tree node) replaced: /Count, /Kids changed")
 	}
 	shadow := s.Sign(t, shadowPDF())
 	add("honest/shadow document signed", shadow, "")
