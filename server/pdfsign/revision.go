@@ -315,8 +315,12 @@ func (d *document) section(off int64) (section, error) {
 		return section{}, err
 	}
 	s := section{off: off, entries: one.xref, trailer: trailer, stream: isStream, mark: -1}
+	// A section whose end cannot be found (an xref stream with a wrong
+	// /Length, say) ends no revision; readers may still use it, so it is
+	// not an error here.
 	if s.end, err = d.sectionEnd(off, isStream); err != nil {
-		return section{}, err
+		s.end = off + 1
+		return s, nil
 	}
 	s.mark, s.eof, s.eol = d.marker(s.end)
 	return s, nil
