@@ -18,6 +18,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/svarsign/svarsign/server/internal/cmsasn"
@@ -102,6 +103,9 @@ type Result struct {
 // present, and that the signer chains to roots with key usage
 // digitalSignature or contentCommitment.
 //
+// The signer certificate must be fit for signing documents, see
+// CheckSignerUsage.
+//
 // The chain is checked at the time stamp's genTime when there is one, since
 // the stamp proves the signature existed then; otherwise at the current
 // time. Revocation is not checked.
@@ -177,8 +181,8 @@ func verify(der, digest []byte, roots *x509.CertPool, now func() time.Time) (*Re
 }
 
 func checkSignerCert(cert *x509.Certificate, certs []*x509.Certificate, roots *x509.CertPool, at time.Time) error {
-	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return fmt.Errorf("signer certificate %q allows neither digitalSignature nor contentCommitment", cert.Subject.CommonName)
+	if err := CheckSignerUsage(cert); err != nil {
+		return err
 	}
 	inter := x509.NewCertPool()
 	for _, c := range certs {
@@ -195,4 +199,60 @@ func checkSignerCert(cert *x509.Certificate, certs []*x509.Certificate, roots *x
 		return fmt.Errorf("signer certificate %q at %s: %w", cert.Subject.CommonName, at.UTC().Format(time.RFC3339), err)
 	}
 	return nil
+}
+
+// Extended key usages fit for signing documents, besides emailProtection
+// and anyExtendedKeyUsage, which crypto/x509 knows by name.
+var (
+	oidEKUDocumentSigning    = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}       // id-kp-documentSigning, RFC 9336
+	oidEKUAdobeAuthenticDocs = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 5}       // Adobe Authentic Documents Trust
+	oidEKUMSDocumentSigning  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12} // Microsoft document signing
+)
+
+// CheckSignerUsage refuses a signer certificate that is not meant for
+// signing documents: its key usage must include digitalSignature or
+// nonRepudiation (contentCommitment), and its extended key usage, if it has
+// one, must allow any purpose, e-mail protection (S/MIME, which
+// `openssl cms -verify` requires) or document signing. A certificate made
+// for another purpose only — a time-stamping, TLS or code-signing
+// certificate — must not be able to sign a contract.
+func CheckSignerUsage(cert *x509.Certificate) error {
+	cn := cert.Subject.CommonName
+	if cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		return fmt.Errorf("signer certificate %q: key usage allows neither digitalSignature nor nonRepudiation", cn)
+	}
+	if len(cert.ExtKeyUsage) == 0 && len(cert.UnknownExtKeyUsage) == 0 {
+		return nil
+	}
+	for _, u := range cert.ExtKeyUsage {
+		if u == x509.ExtKeyUsageAny || u == x509.ExtKeyUsageEmailProtection {
+			return nil
+		}
+	}
+	for _, o := range cert.UnknownExtKeyUsage {
+		if o.Equal(oidEKUDocumentSigning) || o.Equal(oidEKUAdobeAuthenticDocs) || o.Equal(oidEKUMSDocumentSigning) {
+			return nil
+		}
+	}
+	return fmt.Errorf("signer certificate %q: extended key usage is unsuitable for signing documents (%s)", cn, ekuNames(cert))
+}
+
+func ekuNames(cert *x509.Certificate) string {
+	names := map[x509.ExtKeyUsage]string{
+		x509.ExtKeyUsageServerAuth: "serverAuth", x509.ExtKeyUsageClientAuth: "clientAuth",
+		x509.ExtKeyUsageCodeSigning: "codeSigning", x509.ExtKeyUsageTimeStamping: "timeStamping",
+		x509.ExtKeyUsageOCSPSigning: "OCSPSigning",
+	}
+	var s []string
+	for _, u := range cert.ExtKeyUsage {
+		if n, ok := names[u]; ok {
+			s = append(s, n)
+		} else {
+			s = append(s, fmt.Sprintf("usage %d", u))
+		}
+	}
+	for _, o := range cert.UnknownExtKeyUsage {
+		s = append(s, o.String())
+	}
+	return strings.Join(s, ", ")
 }

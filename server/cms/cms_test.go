@@ -3,6 +3,8 @@ package cms
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -439,6 +441,157 @@ func TestOpenSSL(t *testing.T) {
 			out, err = openssl(t, "ts", "-verify", "-token_in", "-in", tokPath, "-digest", hex.EncodeToString(imprint[:]), "-CAfile", rootPath)
 			if err != nil || !strings.Contains(out, "Verification: OK") {
 				t.Errorf("openssl ts -verify of the signature time stamp failed: %v", err)
+			}
+		})
+	}
+}
+
+// TestSignerUsage signs with certificates of every kind of key usage and
+// extended key usage: only those fit for signing documents verify. A
+// time-stamping certificate (the local CA's own TSA certificate among them)
+// must not be able to sign a contract; openssl cms refuses it too.
+func TestSignerUsage(t *testing.T) {
+	f := newFixture(t, time.Now)
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rootTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "usage test root"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := x509.ParseCertificate(rootDER)
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	pool.AddCert(f.ca.Root) // for the time stamps
+	issue := func(ku x509.KeyUsage, eku []x509.ExtKeyUsage, unknown []asn1.ObjectIdentifier) pki.Identity {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+			SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "signer"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+			KeyUsage: ku, ExtKeyUsage: eku, UnknownExtKeyUsage: unknown,
+		}, root, &key.PublicKey, rootKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return pki.Identity{Cert: c, Key: key, Chain: []*x509.Certificate{root}}
+	}
+	sig := x509.KeyUsageDigitalSignature
+	for _, c := range []struct {
+		name string
+		id   pki.Identity
+		want string // "" means it verifies
+	}{
+		{"no EKU", issue(sig, nil, nil), ""},
+		{"nonRepudiation only", issue(x509.KeyUsageContentCommitment, nil, nil), ""},
+		{"emailProtection", issue(sig, []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}, nil), ""},
+		{"any", issue(sig, []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, nil), ""},
+		{"documentSigning", issue(sig, nil, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 36}}), ""},
+		{"Adobe authentic documents", issue(sig, nil, []asn1.ObjectIdentifier{{1, 2, 840, 113583, 1, 1, 5}}), ""},
+		{"MS document signing", issue(sig, nil, []asn1.ObjectIdentifier{{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}}), ""},
+		{"timeStamping only", issue(sig, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, nil), "unsuitable"},
+		{"codeSigning", issue(sig, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}, nil), "unsuitable"},
+		{"serverAuth", issue(sig, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, nil), "unsuitable"},
+		{"keyEncipherment only", issue(x509.KeyUsageKeyEncipherment, nil, nil), "neither digitalSignature nor nonRepudiation"},
+		{"no key usage", issue(0, nil, nil), "neither digitalSignature nor nonRepudiation"},
+		{"the local CA's TSA certificate", f.ca.TSA, "unsuitable"},
+		{"the local CA's seal", f.ca.Seal, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			digest := digestOf([]byte("contract"))
+			der, err := SignDetached(context.Background(), digest, c.id, Options{TimeStamp: f.tsa.Timestamp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			roots := pool
+			if c.id.Cert.Issuer.CommonName != "usage test root" {
+				roots = f.ca.Pool()
+			}
+			_, err = Verify(der, digest, roots)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("Verify: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("Verify: err = %v, want it to mention %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestTimeStampAuthorityUsage checks the TSA certificate of a signature
+// time stamp: RFC 3161 wants the timeStamping extended key usage alone and
+// critical. A TSA certificate that could also sign documents, or whose EKU
+// is not critical, is refused; the local CA's own TSA certificate passes.
+func TestTimeStampAuthorityUsage(t *testing.T) {
+	f := newFixture(t, time.Now)
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rootTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tsa test root"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := x509.ParseCertificate(rootDER)
+	pool := f.ca.Pool()
+	pool.AddCert(root)
+	ekuTS, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	tsaID := func(eku []x509.ExtKeyUsage, ext []pkix.Extension) pki.Identity {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+			SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "tsa"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: eku, ExtraExtensions: ext,
+		}, root, &key.PublicKey, rootKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return pki.Identity{Cert: c, Key: key, Chain: []*x509.Certificate{root}}
+	}
+	for _, c := range []struct {
+		name string
+		id   pki.Identity
+		want string
+	}{
+		{"the local CA's TSA", f.ca.TSA, ""},
+		{"timeStamping, critical", tsaID(nil, []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuTS}}), ""},
+		{"timeStamping, not critical", tsaID([]x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, nil), "non-critical"},
+		{"timeStamping and emailProtection", tsaID([]x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping, x509.ExtKeyUsageEmailProtection}, nil), "exactly the timeStamping"},
+		{"no EKU", tsaID(nil, nil), "exactly the timeStamping"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stamper := tsa.New(c.id, time.Now)
+			digest := digestOf([]byte("contract"))
+			der, err := SignDetached(context.Background(), digest, f.ca.Seal, Options{TimeStamp: stamper.Timestamp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Verify(der, digest, pool)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("Verify: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("Verify: err = %v, want it to mention %q", err, c.want)
 			}
 		})
 	}

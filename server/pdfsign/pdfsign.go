@@ -243,27 +243,58 @@ func fieldName(d *document, fields array) string {
 	}
 }
 
-// Signature is one signature of a file, as Signatures reads it.
+// Signature is one signature of a file, as Signatures reads it: a
+// signature dictionary that one or more signature fields have as their
+// value.
 type Signature struct {
 	ByteRange [4]int64
-	Contents  []byte // the CMS, trimmed of the zero padding after its DER length
+	// Contents is the CMS (for a document time stamp, the time-stamp
+	// token), trimmed of the zero padding after its DER length.
+	Contents []byte
 
-	SubFilter, Name, Reason string
+	Type, SubFilter, Name, Reason string // Type is Sig, or DocTimeStamp for a document time stamp
 
 	Time time.Time // /M; zero if absent or unreadable
 
-	// CoversWholeFile reports whether the byte range is the whole file except
-	// exactly the /Contents hex string: true only for the newest signature of
-	// an unmodified file.
-	CoversWholeFile bool
+	// Object is the signature dictionary's object number; Fields is how
+	// many signature fields have it as their value (they are one signature).
+	Object int64
+	Fields int
 
-	// RevisionEnd is where the signed revision ends: ByteRange[2]+ByteRange[3].
-	RevisionEnd int64
+	// ContentsAt and ContentsEnd delimit the dictionary's own /Contents
+	// hex string in the file: its '<' is at ContentsAt, its '>' just
+	// before ContentsEnd. Both are zero if it could not be located.
+	ContentsAt, ContentsEnd int64
+
+	// Err says why the dictionary cannot hold a valid signature whatever
+	// its CMS: /ByteRange or /Contents missing or malformed, signed ranges
+	// other than the whole of [0, End()) except exactly this dictionary's
+	// /Contents string, or non-zero bytes in the padding after the DER.
+	Err error
 }
 
+// End is where the signed bytes end, ByteRange[2]+ByteRange[3]. Whether
+// that is the end of a revision is for ReadHistory to tell.
+func (s Signature) End() int64 { return s.ByteRange[2] + s.ByteRange[3] }
+
+// CoversWholeFile reports whether the signature's byte range is the whole
+// file of size bytes except exactly its own /Contents string.
+func (s Signature) CoversWholeFile(size int64) bool { return s.Err == nil && s.End() == size }
+
+// MaxSignatureFields bounds the signature fields Signatures reads: a file
+// with more is refused (ErrTooManySignatureFields) rather than costing
+// work per field.
+const MaxSignatureFields = 1000
+
+// ErrTooManySignatureFields is the error for a file with more than
+// MaxSignatureFields signature fields.
+var ErrTooManySignatureFields = fmt.Errorf("more than %d signature fields", MaxSignatureFields)
+
 // Signatures lists the signatures of a file, oldest revision first, for
-// verification: each signature field's value with its byte range and CMS.
-// A file without signatures gives an empty list.
+// verification: each distinct signature dictionary that signature fields
+// have as their value, with its byte range and CMS. A file without
+// signatures gives an empty list; a signature that is malformed is listed
+// with its Err set.
 func Signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 	sigs, err := signatures(src, size)
 	if err != nil {
@@ -294,7 +325,9 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 		return nil, damaged(fmt.Errorf("AcroForm /Fields: %w", err))
 	}
 	var sigs []Signature
+	byObject := map[ref]int{} // signature dictionary → 1 + its index in sigs
 	seen := map[ref]bool{}
+	sigFields := 0
 	var walk func(fields array, ft name, depth int) error
 	walk = func(fields array, ft name, depth int) error {
 		if depth > maxNesting {
@@ -315,16 +348,19 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 			if n := field.name("FT"); n != "" {
 				ft = n
 			}
-			if ft == "Sig" && field["V"] != nil {
-				v, err := d.dict(field["V"])
-				if err != nil {
-					return fmt.Errorf("signature value: %w", err)
+			if r, isRef := field["V"].(ref); ft == "Sig" && isRef && byObject[r] > 0 {
+				if sigFields++; sigFields > MaxSignatureFields {
+					return ErrTooManySignatureFields
 				}
-				s, err := readSignature(d, v)
-				if err != nil {
-					return err
+				sigs[byObject[r]-1].Fields++
+			} else if v, err := d.resolve(field["V"]); ft == "Sig" && (err != nil || v != nil) {
+				if sigFields++; sigFields > MaxSignatureFields {
+					return ErrTooManySignatureFields
 				}
-				sigs = append(sigs, s)
+				if isRef {
+					byObject[r] = len(sigs) + 1
+				}
+				sigs = append(sigs, readSignature(d, field["V"]))
 			}
 			kids, err := d.array(field["Kids"])
 			if err != nil {
@@ -336,53 +372,185 @@ func signatures(src io.ReaderAt, size int64) ([]Signature, error) {
 		}
 		return nil
 	}
-	if err := walk(fields, "", 0); err != nil {
+	if err := walk(fields, "", 0); errors.Is(err, ErrTooManySignatureFields) {
+		return nil, err
+	} else if err != nil {
 		return nil, damaged(err)
 	}
-	slices.SortStableFunc(sigs, func(a, b Signature) int { return cmp.Compare(a.RevisionEnd, b.RevisionEnd) })
+	slices.SortStableFunc(sigs, func(a, b Signature) int { return cmp.Compare(a.End(), b.End()) })
 	return sigs, nil
 }
 
-func readSignature(d *document, v dict) (Signature, error) {
-	var s Signature
-	br, err := d.array(v["ByteRange"])
-	if err != nil || len(br) != 4 {
-		return s, errors.New("signature /ByteRange is not an array of four")
+// readSignature reads the signature dictionary v, a field's /V.
+func readSignature(d *document, v any) Signature {
+	s := Signature{Fields: 1}
+	r, ok := v.(ref)
+	if !ok {
+		s.Err = errors.New("the signature dictionary is not an indirect object")
+		return s
+	}
+	s.Object = r.num
+	sd, err := d.dict(r)
+	if err != nil {
+		s.Err = fmt.Errorf("signature dictionary %d: %w", r.num, err)
+		return s
+	}
+	s.Type = string(sd.name("Type"))
+	s.SubFilter = string(sd.name("SubFilter"))
+	if n, ok := sd["Name"].(str); ok {
+		s.Name = decodeText(n)
+	}
+	if n, ok := sd["Reason"].(str); ok {
+		s.Reason = decodeText(n)
+	}
+	if m, ok := sd["M"].(str); ok {
+		s.Time, _ = parseDate(string(m))
+	}
+	if err := s.read(d, r, sd); err != nil {
+		s.Err = fmt.Errorf("signature dictionary %d: %w", r.num, err)
+	}
+	return s
+}
+
+// read fills in the byte range and CMS and checks that the signed ranges
+// leave out exactly this dictionary's /Contents string: otherwise the gap
+// could hide anything, such as a whole new revision (signature wrapping).
+func (s *Signature) read(d *document, r ref, sd dict) error {
+	br, ok := sd["ByteRange"].(array)
+	if !ok || len(br) != 4 {
+		return errors.New("/ByteRange is not a direct array of four integers")
 	}
 	for i, e := range br {
 		n, ok := e.(int64)
 		if !ok || n < 0 {
-			return s, errors.New("signature /ByteRange holds a non-integer")
+			return errors.New("/ByteRange holds a negative number or a non-integer")
 		}
 		s.ByteRange[i] = n
 	}
-	contents, ok := v["Contents"].(str)
+	contents, ok := sd["Contents"].(str)
 	if !ok {
-		return s, errors.New("signature /Contents is not a string")
+		return errors.New("/Contents is missing or not a direct string")
 	}
-	s.Contents = trimDER(contents)
-	s.SubFilter = string(v.name("SubFilter"))
-	if n, ok := v["Name"].(str); ok {
-		s.Name = decodeText(n)
+	at, end, err := d.contentsSpan(r)
+	if err != nil {
+		return err
 	}
-	if r, ok := v["Reason"].(str); ok {
-		s.Reason = decodeText(r)
-	}
-	if m, ok := v["M"].(str); ok {
-		s.Time, _ = parseDate(string(m))
-	}
+	s.ContentsAt, s.ContentsEnd = at, end
 	b := s.ByteRange
-	s.RevisionEnd = b[2] + b[3]
-	if b[0] == 0 && b[1] < b[2] && s.RevisionEnd == d.size {
-		// The gap must be exactly one hex string, or bytes outside the CMS
-		// would be unsigned.
-		var lt, gt [1]byte
-		_, err1 := d.r.ReadAt(lt[:], b[1])
-		_, err2 := d.r.ReadAt(gt[:], b[2]-1)
-		s.CoversWholeFile = err1 == nil && err2 == nil && lt[0] == '<' && gt[0] == '>' &&
-			b[2]-b[1] == int64(2*len(contents)+2)
+	switch {
+	case b[0] != 0:
+		return fmt.Errorf("byte range %v does not start at 0", b)
+	case b[1] != at || b[2] != end:
+		return fmt.Errorf("byte range %v does not leave out exactly this dictionary's /Contents string (bytes %d to %d)", b, at, end)
+	case b[3] > d.size-end:
+		return fmt.Errorf("byte range %v reaches past the end of the file (%d bytes)", b, d.size)
+	case len(contents) == 0:
+		return errors.New("/Contents is empty")
 	}
-	return s, nil
+	der := trimDER(contents)
+	for _, c := range contents[len(der):] {
+		if c != 0 {
+			return fmt.Errorf("/Contents has non-zero bytes in the %d bytes of padding after its DER signature", len(contents)-len(der))
+		}
+	}
+	s.Contents = der
+	return nil
+}
+
+// contentsSpan finds where the /Contents hex string of signature
+// dictionary r lies in the file, reading the dictionary's bytes afresh: the
+// parsed dictionary does not keep positions. It refuses a dictionary that
+// has /Contents or /ByteRange twice (readers differ on which one counts)
+// and a /Contents that is not a well-formed hex string (hex digits only,
+// an even number of them).
+func (d *document) contentsSpan(r ref) (at, end int64, err error) {
+	e, ok := d.xref[r.num]
+	switch {
+	case !ok || e.free:
+		return 0, 0, errors.New("not in the cross-reference table")
+	case e.stm > 0:
+		return 0, 0, errors.New("it lies in an object stream, so its /Contents cannot be left out of the signed bytes")
+	case e.off <= 0 || e.off >= d.size:
+		return 0, 0, fmt.Errorf("offset %d out of range", e.off)
+	}
+	l := d.lexerAt(e.off)
+	var hdr [4]any
+	for i := range hdr {
+		if hdr[i], err = l.token(); err != nil {
+			return 0, 0, unexpectedEOF(err)
+		}
+	}
+	if hdr[0] != r.num || hdr[2] != keyword("obj") || hdr[3] != keyword("<<") {
+		return 0, 0, fmt.Errorf("no \"%d %d obj <<\" at offset %d", r.num, r.gen, e.off)
+	}
+	found, byteRange := false, false
+	for {
+		t, err := l.token()
+		if err != nil {
+			return 0, 0, unexpectedEOF(err)
+		}
+		if t == keyword(">>") {
+			break
+		}
+		k, ok := t.(name)
+		if !ok {
+			return 0, 0, fmt.Errorf("dictionary key is %v, not a name", t)
+		}
+		switch {
+		case k == "ByteRange" && byteRange, k == "Contents" && found:
+			return 0, 0, fmt.Errorf("/%s appears twice", k)
+		case k == "ByteRange":
+			byteRange = true
+		case k == "Contents":
+			found = true
+			if len(l.back) > 0 {
+				return 0, 0, errors.New("cannot locate /Contents")
+			}
+			if at, end, err = l.hexSpan(); err != nil {
+				return 0, 0, fmt.Errorf("/Contents: %w", err)
+			}
+			continue
+		}
+		if _, err := l.object(1); err != nil {
+			return 0, 0, err
+		}
+	}
+	if !found {
+		return 0, 0, errors.New("no /Contents")
+	}
+	return at, end, nil
+}
+
+// hexSpan reads a hex string at the lexer's position and returns where it
+// starts and ends. Unlike hexString it allows no white space: a signature's
+// /Contents is hex digits only.
+func (l *lexer) hexSpan() (at, end int64, err error) {
+	c, err := l.skipSpace()
+	if err != nil {
+		return 0, 0, unexpectedEOF(err)
+	}
+	at = l.pos - 1
+	if c != '<' {
+		return 0, 0, errors.New("not a hex string")
+	}
+	n := 0
+	for {
+		c, err := l.readByte()
+		if err != nil {
+			return 0, 0, unexpectedEOF(err)
+		}
+		if c == '>' {
+			break
+		}
+		if _, ok := unhex(c); !ok {
+			return 0, 0, fmt.Errorf("%q in a hex string that must hold hex digits only", c)
+		}
+		n++
+	}
+	if n%2 != 0 {
+		return 0, 0, errors.New("odd number of hex digits")
+	}
+	return at, l.pos, nil
 }
 
 // trimDER cuts a CMS to the length its outer DER header gives, dropping the

@@ -99,7 +99,7 @@ func TestSign(t *testing.T) {
 			}
 			sig := sigs[0]
 			size := int64(len(testpdf.Read(t, once)))
-			if !sig.CoversWholeFile || sig.RevisionEnd != size || sig.SubFilter != "ETSI.CAdES.detached" ||
+			if !sig.CoversWholeFile(size) || sig.End() != size || sig.SubFilter != "ETSI.CAdES.detached" ||
 				sig.Name != "Kari Nordmann" || sig.Reason != "Approved" ||
 				!sig.Time.Equal(time.Date(2026, 3, 14, 14, 9, 26, 0, time.UTC)) {
 				t.Errorf("signature = %+v", sig)
@@ -116,10 +116,11 @@ func TestSign(t *testing.T) {
 			if len(sigs) != 2 {
 				t.Fatalf("%d signatures, want 2", len(sigs))
 			}
-			if sigs[0].CoversWholeFile || sigs[0].RevisionEnd != size || sigs[0].Reason != "Approved" {
+			size2 := int64(len(testpdf.Read(t, twice)))
+			if sigs[0].CoversWholeFile(size2) || sigs[0].End() != size || sigs[0].Reason != "Approved" {
 				t.Errorf("first signature = %+v, want revision end %d and not covering the file", sigs[0], size)
 			}
-			if !sigs[1].CoversWholeFile || sigs[1].Reason != "Countersigned" {
+			if !sigs[1].CoversWholeFile(size2) || sigs[1].Reason != "Countersigned" {
 				t.Errorf("second signature = %+v", sigs[1])
 			}
 			fields := testpdf.Run(t, "pdfsig", twice)

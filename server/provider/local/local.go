@@ -97,12 +97,20 @@ func (p *Provider) Sign(ctx context.Context, dst io.Writer, req provider.Request
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	if err := pdfsign.AddPage(ctx, tmp, req.Document, req.Size, p.frontPage(req, original, now)); err != nil {
-		return nil, fmt.Errorf("local provider: adding front page: %w", err)
-	}
-	withPage, err := tmp.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return nil, fmt.Errorf("local provider: %w", err)
+	// A page added after an existing signature is a change that signature
+	// does not allow (svarsign verify fails it), so a document that is
+	// already signed gets the new signature only.
+	var doc io.ReaderAt = tmp
+	var docSize int64
+	if sigs, err := pdfsign.Signatures(req.Document, req.Size); err == nil && len(sigs) > 0 {
+		doc, docSize = req.Document, req.Size
+	} else {
+		if err := pdfsign.AddPage(ctx, tmp, req.Document, req.Size, p.frontPage(req, original, now)); err != nil {
+			return nil, fmt.Errorf("local provider: adding front page: %w", err)
+		}
+		if docSize, err = tmp.Seek(0, io.SeekCurrent); err != nil {
+			return nil, fmt.Errorf("local provider: %w", err)
+		}
 	}
 
 	var stamped time.Time
@@ -116,7 +124,7 @@ func (p *Provider) Sign(ctx context.Context, dst io.Writer, req provider.Request
 	}
 	out := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(dst, out)}
-	err = pdfsign.Sign(ctx, cw, tmp, withPage, pdfsign.Options{
+	err = pdfsign.Sign(ctx, cw, doc, docSize, pdfsign.Options{
 		Name:     req.Signer.Name,
 		Reason:   fmt.Sprintf("Signert av %s etter innlogging med %s, nivå %d", req.Signer.Name, req.Signer.Method, req.Signer.Level),
 		Location: "Norge",

@@ -137,12 +137,17 @@ func TestSign(t *testing.T) {
 				if typ == provider.Authenticated && strings.Contains(last.Signer.Subject.String(), kari.Name) {
 					t.Errorf("authenticated signature should be the service's seal, got %q", last.Signer.Subject)
 				}
-				if got, before := pages(t, out), pages(t, in); got == before {
+				if got, before := pages(t, out), pages(t, in); kind != "signed once" && got == before {
 					t.Errorf("front page not added: %s pages before and after", got)
+				} else if kind == "signed once" && got != before {
+					t.Errorf("a page was added to a signed document (%s pages before, %s after): the first signature no longer verifies", before, got)
 				}
 				testpdf.NeedPoppler(t, "pdftotext")
 				front := testpdf.Run(t, "pdftotext", "-f", "1", "-l", "1", out, "-")
 				for _, s := range []string{"Signert dokument", kari.Name, hexSHA(orig), "nivå 4"} {
+					if kind == "signed once" && s == hexSHA(orig) {
+						continue // the front page is the first signing's
+					}
 					if !strings.Contains(front, s) {
 						t.Errorf("front page lacks %q:\n%s", s, front)
 					}
