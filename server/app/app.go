@@ -35,6 +35,7 @@ import (
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/portal"
 	"github.com/svarsign/svarsign/server/provider/local"
+	"github.com/svarsign/svarsign/server/reqcheck"
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
@@ -65,6 +66,13 @@ type Config struct {
 	// EventRetention is how long events stay in the outbox for WatchEvents
 	// (webhooks keep theirs until delivered); default 30 days.
 	EventRetention time.Duration
+	// DraftRetention is how long a shipment started with StartShipment but
+	// never sent is kept, with its uploads, after it was started or last
+	// uploaded to; default 7 days. Checked every PurgeInterval.
+	DraftRetention time.Duration
+	// MaxShipmentBytes bounds the documents of one shipment in all;
+	// default domain.MaxShipmentBytes (2 GiB).
+	MaxShipmentBytes int64
 	// ReadDeadline sends a delivered shipment to print when it is still
 	// unread after this long (default 7 days); PrintInterval is how often
 	// that is checked (default 1 minute).
@@ -169,9 +177,11 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 		PrintInterval: cfg.PrintInterval,
 		Register: []func(*river.Workers) error{
 			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, cfg.EventRetention, a.log),
+			housekeeping.DraftWorkers(a.db, a.blobs, a.now, cfg.DraftRetention, a.log),
 		},
 		Periodic: []*river.PeriodicJob{
 			signing.Sweep(cfg.SweepInterval), webhooks.Periodic(), housekeeping.Periodic(cfg.PurgeInterval),
+			housekeeping.DraftPeriodic(cfg.PurgeInterval),
 		},
 	})
 	if err != nil {
@@ -230,10 +240,10 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	m := metrics.New(a.db.SQL, a.log)
 	mux.Handle("GET /metrics", m.Handler())
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(m.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
+		connect.WithInterceptors(m.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}, reqcheck.Interceptor{}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
+	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events), shipment.WithMaxShipmentSize(a.cfg.MaxShipmentBytes)), opts...))
 	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}

@@ -1,8 +1,9 @@
 // Package housekeeping removes what has outlived its use: expired citizen
 // and case-worker sessions and signing ceremonies (their tokens are stored
 // hashed, so this is tidiness and data minimisation rather than a security
-// fix), and events older than the retention, except those a webhook has
-// not delivered yet. It runs as a periodic River job on the leader.
+// fix), events older than the retention, except those a webhook has not
+// delivered yet, and drafts never sent, with their uploaded bytes. It runs
+// as periodic River jobs on the leader.
 package housekeeping
 
 import (
