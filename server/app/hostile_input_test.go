@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -25,6 +29,8 @@ import (
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/database/databasetest"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/mailbox/citizen"
+	"github.com/svarsign/svarsign/server/portal"
 )
 
 // Tests of issue 10, item 10: bad input that used to get through. Each bad
@@ -638,6 +644,101 @@ func TestAdminRefusesHostileText(t *testing.T) {
 		}
 		if n := db.APIKey.Query().CountX(ctx); n != 1 {
 			t.Errorf("%d API keys, want the one created", n)
+		}
+	})
+}
+
+// TestHostileTextInFormsAndCredentials: text that reaches the database
+// outside the RPC messages: the case worker's login form, the key id of
+// HTTP Basic credentials, and the reason a citizen gives for declining to
+// sign. NUL or invalid UTF-8 there answered 500 or 503 on PostgreSQL.
+func TestHostileTextInFormsAndCredentials(t *testing.T) {
+	t.Parallel()
+	eachDatabase(t, func(t *testing.T, srv *trackedServer) {
+		ctx := context.Background()
+		org := st.OrgNumber(0)
+		token := srv.Org(t, org, "Eksempel kommune")
+		srv.User(t, org, "sak@eksempel.no", "korrekt hest batteri stift")
+
+		// The login form: anything but a real account is a failed login.
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for _, form := range []url.Values{
+			{"org": {org}, "email": {"sak\x00@eksempel.no"}},
+			{"org": {org}, "email": {"sak\xff@eksempel.no"}},
+			{"org": {org + "\x00"}, "email": {"sak@eksempel.no"}},
+			{"org": {"\xff"}, "email": {"sak@eksempel.no"}},
+		} {
+			resp, err := browser.Get(srv.URL + portal.Prefix + "/login")
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+			if m == nil {
+				t.Fatalf("no CSRF token on the login page:\n%s", page)
+			}
+			form.Set("csrf", string(m[1]))
+			form.Set("password", "korrekt hest batteri stift")
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+portal.Prefix+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", srv.URL)
+			resp, err = browser.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("login as org %q, e-mail %q: HTTP %d, want 401", form.Get("org"), form.Get("email"), resp.StatusCode)
+			}
+		}
+
+		// HTTP Basic with a key id no key can have.
+		for _, id := range []string{"ab\x00cd", "\xff\xfe"} {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/shipments", nil)
+			req.SetBasicAuth(id, "secret")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("Basic auth with key id %q: HTTP %d, want 401", id, resp.StatusCode)
+			}
+		}
+
+		// The citizen's reason is cleaned, not refused.
+		c := srv.Shipments(token, st.GRPC)
+		id := sendOK(t, c, signingSend(t, 0, time.Now().Add(48*time.Hour))).GetId()
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		citizenBrowser := citizen.New(srv.URL)
+		if err := citizenBrowser.Login(cctx, st.Person(0), "Kari Nordmann", 4); err != nil {
+			t.Fatal(err)
+		}
+		if err := citizenBrowser.WaitListed(cctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := citizenBrowser.Reject(cctx, id, "Jeg vil\x00 ikke\xff signere\r\n\x1b[31m"); err != nil {
+			t.Fatalf("declining with a hostile reason: %v", err)
+		}
+		hist, err := srv.Signing(token, st.GRPC).GetSigningHistory(ctx, connect.NewRequest(&svarsignv1.GetSigningHistoryRequest{ShipmentId: id}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := hist.Msg.GetEvents()
+		last := events[len(events)-1]
+		if !strings.HasSuffix(last.GetText(), ": Jeg vil ikke\uFFFD signere [31m") {
+			t.Errorf("rejection recorded as %q, want the reason cleaned", last.GetText())
+		}
+		for _, e := range events {
+			if err := domain.CheckText(e.GetText(), false); err != nil {
+				t.Errorf("history text %q: %v", e.GetText(), err)
+			}
 		}
 	})
 }
