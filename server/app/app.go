@@ -192,10 +192,10 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	// The JSON facade reaches the services as any gRPC client would: over
 	// the same port, so it passes through the same auth and handlers.
-	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(),
+	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(), append(reqcheck.DialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("connecting the JSON facade: %w", err)
 	}

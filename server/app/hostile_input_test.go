@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -226,6 +228,9 @@ func TestHostileFileNamesRefused(t *testing.T) {
 			wantHTTPViolation(t, status, body, "header.file_name")
 		})
 	}
+	// Invalid UTF-8 in the raw PUT's file name answered 500.
+	status, _, body := api.do(http.MethodPut, "/v1/shipments/"+id+"/documents/brev%FF.pdf", "application/pdf", strings.NewReader("%PDF-1.4\n"))
+	wantHTTPViolation(t, status, body, "header.file_name")
 	if got := srv.stored(t); got != (storedCounts{Shipments: 1}) {
 		t.Fatalf("server holds %+v, want only the draft (blobs %q)", got, srv.blobFiles(t))
 	}
@@ -412,6 +417,26 @@ func TestNULAndControlsInSend(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) { wantOneViolation(t, err, tc.field) })
 		}
 
+		// Invalid UTF-8 cannot be built with protobuf-go, but a caller can
+		// send the bytes: the title field (4) once more, holding 0xFF.
+		raw, err := proto.Marshal(validSendRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = protowire.AppendTag(raw, 4, protowire.BytesType)
+		raw = protowire.AppendBytes(raw, []byte("Vedtak\xff"))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/svarsign.v1.ShipmentService/SendShipment", bytes.NewReader(raw))
+		req.Header.Set("Content-Type", "application/proto")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a title of invalid UTF-8 over Connect: HTTP %d, want 400 (invalid_argument)", resp.StatusCode)
+		}
+
 		// The JSON facade, as a legacy caller writes it.
 		api := legacy{t: t, base: srv.URL, auth: bearerAuth(token)}
 		status, _, body := api.do(http.MethodPost, "/v1/shipments", "application/json", strings.NewReader(
@@ -473,16 +498,25 @@ func TestQueryParametersRefused(t *testing.T) {
 
 		// The same over the JSON facade's query parameters.
 		api := legacy{t: t, base: srv.URL, auth: bearerAuth(token)}
-		for _, tc := range []struct{ path, field string }{
+		for i, tc := range []struct{ path, field string }{
 			{"/v1/shipments:findByExternalRef?externalRef=" + ref101, "external_ref"},
 			{"/v1/shipments:findByExternalRef?externalRef=sak%00", "external_ref"},
 			{"/v1/shipments?externalRef=" + ref101, "external_ref"},
 			{"/v1/shipments?externalRef=%00", "external_ref"},
 			{"/v1/shipments?recipient=%00", "recipient"},
 			{"/v1/shipments/%00", "id"},
+			// Invalid UTF-8 could not even be marshalled for the gRPC call
+			// behind the facade, and answered 500.
+			{"/v1/shipments:findByExternalRef?externalRef=sak%FF", "external_ref"},
+			{"/v1/shipments?externalRef=%C3", "external_ref"},
+			{"/v1/shipments/%FF", "id"},
+			{"/v1/signing-orders/%FF%FE", "shipment_id"},
 		} {
 			status, _, body := api.do(http.MethodGet, tc.path, "", nil)
-			t.Run(tc.path, func(t *testing.T) { wantHTTPViolation(t, status, body, tc.field) })
+			t.Run(fmt.Sprintf("http%d", i), func(t *testing.T) {
+				t.Logf("GET %s", tc.path)
+				wantHTTPViolation(t, status, body, tc.field)
+			})
 		}
 		status, _, body := api.do(http.MethodGet, "/v1/shipments:findByExternalRef?externalRef="+ref100, "", nil)
 		if status != http.StatusOK {

@@ -13,11 +13,16 @@ package reqcheck
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -45,10 +50,13 @@ const maxKeyInPath = 100
 // Check adds to v a violation for each string in m that [domain.CheckText]
 // refuses, in field-number order.
 func Check(m proto.Message, v *domain.Violations) {
-	walk(m.ProtoReflect(), "", v)
+	walk(m.ProtoReflect(), "", domain.CheckText, v)
 }
 
-func walk(m protoreflect.Message, prefix string, v *domain.Violations) {
+// rule decides about one string; multiline says whether the field is free text.
+type rule func(s string, multiline bool) error
+
+func walk(m protoreflect.Message, prefix string, r rule, v *domain.Violations) {
 	fields := m.Descriptor().Fields()
 	for i := range fields.Len() {
 		fd := fields.Get(i)
@@ -62,19 +70,19 @@ func walk(m protoreflect.Message, prefix string, v *domain.Violations) {
 		val := m.Get(fd)
 		switch {
 		case fd.IsMap():
-			walkMap(fd, val.Map(), path, v)
+			walkMap(fd, val.Map(), path, r, v)
 		case fd.IsList():
 			list := val.List()
 			for j := range list.Len() {
-				value(fd, list.Get(j), fmt.Sprintf("%s[%d]", path, j), v)
+				value(fd, list.Get(j), fmt.Sprintf("%s[%d]", path, j), r, v)
 			}
 		default:
-			value(fd, val, path, v)
+			value(fd, val, path, r, v)
 		}
 	}
 }
 
-func walkMap(fd protoreflect.FieldDescriptor, m protoreflect.Map, path string, v *domain.Violations) {
+func walkMap(fd protoreflect.FieldDescriptor, m protoreflect.Map, path string, r rule, v *domain.Violations) {
 	var keys []protoreflect.MapKey
 	m.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
 		keys = append(keys, k)
@@ -85,7 +93,7 @@ func walkMap(fd protoreflect.FieldDescriptor, m protoreflect.Map, path string, v
 		entry := fmt.Sprintf("%s[%v]", path, k.Interface())
 		if fd.MapKey().Kind() == protoreflect.StringKind {
 			s := k.String()
-			if err := domain.CheckText(s, false); err != nil {
+			if err := r(s, false); err != nil {
 				// A key that is not clean text cannot be repeated in a
 				// path, so the map is named.
 				v.Add(path, "keys "+err.Error())
@@ -96,7 +104,7 @@ func walkMap(fd protoreflect.FieldDescriptor, m protoreflect.Map, path string, v
 				entry = fmt.Sprintf("%s[%q]", path, s)
 			}
 		}
-		value(fd.MapValue(), m.Get(k), entry, v)
+		value(fd.MapValue(), m.Get(k), entry, r, v)
 	}
 }
 
@@ -121,16 +129,26 @@ func boolInt(b bool) int {
 }
 
 // value checks one singular value: a string, or a message to descend into.
-func value(fd protoreflect.FieldDescriptor, val protoreflect.Value, path string, v *domain.Violations) {
+func value(fd protoreflect.FieldDescriptor, val protoreflect.Value, path string, r rule, v *domain.Violations) {
 	switch fd.Kind() {
 	case protoreflect.StringKind:
-		if err := domain.CheckText(val.String(), multiline(fd.FullName())); err != nil {
+		if err := r(val.String(), multiline(fd.FullName())); err != nil {
 			v.Add(path, err.Error())
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		walk(val.Message(), path, v)
+		walk(val.Message(), path, r, v)
 	}
 }
+
+// validUTF8 is the rule of the client side: only what cannot be marshalled.
+func validUTF8(s string, _ bool) error {
+	if !utf8.ValidString(s) {
+		return errInvalidUTF8
+	}
+	return nil
+}
+
+var errInvalidUTF8 = errors.New("must be valid UTF-8")
 
 // Interceptor applies [Check] to every request message of unary and
 // streaming calls, and answers InvalidArgument with one field violation per
@@ -185,4 +203,92 @@ func (c checkedConn) Receive(msg any) error {
 		return err
 	}
 	return check(msg)
+}
+
+// grpcError is the gRPC status refusing invalid UTF-8 in msg, with the
+// same google.rpc.BadRequest detail the Connect handlers send.
+func grpcError(msg any) error {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil
+	}
+	var v domain.Violations
+	walk(m.ProtoReflect(), "", validUTF8, &v)
+	if v.Len() == 0 {
+		return nil
+	}
+	br := &errdetails.BadRequest{}
+	for _, x := range v.List() {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: x.Field, Description: x.Description})
+	}
+	st := status.New(codes.InvalidArgument, v.Err().Error())
+	if withDetails, err := st.WithDetails(br); err == nil {
+		st = withDetails
+	}
+	return st.Err()
+}
+
+// DialOptions check requests where a gRPC client builds them from other
+// input, as the JSON facade does from query parameters and paths. Invalid
+// UTF-8 there cannot even be marshalled (grpc-go answered Internal); these
+// answer InvalidArgument naming the field, as the server would. The rest of
+// the rules are left to the server, after authentication.
+func DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			if err := grpcError(req); err != nil {
+				return err
+			}
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}),
+		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			ctx, cancel := context.WithCancel(ctx)
+			s, err := streamer(ctx, desc, cc, method, opts...)
+			if err != nil {
+				cancel()
+				return nil, err
+			}
+			return &checkedClientStream{ClientStream: s, cancel: cancel}, nil
+		}),
+	}
+}
+
+// checkedClientStream refuses a message it should not send: the call is
+// cancelled, and the refusal is what every later method reports, so a
+// caller that goes on to CloseAndRecv learns why.
+type checkedClientStream struct {
+	grpc.ClientStream
+	cancel context.CancelFunc
+	err    error
+}
+
+func (s *checkedClientStream) SendMsg(m any) error {
+	if s.err != nil {
+		return s.err
+	}
+	if err := grpcError(m); err != nil {
+		s.err = err
+		s.cancel()
+		return err
+	}
+	return s.ClientStream.SendMsg(m)
+}
+
+func (s *checkedClientStream) CloseSend() error {
+	if s.err != nil {
+		return nil
+	}
+	return s.ClientStream.CloseSend()
+}
+
+func (s *checkedClientStream) RecvMsg(m any) error {
+	if s.err != nil {
+		return s.err
+	}
+	err := s.ClientStream.RecvMsg(m)
+	if err != nil {
+		// The call is over: release its context.
+		s.cancel()
+	}
+	return err
 }
