@@ -74,7 +74,7 @@ func TestDraftPurge(t *testing.T) {
 	srv := startTrackedServer(t, func(c *app.Config) {
 		c.Clock = clock.Now
 		c.DraftRetention = time.Hour
-		c.PurgeInterval = 50 * time.Millisecond
+		c.PurgeInterval = 100 * time.Millisecond
 		c.ReadDeadline = 1000 * time.Hour // no printing in this test
 	})
 	ctx := context.Background()
@@ -109,7 +109,7 @@ func TestDraftPurge(t *testing.T) {
 	fresh := clock.Now()
 	clock.Advance(20 * time.Minute) // the first four are 70 minutes old, kept's upload 20
 
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		n, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.StatusEQ(shipment.StatusDRAFT)).Count(ctx)
 		if err != nil {
@@ -119,11 +119,12 @@ func TestDraftPurge(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 15 s, %d drafts remain, want 1", n)
+			t.Fatalf("after 20 s, %d drafts remain, want 1", n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	// The rows are gone at once, the bytes in a job of their own right after.
+	deadline = time.Now().Add(20 * time.Second)
 	for want := sentBlobs + 1; len(srv.blobFiles(t)) != want; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("blobs %q remain, want %d: the sent shipment's and the kept draft's", srv.blobFiles(t), want)

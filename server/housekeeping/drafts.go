@@ -32,6 +32,9 @@ type DraftPurgeArgs struct{}
 // Kind implements river.JobArgs; stored jobs depend on it, so it must not change.
 func (DraftPurgeArgs) Kind() string { return "purge_drafts" }
 
+// InsertOpts keeps one draft purge waiting or running at a time.
+func (DraftPurgeArgs) InsertOpts() river.InsertOpts { return onlyOne() }
+
 // DeleteBlobsArgs deletes the bytes of documents whose rows are gone. It is
 // inserted in the transaction that deleted the rows, so the bytes go only
 // after the rows are gone for good, and are not forgotten if the process
