@@ -33,6 +33,7 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/demo"
+	"github.com/svarsign/svarsign/server/housekeeping"
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
@@ -256,6 +257,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
 	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
 	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
+	draftRetention := fs.Duration("draft-retention", housekeeping.DefaultDraftRetention, "delete a shipment started but never sent, with its uploads, when it was not uploaded to for this long")
 	var st storageFlags
 	st.register(fs)
 	if err := parseFlags(fs, args, 0, stdout); err != nil {
@@ -266,6 +268,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log,
 		SimulatedLogin: simLogin, PublicURL: *publicURL, MetricsAddr: *metricsAddr,
 		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter, ReadDeadline: *readDeadline,
+		DraftRetention: *draftRetention,
 	})
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ func ListKeys(ctx context.Context, client *ent.Client, orgNumber string) ([]*ent
 // RevokeKey stops an API key from working, from now on. The key stays
 // listed, marked revoked, so logs naming its id can still be traced.
 func RevokeKey(ctx context.Context, client *ent.Client, orgNumber, keyID string) error {
+	if err := checkText(keyID, maxLabelLen); err != nil {
+		return fmt.Errorf("key id: %w", err)
+	}
 	o, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return err

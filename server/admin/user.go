@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/svarsign/svarsign/ent"
-	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // NormalizeEmail returns the stored form of an e-mail address: trimmed and
@@ -20,18 +20,15 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // of the password is stored.
 func CreateUser(ctx context.Context, client *ent.Client, orgNumber, email, password string) (*ent.User, error) {
 	email = NormalizeEmail(email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 || domain.CheckText(email, false) != nil {
 		return nil, fmt.Errorf("e-mail address %q is not a plain address like name@example.no", email)
 	}
 	if err := auth.CheckPasswordPolicy(password); err != nil {
 		return nil, err
 	}
-	o, err := client.Org.Query().Where(org.Number(orgNumber)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, fmt.Errorf("no organisation with number %s (create it with `svarsign admin org create`)", orgNumber)
-	}
+	o, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
-		return nil, fmt.Errorf("finding organisation %s: %w", orgNumber, err)
+		return nil, err
 	}
 	u, err := client.User.Create().SetOrgID(o.ID).SetEmail(email).SetPasswordHash(auth.HashPassword(password)).Save(ctx)
 	if ent.IsConstraintError(err) {

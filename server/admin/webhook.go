@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/webhook"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // CreateWebhook registers url to receive the events of the organisation
@@ -61,6 +63,9 @@ func ListWebhooks(ctx context.Context, client *ent.Client, orgNumber string) ([]
 // Plain http is allowed for receivers on a private network or loopback;
 // the signature, not the transport, authenticates a delivery.
 func checkWebhookURL(raw string) error {
+	if err := checkText(raw, maxURLLen); err != nil {
+		return fmt.Errorf("webhook URL: %w", err)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("webhook URL %q: %w", raw, err)
@@ -71,10 +76,16 @@ func checkWebhookURL(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("webhook URL %q: must not carry credentials; deliveries are signed instead", raw)
 	}
+	if u.Fragment != "" || strings.HasSuffix(raw, "#") {
+		return fmt.Errorf("webhook URL %q: must not have a #fragment, which is never sent to the receiver", raw)
+	}
 	return nil
 }
 
 func findOrg(ctx context.Context, client *ent.Client, number string) (*ent.Org, error) {
+	if err := domain.CheckOrganizationNumber(number); err != nil {
+		return nil, fmt.Errorf("organisation number %q: %w", number, err)
+	}
 	o, err := client.Org.Query().Where(org.Number(number)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, fmt.Errorf("no organisation with number %s (create it with `svarsign admin org create`)", number)

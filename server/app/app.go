@@ -37,6 +37,7 @@ import (
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/portal"
 	"github.com/svarsign/svarsign/server/provider/local"
+	"github.com/svarsign/svarsign/server/reqcheck"
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
@@ -67,6 +68,13 @@ type Config struct {
 	// EventRetention is how long events stay in the outbox for WatchEvents
 	// (webhooks keep theirs until delivered); default 30 days.
 	EventRetention time.Duration
+	// DraftRetention is how long a shipment started with StartShipment but
+	// never sent is kept, with its uploads, after it was started or last
+	// uploaded to; default 7 days. Checked every PurgeInterval.
+	DraftRetention time.Duration
+	// MaxShipmentBytes bounds the documents of one shipment in all;
+	// default domain.MaxShipmentBytes (2 GiB).
+	MaxShipmentBytes int64
 	// ReadDeadline sends a delivered shipment to print when it is still
 	// unread after this long (default 7 days); PrintInterval is how often
 	// that is checked (default 1 minute).
@@ -196,9 +204,11 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		PrintInterval: cfg.PrintInterval,
 		Register: []func(*river.Workers) error{
 			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, cfg.EventRetention, a.log),
+			housekeeping.DraftWorkers(a.db, a.blobs, a.now, cfg.DraftRetention, a.log),
 		},
 		Periodic: []*river.PeriodicJob{
 			signing.Sweep(cfg.SweepInterval), webhooks.Periodic(), housekeeping.Periodic(cfg.PurgeInterval),
+			housekeeping.DraftPeriodic(cfg.PurgeInterval),
 		},
 	})
 	if err != nil {
@@ -212,10 +222,10 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	// The JSON facade reaches the services as any gRPC client would: over
 	// the same port, so it passes through the same auth and handlers.
-	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(),
+	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(), append(reqcheck.DialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("connecting the JSON facade: %w", err)
 	}
@@ -260,10 +270,10 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	// /metrics is served on MetricsAddr only (see serveMetrics).
 	a.metrics = metrics.New(a.db.SQL, a.log)
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(a.metrics.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
+		connect.WithInterceptors(a.metrics.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}, reqcheck.Interceptor{}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
+	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events), shipment.WithMaxShipmentSize(a.cfg.MaxShipmentBytes)), opts...))
 	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}

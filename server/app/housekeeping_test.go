@@ -6,10 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
 	"github.com/svarsign/svarsign/ent/ceremony"
 	"github.com/svarsign/svarsign/ent/citizensession"
+	"github.com/svarsign/svarsign/ent/shipment"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/housekeeping"
@@ -57,5 +61,120 @@ func TestPurgeExpired(t *testing.T) {
 	}
 	if n, _ := db.Ceremony.Query().Count(ctx); n != 1 {
 		t.Errorf("%d ceremonies remain, want the one within its grace", n)
+	}
+}
+
+// TestDraftPurge: drafts (StartShipment, perhaps with uploads, never sent)
+// used to be kept forever with their bytes. Once untouched for the draft
+// retention they go, uploads included, in every organisation; an upload
+// keeps a draft alive, and sent shipments are never touched.
+func TestDraftPurge(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock(time.Now())
+	srv := startTrackedServer(t, func(c *app.Config) {
+		c.Clock = clock.Now
+		c.DraftRetention = time.Hour
+		c.PurgeInterval = 100 * time.Millisecond
+		c.ReadDeadline = 1000 * time.Hour // no printing in this test
+	})
+	ctx := context.Background()
+	a := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Kommune A"), st.GRPC)
+	b := srv.Shipments(srv.Org(t, st.OrgNumber(1), "Kommune B"), st.Connect)
+	upload := func(c svarsignv1connect.ShipmentServiceClient, id, name string) {
+		t.Helper()
+		if _, err := uploadBytes(ctx, c, &svarsignv1.UploadDocumentHeader{ShipmentId: id, FileName: name, MimeType: "text/plain"}, []byte("innhold av "+name)); err != nil {
+			t.Fatalf("upload %s to %s: %v", name, id, err)
+		}
+	}
+
+	empty := reserveShipment(t, a)    // started, nothing uploaded
+	withDocs := reserveShipment(t, a) // started, two uploads
+	upload(a, withDocs, "a.txt")
+	upload(a, withDocs, "b.txt")
+	otherOrg := reserveShipment(t, b) // another organisation's draft
+	upload(b, otherOrg, "c.txt")
+	sent := reserveShipment(t, a) // uploaded and sent
+	upload(a, sent, "vedlegg.txt")
+	req := validSendRequest()
+	req.ShipmentId = sent
+	req.Documents = append(req.Documents, &svarsignv1.DocumentSpec{FileName: "vedlegg.txt"})
+	if _, err := a.SendShipment(ctx, connect.NewRequest(req)); err != nil {
+		t.Fatal(err)
+	}
+	kept := reserveShipment(t, a) // uploaded to again later
+	sentBlobs := 2
+
+	clock.Advance(50 * time.Minute)
+	upload(a, kept, "sen.txt")
+	fresh := clock.Now()
+	clock.Advance(20 * time.Minute) // the first four are 70 minutes old, kept's upload 20
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.StatusEQ(shipment.StatusDRAFT)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s, %d drafts remain, want 1", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The rows are gone at once, the bytes in a job of their own right after.
+	deadline = time.Now().Add(20 * time.Second)
+	for want := sentBlobs + 1; len(srv.blobFiles(t)) != want; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("blobs %q remain, want %d: the sent shipment's and the kept draft's", srv.blobFiles(t), want)
+		}
+	}
+
+	// Through the API: the purged drafts are gone, uploads to them and sends
+	// of their uploads are refused; the kept draft and the sent shipment work.
+	for _, d := range []struct {
+		c  svarsignv1connect.ShipmentServiceClient
+		id string
+	}{{a, empty}, {a, withDocs}, {b, otherOrg}} {
+		_, err := uploadBytes(ctx, d.c, &svarsignv1.UploadDocumentHeader{ShipmentId: d.id, FileName: "ny.txt", MimeType: "text/plain"}, []byte("ny"))
+		if st.Code(err) != connect.CodeNotFound {
+			t.Errorf("upload to purged draft %s: %v, want NotFound", d.id, err)
+		}
+	}
+	req = validSendRequest()
+	req.ShipmentId = withDocs
+	req.Documents = []*svarsignv1.DocumentSpec{{FileName: "a.txt"}}
+	_, err := a.SendShipment(ctx, connect.NewRequest(req))
+	wantOneViolation(t, err, "documents[0].file_name")
+
+	got, err := a.GetShipment(ctx, connect.NewRequest(&svarsignv1.GetShipmentRequest{Id: sent}))
+	if err != nil {
+		t.Fatalf("the sent shipment: %v", err)
+	}
+	if docs := got.Msg.GetShipment().GetDocuments(); len(docs) != 2 {
+		t.Fatalf("the sent shipment has %d documents, want 2", len(docs))
+	}
+	for _, doc := range got.Msg.GetShipment().GetDocuments() {
+		stream, err := a.DownloadDocument(ctx, connect.NewRequest(&svarsignv1.DownloadDocumentRequest{ShipmentId: sent, DocumentId: doc.GetId()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for stream.Receive() {
+			n += len(stream.Msg().GetChunk())
+		}
+		if err := stream.Err(); err != nil || int64(n) != doc.GetSizeBytes() {
+			t.Fatalf("downloading %s of the sent shipment: %d bytes, %v", doc.GetFileName(), n, err)
+		}
+	}
+	req = validSendRequest()
+	req.ShipmentId = kept
+	req.Documents = append(req.Documents, &svarsignv1.DocumentSpec{FileName: "sen.txt"})
+	if _, err := a.SendShipment(ctx, connect.NewRequest(req)); err != nil {
+		t.Fatalf("sending the draft uploaded to %s ago: %v", clock.Now().Sub(fresh), err)
+	}
+	if got := srv.stored(t); got.Shipments != 2 || got.Documents != 4 || got.Blobs != 4 {
+		t.Fatalf("after the purge and the last send the server holds %+v, want 2 shipments with 4 documents", got)
 	}
 }

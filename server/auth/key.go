@@ -73,8 +73,23 @@ func parseAuthorization(header string) (id, secret string, err error) {
 		}
 		id, secret, ok = strings.Cut(string(raw), ":")
 	}
-	if !ok || id == "" || secret == "" {
+	if !ok || !validKeyID(id) || secret == "" {
 		return "", "", errBadCredentials
 	}
 	return id, secret, nil
+}
+
+// validKeyID accepts what NewKey makes, hex digits, and a little more; it
+// keeps NUL and invalid UTF-8, which the database cannot even look up, from
+// reaching it.
+func validKeyID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -14,9 +14,20 @@ import (
 const forbiddenFileNameChars = `"<>?*|:\/`
 
 // CheckFileName reports whether name is acceptable as a document's file
-// name: present, valid UTF-8, at most [MaxFileNameLen] characters, free of
-// control characters and of the characters " < > ? * | : \ /, and not "."
-// or "..". The returned error names the first rule that failed.
+// name. The returned error names the first rule that failed. A name must be
+//
+//   - present, valid UTF-8 and at most [MaxFileNameLen] characters;
+//   - free of control characters and of invisible formatting characters
+//     (Unicode categories Cc, Cf, Zl and Zp: NUL, line breaks, the bidi
+//     overrides and isolates U+202A–U+202E and U+2066–U+2069, zero-width
+//     spaces and joiners), which can make "invoice\u202Efdp.exe" display as
+//     "invoiceexe.pdf";
+//   - free of the characters " < > ? * | : \ /;
+//   - without leading or trailing white space and without a trailing dot,
+//     which Windows strips silently, and not "." or "..";
+//   - not a Windows device name (CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9,
+//     CONIN$, CONOUT$), in any case and with or without an extension:
+//     Windows cannot save a file called "con.pdf".
 //
 // Uniqueness within a shipment is a property of the whole shipment and is
 // checked by the caller.
@@ -31,8 +42,8 @@ func CheckFileName(name string) error {
 		return fmt.Errorf("must be at most %d characters (has %d)", MaxFileNameLen, n)
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) {
-			return errors.New("must not contain control characters")
+		if invisible(r) {
+			return fmt.Errorf("must not contain control characters or invisible formatting characters (has %U)", r)
 		}
 		if strings.ContainsRune(forbiddenFileNameChars, r) {
 			return fmt.Errorf(`must not contain %c (none of " < > ? * | : \ / is allowed)`, r)
@@ -41,5 +52,41 @@ func CheckFileName(name string) error {
 	if name == "." || name == ".." {
 		return errors.New(`must not be "." or ".."`)
 	}
+	first, _ := utf8.DecodeRuneInString(name)
+	last, _ := utf8.DecodeLastRuneInString(name)
+	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+		return errors.New("must not begin or end with white space")
+	}
+	if last == '.' {
+		return errors.New("must not end with a dot")
+	}
+	if stem := reservedStem(name); stem != "" {
+		return fmt.Errorf("must not be the Windows device name %s, with or without an extension", stem)
+	}
 	return nil
+}
+
+// invisible reports whether r is a control character or a character that
+// changes how text around it is shown without being seen itself.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// reservedStem returns the Windows device name that name would open, or ""
+// if it is an ordinary name. Windows looks at the part before the first dot,
+// ignoring trailing spaces, and treats the superscript digits ¹ ² ³ as
+// port numbers too.
+func reservedStem(name string) string {
+	stem, _, _ := strings.Cut(name, ".")
+	stem = strings.ToUpper(strings.TrimRight(stem, " "))
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return stem
+	}
+	for _, port := range []string{"COM", "LPT"} {
+		if n, ok := strings.CutPrefix(stem, port); ok && utf8.RuneCountInString(n) == 1 && strings.Contains("0123456789¹²³", n) {
+			return stem
+		}
+	}
+	return ""
 }

@@ -13,6 +13,7 @@ var (
 	errNINBirthDate = errors.New("does not contain a valid birth date")
 	errOrgLength    = errors.New("must be 9 digits")
 	errOrgCheck     = errors.New("check digit does not match")
+	errRepeated     = errors.New("must not be one digit repeated (such as 000000000): no one is given such a number")
 )
 
 // Weights of the modulus-11 check digits, one digit per weight, as
@@ -36,12 +37,18 @@ const (
 // numbers must pass so that test environments work; they are as
 // well-formed as real ones.
 //
+// One digit repeated (00000000000, 11111111111, ...) is refused before the
+// check digits: no such number passes them today, and this keeps it so.
+//
 // The number is not normalised: spaces, hyphens and other separators are
 // rejected. The returned error names the first rule that failed.
 func CheckNationalIdentityNumber(s string) error {
 	d, ok := digits(s, 11)
 	if !ok {
 		return errNINLength
+	}
+	if repeated(d) {
+		return errRepeated
 	}
 	k1, ok := mod11(d[:9], ninWeights1)
 	if !ok || k1 != d[9] {
@@ -100,12 +107,19 @@ func validBirthDate(d []int) bool {
 // is deliberately not required: test organisations in the registers' test
 // environments do not all follow it.
 //
+// One digit repeated is refused although it passes the check: the weights
+// add up to 32 ≡ −1 (mod 11), so the check digit of dddddddd is d itself,
+// and 000000000, 111111111, ... 999999999 are all "valid" by accident.
+//
 // The number is not normalised: spaces and other separators are rejected.
 // The returned error names the first rule that failed.
 func CheckOrganizationNumber(s string) error {
 	d, ok := digits(s, 9)
 	if !ok {
 		return errOrgLength
+	}
+	if repeated(d) {
+		return errRepeated
 	}
 	k, ok := mod11(d[:8], orgWeights)
 	if !ok || k != d[8] {
@@ -129,6 +143,16 @@ func digits(s string, n int) ([]int, bool) {
 		d[i] = int(c - '0')
 	}
 	return d, true
+}
+
+// repeated reports whether d is one digit over and over.
+func repeated(d []int) bool {
+	for _, x := range d[1:] {
+		if x != d[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // mod11 computes the modulus-11 check digit of d with the given weights:

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/svarsign/svarsign/server/domain"
@@ -149,7 +150,9 @@ func TestCheckNationalIdentityNumber(t *testing.T) {
 		{"day 32", nin(t, "320190", 100), birthDate},
 		{"day 40", nin(t, "400190", 100), birthDate},
 		{"D-number day 72", nin(t, "720190", 100), birthDate},
-		{"all zeros", "00000000000", birthDate},
+		{"all zeros", "00000000000", repeated},
+		{"all ones", "11111111111", repeated},
+		{"all nines", "99999999999", repeated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,6 +197,9 @@ func orgNumber(base string) (string, bool) {
 	return base + fmt.Sprint(k), true
 }
 
+// repeated is the error for one digit repeated.
+const repeated = "must not be one digit repeated (such as 000000000): no one is given such a number"
+
 func TestCheckOrganizationNumber(t *testing.T) {
 	const (
 		ok     = ""
@@ -234,6 +240,22 @@ func TestCheckOrganizationNumber(t *testing.T) {
 		{"letter", "12345678A", length},
 		{"spaces", "974 760 673", length},
 		{"sign", "+12345678", length},
+
+		// The weights sum to 32 ≡ -1 (mod 11): one digit repeated passes
+		// the check digit by accident, and no organisation has such a number.
+		{"all zeros", "000000000", repeated},
+		{"all ones", "111111111", repeated},
+		{"all eights", "888888888", repeated},
+		{"all nines", "999999999", repeated},
+	}
+	for d := range 10 {
+		s := strings.Repeat(fmt.Sprint(d), 9)
+		if _, ok := checkDigit(s, testOrgWeights); !ok {
+			t.Fatalf("%s: check digit 10, the comment about repeated digits is wrong", s)
+		}
+		if k, _ := checkDigit(s, testOrgWeights); k != d {
+			t.Fatalf("%s: check digit %d, want %d: the repeated-digit case is not the accident it is said to be", s, k, d)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,8 +31,38 @@ const (
 	// MaxAddressLineLen is the longest postal address line.
 	MaxAddressLineLen = 100
 
+	// MaxPostalCodeLen is the longest postal code of a foreign address
+	// (Norwegian ones are 4 digits).
+	MaxPostalCodeLen = 20
+	// MaxArchiveCodeLen is the longest Noark code, such as a journal post
+	// type ("U") or a journal status ("F").
+	MaxArchiveCodeLen = 10
+	// MaxMIMETypeLen is the longest MIME type: RFC 6838 allows 127
+	// characters on each side of the slash.
+	MaxMIMETypeLen = 255
+
 	// MaxIdempotencyKeyLen is the longest idempotency key a caller may send.
 	MaxIdempotencyKeyLen = 100
+
+	// MaxReasonLen is the longest free-text reason, such as why a pickup
+	// failed or why a signing order was cancelled.
+	MaxReasonLen = 1000
+)
+
+// Limits on a shipment as a whole. SvarUt names no number of documents and
+// supports 350 MB in all when a shipment may go to print; svarsign keeps
+// to a number a letter with attachments never needs to exceed, and lets one
+// shipment hold no more than one document may be (2 GiB), so that neither
+// one send nor one abandoned draft can take an unbounded share of storage.
+const (
+	// MaxDocuments is the largest number of documents in one shipment,
+	// counted at upload and at send.
+	MaxDocuments = 50
+	// MaxDocumentBytes is the largest single document.
+	MaxDocumentBytes = 2 << 30
+	// MaxShipmentBytes is the largest total size of one shipment's
+	// documents.
+	MaxShipmentBytes = 2 << 30
 )
 
 // Signing deadlines (signeringUtloper) are absolute times within these

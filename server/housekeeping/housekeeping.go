@@ -1,8 +1,9 @@
 // Package housekeeping removes what has outlived its use: expired citizen
 // and case-worker sessions and signing ceremonies (their tokens are stored
 // hashed, so this is tidiness and data minimisation rather than a security
-// fix), and events older than the retention, except those a webhook has
-// not delivered yet. It runs as a periodic River job on the leader.
+// fix), events older than the retention, except those a webhook has not
+// delivered yet, and drafts never sent, with their uploaded bytes. It runs
+// as periodic River jobs on the leader.
 package housekeeping
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/ceremony"
@@ -31,6 +33,18 @@ type PurgeArgs struct{}
 
 // Kind implements river.JobArgs.
 func (PurgeArgs) Kind() string { return "purge_expired" }
+
+// InsertOpts keeps one purge waiting or running at a time: a tick while
+// one is pending adds nothing, so a slow queue does not pile up purges.
+func (PurgeArgs) InsertOpts() river.InsertOpts { return onlyOne() }
+
+// onlyOne is unique across the states River requires for uniqueness: a job
+// of the kind that has not finished yet.
+func onlyOne() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}}
+}
 
 // DefaultEventRetention is how long events stay resumable by WatchEvents.
 const DefaultEventRetention = 30 * 24 * time.Hour

@@ -25,8 +25,15 @@ func (p Position) Encode() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
+// MaxLen is far above the length of any token Encode makes; Decode
+// refuses longer ones before decoding them.
+const MaxLen = 100
+
 // Decode reads a token made by Encode.
 func Decode(tok string) (Position, error) {
+	if len(tok) > MaxLen {
+		return Position{}, errors.New("page token too long")
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
 		return Position{}, err

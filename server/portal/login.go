@@ -17,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/ent/usersession"
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/internal/websec"
 )
 
@@ -168,7 +169,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := r.Context()
-	u, err := h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).Only(ctx)
+	// What no account can have is not looked up: the database would choke
+	// on NUL or invalid UTF-8. It fails like any unknown account.
+	var u *ent.User
+	var err error
+	if domain.CheckOrganizationNumber(p.Org) == nil && domain.CheckText(p.Email, false) == nil {
+		u, err = h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).Only(ctx)
+	}
 	if err != nil && !ent.IsNotFound(err) {
 		try.cancel()
 		h.log.ErrorContext(ctx, "portal: finding user", "err", err)

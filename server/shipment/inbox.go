@@ -145,8 +145,8 @@ func (s *Service) AcknowledgeIncoming(ctx context.Context, req *connect.Request[
 func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svarsignv1.RejectIncomingRequest]) (*connect.Response[svarsignv1.RejectIncomingResponse], error) {
 	c := caller(ctx)
 	message := strings.TrimSpace(req.Msg.GetMessage())
-	if message == "" || tooLong(message, 1000) {
-		return nil, apierr.Field("message", "is required, at most 1000 characters: why the pickup failed")
+	if message == "" || tooLong(message, domain.MaxReasonLen) {
+		return nil, apierr.Field("message", fmt.Sprintf("is required, at most %d characters: why the pickup failed", domain.MaxReasonLen))
 	}
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		sh, err := s.incoming(ctx, tx, c.OrgID, req.Msg.GetId())

@@ -3,6 +3,7 @@ package shipment
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -90,10 +91,14 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		}
 		preds = append(preds, shipment.StatusIn(sts...))
 	}
-	if r := msg.GetExternalRef(); r != "" {
+	if r := msg.GetExternalRef(); tooLong(r, domain.MaxExternalRefLen) {
+		v.Addf("external_ref", "must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen)
+	} else if r != "" {
 		preds = append(preds, shipment.ExternalRef(r))
 	}
-	if r := msg.GetRecipient(); r != "" {
+	if r := msg.GetRecipient(); r != "" && !isDigits(r, 9) && !isDigits(r, 11) {
+		v.Add("recipient", "must be a 9-digit organisation number or an 11-digit national identity number")
+	} else if r != "" {
 		preds = append(preds, shipment.RecipientID(r))
 	}
 	if b := msg.GetBatchId(); b != "" {
@@ -215,8 +220,11 @@ func (s *Service) GetHistory(ctx context.Context, req *connect.Request[svarsignv
 func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[svarsignv1.FindByExternalRefRequest]) (*connect.Response[svarsignv1.FindByExternalRefResponse], error) {
 	c := caller(ctx)
 	ref := req.Msg.GetExternalRef()
-	if ref == "" {
+	if strings.TrimSpace(ref) == "" {
 		return nil, apierr.Field("external_ref", "is required")
+	}
+	if tooLong(ref, domain.MaxExternalRefLen) {
+		return nil, apierr.Field("external_ref", fmt.Sprintf("must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen))
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(visible(c.OrgID), shipment.ExternalRef(ref)).
 		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).

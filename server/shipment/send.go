@@ -28,12 +28,18 @@ import (
 )
 
 // StartShipment reserves an id as a DRAFT row that uploads can attach to.
+// A draft that is neither sent nor uploaded to for the draft retention is
+// deleted with its uploads (see server/housekeeping), by the service's
+// clock, which is why both times are set here.
 func (s *Service) StartShipment(ctx context.Context, _ *connect.Request[svarsignv1.StartShipmentRequest]) (*connect.Response[svarsignv1.StartShipmentResponse], error) {
 	c := caller(ctx)
+	now := s.now()
 	sh, err := s.db.Ent.Shipment.Create().
 		SetOrgID(c.OrgID).
 		SetStatus(shipment.StatusDRAFT).
 		SetSenderOrgNumber(c.OrgNumber).
+		SetCreatedAt(now).
+		SetUpdatedAt(now).
 		Save(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "StartShipment", err)
@@ -252,9 +258,11 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	used := map[string]bool{}
 	var signDoc *ent.Document
 	signIndex := -1
+	var total int64
 	for i, d := range msg.GetDocuments() {
 		key := strings.ToLower(d.GetFileName())
 		if b, ok := inline[i]; ok {
+			total += b.size
 			if up, ok := uploads[key]; ok {
 				// Inline content replaces an upload of the same name.
 				if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
@@ -283,6 +291,13 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 			continue
 		}
 		used[key] = true
+		if up.Size == 0 {
+			// Uploads refuse empty documents; this keeps one stored
+			// before they did from being sent.
+			v.Addf(fmt.Sprintf("documents[%d].content", i), "the upload %q is empty; a document must hold at least one byte", up.FileName)
+			continue
+		}
+		total += up.Size
 		upd := up.Update().SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
 			SetMetadata(d.GetMetadata()).SetPosition(i)
 		if d.GetMimeType() != "" {
@@ -295,6 +310,9 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		if d.GetSign() {
 			signDoc, signIndex = doc, i
 		}
+	}
+	if total > s.maxShipment {
+		v.Addf("documents", "must be at most %d bytes in all (are %d); send the rest in another shipment", s.maxShipment, total)
 	}
 	if signDoc != nil {
 		s.checkSignable(ctx, signDoc, signIndex, &v)

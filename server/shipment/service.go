@@ -14,6 +14,7 @@ import (
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -27,14 +28,16 @@ type Enqueuer interface {
 type Service struct {
 	svarsignv1connect.UnimplementedShipmentServiceHandler
 
-	db       *database.DB
-	blobs    *store.Blobs
-	jobs     Enqueuer
-	log      *slog.Logger
-	now      func() time.Time
-	maxDoc   int64
-	checkPDF func(io.ReaderAt, int64) error
-	events   EventWatcher
+	db     *database.DB
+	blobs  *store.Blobs
+	jobs   Enqueuer
+	log    *slog.Logger
+	now    func() time.Time
+	maxDoc int64
+	// maxShipment bounds the documents of one shipment in all.
+	maxShipment int64
+	checkPDF    func(io.ReaderAt, int64) error
+	events      EventWatcher
 }
 
 // Option configures a Service.
@@ -43,13 +46,31 @@ type Option func(*Service)
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithMaxDocumentSize bounds one uploaded document (default 2 GiB).
-func WithMaxDocumentSize(n int64) Option { return func(s *Service) { s.maxDoc = n } }
+// WithMaxDocumentSize bounds one uploaded document (default
+// domain.MaxDocumentBytes); n <= 0 keeps the default.
+func WithMaxDocumentSize(n int64) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.maxDoc = n
+		}
+	}
+}
+
+// WithMaxShipmentSize bounds the documents of one shipment in all (default
+// domain.MaxShipmentBytes); n <= 0 keeps the default.
+func WithMaxShipmentSize(n int64) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.maxShipment = n
+		}
+	}
+}
 
 // New returns the service. checkPDF decides whether a document can be
 // signed (parses as PDF, not encrypted); the signing provider supplies it.
 func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, checkPDF func(io.ReaderAt, int64) error, log *slog.Logger, opts ...Option) *Service {
-	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: func() time.Time { return time.Now().UTC() }, maxDoc: 2 << 30}
+	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: func() time.Time { return time.Now().UTC() },
+		maxDoc: domain.MaxDocumentBytes, maxShipment: domain.MaxShipmentBytes}
 	for _, o := range opts {
 		o(s)
 	}

@@ -29,7 +29,10 @@ const (
 )
 
 // UploadDocument streams a document into the blob store, measuring size and
-// SHA-256 on the way; only a chunk at a time is ever in memory.
+// SHA-256 on the way; only a chunk at a time is ever in memory. What the
+// upload could never be sent as is refused before any byte is stored: an
+// empty document, a shipment that already holds MaxDocuments, and bytes
+// beyond what the shipment may hold in all.
 func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStream[svarsignv1.UploadDocumentRequest]) (*connect.Response[svarsignv1.UploadDocumentResponse], error) {
 	c := caller(ctx)
 	if !stream.Receive() {
@@ -50,8 +53,10 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 	if err := domain.CheckFileName(h.GetFileName()); err != nil {
 		v.Add("header.file_name", err.Error())
 	}
-	if m := h.GetMimeType(); m == "" || !strings.Contains(m, "/") {
+	if m := h.GetMimeType(); m == "" {
 		v.Add("header.mime_type", "is required, a MIME type such as application/pdf")
+	} else if err := checkMIMEType(m); err != nil {
+		v.Add("header.mime_type", err.Error())
 	}
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
@@ -59,25 +64,48 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 	if _, err := s.draft(ctx, s.db.Ent, c.OrgID, id); err != nil {
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
 	}
+	nameKey := strings.ToLower(h.GetFileName())
+	count, total, err := s.draftUsage(ctx, s.db.Ent, id, nameKey)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
+	}
+	if count >= domain.MaxDocuments {
+		return nil, apierr.Field("header.shipment_id", fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
+	}
 
+	r := &chunkReader{stream: stream, max: s.maxDoc, left: s.maxShipment - total, shipmentMax: s.maxShipment}
+	if err := r.fill(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, uploadError(ctx, s, err)
+	}
+	if r.n == 0 {
+		return nil, apierr.Field("chunk", "the document is empty; a document must hold at least one byte")
+	}
 	key := blobKey(id)
-	r := &chunkReader{stream: stream, max: s.maxDoc}
 	size, sum, err := s.blobs.Put(ctx, key, r)
 	if err != nil {
-		var ce *connect.Error
-		if errors.As(err, &ce) {
-			return nil, ce
-		}
-		return nil, apierr.Map(ctx, s.log, "UploadDocument", fmt.Errorf("storing upload: %w", err))
+		return nil, uploadError(ctx, s, err)
 	}
 
 	var doc *ent.Document
 	var replaced string
 	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-		if _, err := s.draft(ctx, tx.Ent, c.OrgID, id); err != nil {
+		// Touching the draft first marks it as in use for the draft purge
+		// and, on PostgreSQL, locks its row, so uploads to one shipment
+		// and the purge take turns and the limits below count them all.
+		n, err := tx.Ent.Shipment.Update().
+			Where(shipment.ID(id), shipment.OrgID(c.OrgID), shipment.StatusEQ(shipment.StatusDRAFT)).
+			SetUpdatedAt(s.now()).
+			Save(ctx)
+		if err != nil {
 			return err
 		}
-		nameKey := strings.ToLower(h.GetFileName())
+		if n == 0 {
+			_, err := s.draft(ctx, tx.Ent, c.OrgID, id)
+			if err == nil {
+				err = fmt.Errorf("shipment %s changed during the upload", id)
+			}
+			return err
+		}
 		old, err := tx.Ent.Document.Query().Where(document.ShipmentID(id), document.FileNameKey(nameKey)).Only(ctx)
 		switch {
 		case ent.IsNotFound(err):
@@ -89,9 +117,20 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 				return err
 			}
 		}
+		count, total, err := s.draftUsage(ctx, tx.Ent, id, nameKey)
+		if err != nil {
+			return err
+		}
+		if count >= domain.MaxDocuments {
+			return apierr.Field("header.shipment_id", fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
+		}
+		if total+size > s.maxShipment {
+			return errShipmentFull(s.maxShipment)
+		}
 		doc, err = tx.Ent.Document.Create().
 			SetShipmentID(id).SetFileName(h.GetFileName()).SetFileNameKey(nameKey).
 			SetMimeType(h.GetMimeType()).SetSize(size).SetSha256(sum).SetBlobKey(key).
+			SetCreatedAt(s.now()).
 			Save(ctx)
 		return err
 	})
@@ -104,6 +143,32 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 	}
 	s.log.InfoContext(ctx, "document uploaded", "shipment", id, "size", size)
 	return connect.NewResponse(&svarsignv1.UploadDocumentResponse{Document: documentToProto(doc)}), nil
+}
+
+// uploadError maps a failure while receiving or storing upload bytes: the
+// stream's own errors (limits, a broken stream) pass through.
+func uploadError(ctx context.Context, s *Service, err error) error {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return apierr.Map(ctx, s.log, "UploadDocument", fmt.Errorf("storing upload: %w", err))
+}
+
+// draftUsage counts the documents of a draft and their bytes, leaving out
+// the one named nameKey, which an upload of that name replaces.
+func (s *Service) draftUsage(ctx context.Context, client *ent.Client, id uuid.UUID, nameKey string) (count int, total int64, err error) {
+	docs, err := client.Document.Query().
+		Where(document.ShipmentID(id), document.FileNameKeyNEQ(nameKey)).
+		Select(document.FieldSize).
+		All(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, d := range docs {
+		total += d.Size
+	}
+	return len(docs), total, nil
 }
 
 // draft returns the caller's reserved, unsent shipment.
@@ -122,34 +187,53 @@ func (s *Service) draft(ctx context.Context, client *ent.Client, orgID int, id u
 	return sh, nil
 }
 
-// chunkReader reads the chunks of an upload stream as one byte stream.
+// chunkReader reads the chunks of an upload stream as one byte stream,
+// refusing bytes beyond the limit of one document (max) or what is left of
+// the limit of the shipment (left of shipmentMax).
 type chunkReader struct {
-	stream *connect.ClientStream[svarsignv1.UploadDocumentRequest]
-	buf    []byte
-	n      int64
-	max    int64
+	stream      *connect.ClientStream[svarsignv1.UploadDocumentRequest]
+	buf         []byte
+	n           int64
+	max         int64
+	left        int64
+	shipmentMax int64
 }
 
-func (r *chunkReader) Read(p []byte) (int, error) {
+func errShipmentFull(max int64) error {
+	return apierr.Field("chunk", fmt.Sprintf("the shipment's documents would exceed the limit of %d bytes in all; send the rest in another shipment", max))
+}
+
+// fill receives until it holds some bytes or the stream ends (io.EOF).
+func (r *chunkReader) fill() error {
 	for len(r.buf) == 0 {
 		if !r.stream.Receive() {
 			if err := r.stream.Err(); err != nil {
-				return 0, err
+				return err
 			}
-			return 0, io.EOF
+			return io.EOF
 		}
 		msg := r.stream.Msg()
 		if msg.GetHeader() != nil {
-			return 0, apierr.Field("header", "only the first message may carry the header")
+			return apierr.Field("header", "only the first message may carry the header")
 		}
 		r.buf = msg.GetChunk()
 		if len(r.buf) > maxChunk {
-			return 0, apierr.Field("chunk", fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
+			return apierr.Field("chunk", fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
 		}
 		r.n += int64(len(r.buf))
 		if r.n > r.max {
-			return 0, connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("document is larger than the limit of %d bytes", r.max))
+			return apierr.Field("chunk", fmt.Sprintf("the document is larger than the limit of %d bytes", r.max))
 		}
+		if r.n > r.left {
+			return errShipmentFull(r.shipmentMax)
+		}
+	}
+	return nil
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if err := r.fill(); err != nil {
+		return 0, err
 	}
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]

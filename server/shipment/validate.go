@@ -2,6 +2,7 @@ package shipment
 
 import (
 	"fmt"
+	"mime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,6 +60,12 @@ func validateSend(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.
 	}
 	validateDocuments(req, v)
 	if am := req.GetArchiveMetadata(); am != nil {
+		if tooLong(am.GetJournalPostType(), domain.MaxArchiveCodeLen) {
+			v.Addf("archive_metadata.journal_post_type", "must be at most %d characters, a Noark code such as U", domain.MaxArchiveCodeLen)
+		}
+		if tooLong(am.GetJournalStatus(), domain.MaxArchiveCodeLen) {
+			v.Addf("archive_metadata.journal_status", "must be at most %d characters, a Noark code such as F", domain.MaxArchiveCodeLen)
+		}
 		if d := am.GetDocumentDate(); d != "" {
 			if _, err := time.Parse(time.DateOnly, d); err != nil {
 				v.Add("archive_metadata.document_date", "must be a date as YYYY-MM-DD")
@@ -168,12 +175,31 @@ func validateAddress(field string, a *svarsignv1.PostalAddress, v *domain.Violat
 		}
 	}
 	norway := a.GetCountry() == "" || strings.EqualFold(a.GetCountry(), "NO") || strings.EqualFold(a.GetCountry(), "Norge") || strings.EqualFold(a.GetCountry(), "Norway")
-	if pc := a.GetPostalCode(); norway && pc != "" && !isDigits(pc, 4) {
+	switch pc := a.GetPostalCode(); {
+	case norway && pc != "" && !isDigits(pc, 4):
 		v.Add(field+".postal_code", "must be 4 digits for a Norwegian address")
+	case tooLong(pc, domain.MaxPostalCodeLen):
+		v.Addf(field+".postal_code", "must be at most %d characters", domain.MaxPostalCodeLen)
+	}
+	if tooLong(a.GetCountry(), domain.MaxAddressLineLen) {
+		v.Addf(field+".country", "must be at most %d characters", domain.MaxAddressLineLen)
 	}
 	if tooLong(a.GetPostalArea(), domain.MaxAddressLineLen) {
 		v.Addf(field+".postal_area", "must be at most %d characters", domain.MaxAddressLineLen)
 	}
+}
+
+// checkMIMEType accepts a media type such as application/pdf, with
+// parameters if any, of at most domain.MaxMIMETypeLen characters.
+func checkMIMEType(m string) error {
+	if tooLong(m, domain.MaxMIMETypeLen) {
+		return fmt.Errorf("must be at most %d characters", domain.MaxMIMETypeLen)
+	}
+	t, _, err := mime.ParseMediaType(m)
+	if err != nil || !strings.Contains(t, "/") {
+		return fmt.Errorf("must be a MIME type such as application/pdf")
+	}
+	return nil
 }
 
 func isDigits(s string, n int) bool {
@@ -192,6 +218,11 @@ func validateDocuments(req *svarsignv1.SendShipmentRequest, v *domain.Violations
 	docs := req.GetDocuments()
 	if len(docs) == 0 {
 		v.Add("documents", "at least one document is required")
+		return
+	}
+	if len(docs) > domain.MaxDocuments {
+		// Each document would add its own violations; the count is the news.
+		v.Addf("documents", "must be at most %d documents in one shipment (has %d)", domain.MaxDocuments, len(docs))
 		return
 	}
 	seen := map[string]int{}
@@ -216,8 +247,10 @@ func validateDocuments(req *svarsignv1.SendShipmentRequest, v *domain.Violations
 		} else if req.GetShipmentId() == "" {
 			v.Add(f+".content", "is required: give the bytes inline, or upload them with UploadDocument under a shipment_id from StartShipment")
 		}
-		if m := d.GetMimeType(); m != "" && !strings.Contains(m, "/") {
-			v.Add(f+".mime_type", "must be a MIME type such as application/pdf")
+		if m := d.GetMimeType(); m != "" {
+			if err := checkMIMEType(m); err != nil {
+				v.Add(f+".mime_type", err.Error())
+			}
 		}
 	}
 	if inline > maxInlineBytes {

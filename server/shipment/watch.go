@@ -9,6 +9,10 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 )
 
+// maxCursorLen is far above the length of any cursor WatchEvents hands
+// out, and keeps a made-up one from being decoded at length.
+const maxCursorLen = 100
+
 // EventWatcher streams an organisation's events from a cursor;
 // server/events.Stream implements it.
 type EventWatcher interface {
@@ -23,6 +27,9 @@ func WithEvents(w EventWatcher) Option { return func(s *Service) { s.events = w 
 func (s *Service) WatchEvents(ctx context.Context, req *connect.Request[svarsignv1.WatchEventsRequest], stream *connect.ServerStream[svarsignv1.WatchEventsResponse]) error {
 	if s.events == nil {
 		return s.UnimplementedShipmentServiceHandler.WatchEvents(ctx, req, stream)
+	}
+	if len(req.Msg.GetCursor()) > maxCursorLen {
+		return apierr.Field("cursor", "not a cursor from WatchEvents")
 	}
 	err := s.events.Watch(ctx, caller(ctx).OrgID, req.Msg.GetCursor(), stream.Send)
 	if err != nil && ctx.Err() != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/store"
 )
@@ -172,6 +173,12 @@ func (s *Signer) Reject(ctx context.Context, shipmentID uuid.UUID, signer provid
 			return err
 		}
 		text := "Rejected by the recipient " + signer.Name
+		// The reason is typed by a citizen into a form: it is cleaned
+		// rather than refused, and stored within the limit of a reason.
+		reason := domain.CleanText(reason)
+		if r := []rune(reason); len(r) > domain.MaxReasonLen {
+			reason = string(r[:domain.MaxReasonLen])
+		}
 		if reason != "" {
 			text += ": " + reason
 		}

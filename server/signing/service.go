@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -183,8 +184,8 @@ func (s *Service) GetSigningHistory(ctx context.Context, req *connect.Request[sv
 
 // CancelSigningOrder withdraws a WAITING order; it can then never be signed.
 func (s *Service) CancelSigningOrder(ctx context.Context, req *connect.Request[svarsignv1.CancelSigningOrderRequest]) (*connect.Response[svarsignv1.CancelSigningOrderResponse], error) {
-	if len([]rune(req.Msg.GetReason())) > 1000 {
-		return nil, apierr.Field("reason", "must be at most 1000 characters")
+	if utf8.RuneCountInString(req.Msg.GetReason()) > domain.MaxReasonLen {
+		return nil, apierr.Field("reason", fmt.Sprintf("must be at most %d characters", domain.MaxReasonLen))
 	}
 	var out *ent.SigningOrder
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {

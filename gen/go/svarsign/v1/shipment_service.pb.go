@@ -114,7 +114,8 @@ type UploadDocumentHeader struct {
 	// File name; see Document.file_name for the rules. SendShipment names the
 	// upload by it in DocumentSpec.file_name.
 	FileName string `protobuf:"bytes,2,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
-	// MIME type, e.g. application/pdf; required. A document to be signed must be a PDF.
+	// MIME type, e.g. application/pdf, at most 255 characters; required. A
+	// document to be signed must be a PDF.
 	MimeType      string `protobuf:"bytes,3,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -251,7 +252,8 @@ type UploadDocumentRequest_Header struct {
 
 type UploadDocumentRequest_Chunk struct {
 	// The next bytes of the document, at most 4 MiB per message; the whole
-	// document at most 2 GiB.
+	// document at least 1 byte and at most 2 GiB, and all documents of the
+	// shipment together at most 2 GiB.
 	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
 }
 
@@ -321,7 +323,7 @@ type SendShipmentRequest struct {
 	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// Groups the shipments of one send to several recipients (UUID); optional.
 	BatchId string `protobuf:"bytes,3,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
-	// Title (tittel), 1..1000 characters; required.
+	// Title (tittel), 1..1000 characters on one line; required.
 	Title string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
 	// The one recipient; required.
 	Recipient *Recipient `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`
@@ -335,8 +337,9 @@ type SendShipmentRequest struct {
 	ReplyTo string `protobuf:"bytes,8,opt,name=reply_to,json=replyTo,proto3" json:"reply_to,omitempty"`
 	// Id (UUID) of a shipment this one answers (svarPaForsendelse); optional.
 	InReplyTo string `protobuf:"bytes,9,opt,name=in_reply_to,json=inReplyTo,proto3" json:"in_reply_to,omitempty"`
-	// The documents, at least one, in the order the recipient sees them; file
-	// names unique regardless of case.
+	// The documents, at least 1 and at most 50, in the order the recipient sees
+	// them; file names unique regardless of case. Inline and uploaded
+	// documents together at most 2 GiB.
 	Documents []*DocumentSpec `protobuf:"bytes,10,rep,name=documents,proto3" json:"documents,omitempty"`
 	// Noark archive metadata (metadataFraAvleverendeSystem); optional.
 	ArchiveMetadata *ArchiveMetadata `protobuf:"bytes,11,opt,name=archive_metadata,json=archiveMetadata,proto3" json:"archive_metadata,omitempty"`
@@ -635,7 +638,8 @@ type ListShipmentsRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only these statuses; empty means all.
 	Statuses []ShipmentStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=svarsign.v1.ShipmentStatus" json:"statuses,omitempty"`
-	// Only shipments with this external reference (eksternReferanse), exact match.
+	// Only shipments with this external reference (eksternReferanse), exact
+	// match; at most 100 characters.
 	ExternalRef string `protobuf:"bytes,4,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Only shipments to this recipient: an 11-digit national identity number
 	// or a 9-digit organisation number.
@@ -1700,7 +1704,8 @@ type RejectIncomingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id (UUID) of a shipment in the caller's inbox.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Why it failed, for the sender's history; required, at most 1000 characters.
+	// Why it failed, for the sender's history; required, at most 1000
+	// characters, may span lines.
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// True if retrying cannot help; the shipment then leaves the inbox. False
 	// keeps it there to be fetched again.

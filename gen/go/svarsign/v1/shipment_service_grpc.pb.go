@@ -45,16 +45,26 @@ const (
 // the API key used (Bearer, or HTTP Basic with key id and secret); another
 // organisation's shipment answers NotFound. Invalid input answers
 // InvalidArgument with a google.rpc.BadRequest detail naming each field.
+//
+// Every string of every request, query parameters and filters included, must
+// be valid UTF-8 without control characters: NUL and the other C0 and C1
+// controls are refused, and tabs and line breaks are allowed only in free
+// text (RejectIncomingRequest.message, CancelSigningOrderRequest.reason and
+// metadata values).
 type ShipmentServiceClient interface {
 	// StartShipment reserves a shipment id (startNyForsendelse). Upload
 	// documents under it, then send with SendShipment and the same id; a retried
-	// send with that id returns the first result.
+	// send with that id returns the first result. A draft that is neither sent
+	// nor uploaded to for the draft retention (7 days unless the operator sets
+	// `serve --draft-retention`) is deleted with its uploads.
 	StartShipment(ctx context.Context, in *StartShipmentRequest, opts ...grpc.CallOption) (*StartShipmentResponse, error)
 	// UploadDocument streams one document into a reserved shipment: the first
 	// message carries the header, the rest carry chunks (at most 4 MiB each;
 	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
-	// name again replaces the earlier upload.
+	// name again replaces the earlier upload. Refused before anything is
+	// stored: an empty document, a 51st document of one shipment, and bytes
+	// beyond what the shipment may hold in all (2 GiB).
 	UploadDocument(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadDocumentRequest, UploadDocumentResponse], error)
 	// SendShipment sends a shipment to one recipient (sendForsendelse), with
 	// documents uploaded before under the same id or given inline, and
@@ -269,16 +279,26 @@ func (c *shipmentServiceClient) RejectIncoming(ctx context.Context, in *RejectIn
 // the API key used (Bearer, or HTTP Basic with key id and secret); another
 // organisation's shipment answers NotFound. Invalid input answers
 // InvalidArgument with a google.rpc.BadRequest detail naming each field.
+//
+// Every string of every request, query parameters and filters included, must
+// be valid UTF-8 without control characters: NUL and the other C0 and C1
+// controls are refused, and tabs and line breaks are allowed only in free
+// text (RejectIncomingRequest.message, CancelSigningOrderRequest.reason and
+// metadata values).
 type ShipmentServiceServer interface {
 	// StartShipment reserves a shipment id (startNyForsendelse). Upload
 	// documents under it, then send with SendShipment and the same id; a retried
-	// send with that id returns the first result.
+	// send with that id returns the first result. A draft that is neither sent
+	// nor uploaded to for the draft retention (7 days unless the operator sets
+	// `serve --draft-retention`) is deleted with its uploads.
 	StartShipment(context.Context, *StartShipmentRequest) (*StartShipmentResponse, error)
 	// UploadDocument streams one document into a reserved shipment: the first
 	// message carries the header, the rest carry chunks (at most 4 MiB each;
 	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
-	// name again replaces the earlier upload.
+	// name again replaces the earlier upload. Refused before anything is
+	// stored: an empty document, a 51st document of one shipment, and bytes
+	// beyond what the shipment may hold in all (2 GiB).
 	UploadDocument(grpc.ClientStreamingServer[UploadDocumentRequest, UploadDocumentResponse]) error
 	// SendShipment sends a shipment to one recipient (sendForsendelse), with
 	// documents uploaded before under the same id or given inline, and

@@ -468,7 +468,8 @@ type CancelSigningOrderRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id (UUID) of the shipment carrying the order.
 	ShipmentId string `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
-	// Why, for the signing history; optional, at most 1000 characters.
+	// Why, for the signing history; optional, at most 1000 characters, may
+	// span lines.
 	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

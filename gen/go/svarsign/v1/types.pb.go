@@ -336,11 +336,12 @@ type PostalAddress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Up to three address lines (adresselinje1-3), each at most 100 characters.
 	Lines []string `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
-	// Postal code (postnummer): four digits for Norway.
+	// Postal code (postnummer): four digits for Norway, at most 20 characters
+	// for another country.
 	PostalCode string `protobuf:"bytes,2,opt,name=postal_code,json=postalCode,proto3" json:"postal_code,omitempty"`
 	// Postal area (poststed), at most 100 characters.
 	PostalArea string `protobuf:"bytes,3,opt,name=postal_area,json=postalArea,proto3" json:"postal_area,omitempty"`
-	// Country (land); empty means Norway.
+	// Country (land), at most 100 characters; empty means Norway.
 	Country       string `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -502,7 +503,9 @@ type Recipient_NationalIdentityNumber struct {
 }
 
 type Recipient_OrganizationNumber struct {
-	// Organisation: 9-digit organisation number with a valid mod-11 check digit.
+	// Organisation: 9-digit organisation number with a valid mod-11 check
+	// digit. One digit repeated (000000000, 111111111, ...) passes the check
+	// by accident and is refused.
 	OrganizationNumber string `protobuf:"bytes,2,opt,name=organization_number,json=organizationNumber,proto3,oneof"`
 }
 
@@ -515,8 +518,13 @@ type Document struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Server-assigned id (UUID); DownloadDocument takes it.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// File name, at most 226 characters, none of " < > ? * | : \ /; unique per
-	// shipment regardless of case.
+	// File name, at most 226 characters, unique per shipment regardless of
+	// case. Refused: the characters " < > ? * | : \ /; control and invisible
+	// formatting characters (Unicode Cc, Cf, Zl, Zp: NUL, line breaks, bidi
+	// overrides and isolates such as U+202E, zero-width spaces); white space at
+	// either end or a dot at the end; "." and ".."; and the Windows device
+	// names CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9, CONIN$ and CONOUT$ in
+	// any case, with or without an extension ("con.pdf").
 	FileName string `protobuf:"bytes,2,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
 	// MIME type, e.g. application/pdf.
 	MimeType string `protobuf:"bytes,3,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
@@ -529,7 +537,8 @@ type Document struct {
 	// The document holds personally sensitive information (inneholderPersonsensitivInformasjon).
 	PersonallySensitive bool `protobuf:"varint,7,opt,name=personally_sensitive,json=personallySensitive,proto3" json:"personally_sensitive,omitempty"`
 	// Extra metadata (ekstraMetadata): at most 20 entries, keys at most 100 and
-	// values at most 1000 characters.
+	// values at most 1000 characters. Keys are one line; values may hold tabs
+	// and line breaks.
 	Metadata      map[string]string `protobuf:"bytes,8,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -628,7 +637,8 @@ type DocumentSpec struct {
 	// File name; see Document.file_name for the rules. For an uploaded
 	// document it names the upload.
 	FileName string `protobuf:"bytes,1,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
-	// MIME type; required for inline content, taken from the upload otherwise.
+	// MIME type such as application/pdf, at most 255 characters; required for
+	// inline content, taken from the upload otherwise.
 	MimeType string `protobuf:"bytes,2,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
 	// Ask the recipient to sign this document (at most one per shipment).
 	Sign bool `protobuf:"varint,3,opt,name=sign,proto3" json:"sign,omitempty"`
@@ -639,6 +649,7 @@ type DocumentSpec struct {
 	// The document's bytes (base64 on the JSON facade), for small sends: all
 	// inline content of one request at most 16 MiB. Empty means the document
 	// was uploaded with UploadDocument under the same shipment id and file name.
+	// A document is never empty: an empty upload is refused.
 	Content       []byte `protobuf:"bytes,6,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -730,9 +741,9 @@ type ArchiveMetadata struct {
 	JournalSequence int32 `protobuf:"varint,4,opt,name=journal_sequence,json=journalSequence,proto3" json:"journal_sequence,omitempty"`
 	// Journal post number (journalpostnummer); not negative.
 	JournalPostNumber int32 `protobuf:"varint,5,opt,name=journal_post_number,json=journalPostNumber,proto3" json:"journal_post_number,omitempty"`
-	// Journal post type (journalposttype), e.g. "U" for outgoing.
+	// Journal post type (journalposttype), e.g. "U" for outgoing; at most 10 characters.
 	JournalPostType string `protobuf:"bytes,6,opt,name=journal_post_type,json=journalPostType,proto3" json:"journal_post_type,omitempty"`
-	// Journal status (journalstatus), e.g. "F".
+	// Journal status (journalstatus), e.g. "F"; at most 10 characters.
 	JournalStatus string `protobuf:"bytes,7,opt,name=journal_status,json=journalStatus,proto3" json:"journal_status,omitempty"`
 	// Date of the document (dokumentetsDato), as YYYY-MM-DD.
 	DocumentDate string `protobuf:"bytes,8,opt,name=document_date,json=documentDate,proto3" json:"document_date,omitempty"`

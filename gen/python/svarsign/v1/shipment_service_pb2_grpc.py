@@ -12,6 +12,12 @@ class ShipmentServiceStub(object):
     the API key used (Bearer, or HTTP Basic with key id and secret); another
     organisation's shipment answers NotFound. Invalid input answers
     InvalidArgument with a google.rpc.BadRequest detail naming each field.
+
+    Every string of every request, query parameters and filters included, must
+    be valid UTF-8 without control characters: NUL and the other C0 and C1
+    controls are refused, and tabs and line breaks are allowed only in free
+    text (RejectIncomingRequest.message, CancelSigningOrderRequest.reason and
+    metadata values).
     """
 
     def __init__(self, channel):
@@ -99,12 +105,20 @@ class ShipmentServiceServicer(object):
     the API key used (Bearer, or HTTP Basic with key id and secret); another
     organisation's shipment answers NotFound. Invalid input answers
     InvalidArgument with a google.rpc.BadRequest detail naming each field.
+
+    Every string of every request, query parameters and filters included, must
+    be valid UTF-8 without control characters: NUL and the other C0 and C1
+    controls are refused, and tabs and line breaks are allowed only in free
+    text (RejectIncomingRequest.message, CancelSigningOrderRequest.reason and
+    metadata values).
     """
 
     def StartShipment(self, request, context):
         """StartShipment reserves a shipment id (startNyForsendelse). Upload
         documents under it, then send with SendShipment and the same id; a retried
-        send with that id returns the first result.
+        send with that id returns the first result. A draft that is neither sent
+        nor uploaded to for the draft retention (7 days unless the operator sets
+        `serve --draft-retention`) is deleted with its uploads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -115,7 +129,9 @@ class ShipmentServiceServicer(object):
         message carries the header, the rest carry chunks (at most 4 MiB each;
         256 KiB keeps memory lowest on both sides).
         Size and SHA-256 are computed as the bytes arrive. Uploading the same file
-        name again replaces the earlier upload.
+        name again replaces the earlier upload. Refused before anything is
+        stored: an empty document, a 51st document of one shipment, and bytes
+        beyond what the shipment may hold in all (2 GiB).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -300,6 +316,12 @@ class ShipmentService(object):
     the API key used (Bearer, or HTTP Basic with key id and secret); another
     organisation's shipment answers NotFound. Invalid input answers
     InvalidArgument with a google.rpc.BadRequest detail naming each field.
+
+    Every string of every request, query parameters and filters included, must
+    be valid UTF-8 without control characters: NUL and the other C0 and C1
+    controls are refused, and tabs and line breaks are allowed only in free
+    text (RejectIncomingRequest.message, CancelSigningOrderRequest.reason and
+    metadata values).
     """
 
     @staticmethod

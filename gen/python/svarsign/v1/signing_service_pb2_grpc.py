@@ -11,7 +11,8 @@ class SigningServiceStub(object):
     SendShipment with a signing_order; the citizen signs in the mailbox after
     an ID-porten login, and the signed PDF with the evidence comes back as an
     incoming shipment to the order's reply_to organisation. Scoped to the
-    caller's organisation like ShipmentService.
+    caller's organisation like ShipmentService, and with its rules for text:
+    no control characters in any string, tabs and line breaks only in a reason.
     """
 
     def __init__(self, channel):
@@ -58,7 +59,8 @@ class SigningServiceServicer(object):
     SendShipment with a signing_order; the citizen signs in the mailbox after
     an ID-porten login, and the signed PDF with the evidence comes back as an
     incoming shipment to the order's reply_to organisation. Scoped to the
-    caller's organisation like ShipmentService.
+    caller's organisation like ShipmentService, and with its rules for text:
+    no control characters in any string, tabs and line breaks only in a reason.
     """
 
     def GetSigningOrder(self, request, context):
@@ -154,7 +156,8 @@ class SigningService(object):
     SendShipment with a signing_order; the citizen signs in the mailbox after
     an ID-porten login, and the signed PDF with the evidence comes back as an
     incoming shipment to the order's reply_to organisation. Scoped to the
-    caller's organisation like ShipmentService.
+    caller's organisation like ShipmentService, and with its rules for text:
+    no control characters in any string, tabs and line breaks only in a reason.
     """
 
     @staticmethod

@@ -75,7 +75,8 @@ export type UploadDocumentHeader = Message<"svarsign.v1.UploadDocumentHeader"> &
   fileName: string;
 
   /**
-   * MIME type, e.g. application/pdf; required. A document to be signed must be a PDF.
+   * MIME type, e.g. application/pdf, at most 255 characters; required. A
+   * document to be signed must be a PDF.
    *
    * @generated from field: string mime_type = 3;
    */
@@ -111,7 +112,8 @@ export type UploadDocumentRequest = Message<"svarsign.v1.UploadDocumentRequest">
   } | {
     /**
      * The next bytes of the document, at most 4 MiB per message; the whole
-     * document at most 2 GiB.
+     * document at least 1 byte and at most 2 GiB, and all documents of the
+     * shipment together at most 2 GiB.
      *
      * @generated from field: bytes chunk = 2;
      */
@@ -183,7 +185,7 @@ export type SendShipmentRequest = Message<"svarsign.v1.SendShipmentRequest"> & {
   batchId: string;
 
   /**
-   * Title (tittel), 1..1000 characters; required.
+   * Title (tittel), 1..1000 characters on one line; required.
    *
    * @generated from field: string title = 4;
    */
@@ -227,8 +229,9 @@ export type SendShipmentRequest = Message<"svarsign.v1.SendShipmentRequest"> & {
   inReplyTo: string;
 
   /**
-   * The documents, at least one, in the order the recipient sees them; file
-   * names unique regardless of case.
+   * The documents, at least 1 and at most 50, in the order the recipient sees
+   * them; file names unique regardless of case. Inline and uploaded
+   * documents together at most 2 GiB.
    *
    * @generated from field: repeated svarsign.v1.DocumentSpec documents = 10;
    */
@@ -369,7 +372,8 @@ export type ListShipmentsRequest = Message<"svarsign.v1.ListShipmentsRequest"> &
   statuses: ShipmentStatus[];
 
   /**
-   * Only shipments with this external reference (eksternReferanse), exact match.
+   * Only shipments with this external reference (eksternReferanse), exact
+   * match; at most 100 characters.
    *
    * @generated from field: string external_ref = 4;
    */
@@ -908,7 +912,8 @@ export type RejectIncomingRequest = Message<"svarsign.v1.RejectIncomingRequest">
   id: string;
 
   /**
-   * Why it failed, for the sender's history; required, at most 1000 characters.
+   * Why it failed, for the sender's history; required, at most 1000
+   * characters, may span lines.
    *
    * @generated from field: string message = 2;
    */
@@ -953,13 +958,21 @@ export const RejectIncomingResponseSchema: GenMessage<RejectIncomingResponse> = 
  * organisation's shipment answers NotFound. Invalid input answers
  * InvalidArgument with a google.rpc.BadRequest detail naming each field.
  *
+ * Every string of every request, query parameters and filters included, must
+ * be valid UTF-8 without control characters: NUL and the other C0 and C1
+ * controls are refused, and tabs and line breaks are allowed only in free
+ * text (RejectIncomingRequest.message, CancelSigningOrderRequest.reason and
+ * metadata values).
+ *
  * @generated from service svarsign.v1.ShipmentService
  */
 export const ShipmentService: GenService<{
   /**
    * StartShipment reserves a shipment id (startNyForsendelse). Upload
    * documents under it, then send with SendShipment and the same id; a retried
-   * send with that id returns the first result.
+   * send with that id returns the first result. A draft that is neither sent
+   * nor uploaded to for the draft retention (7 days unless the operator sets
+   * `serve --draft-retention`) is deleted with its uploads.
    *
    * @generated from rpc svarsign.v1.ShipmentService.StartShipment
    */
@@ -973,7 +986,9 @@ export const ShipmentService: GenService<{
    * message carries the header, the rest carry chunks (at most 4 MiB each;
    * 256 KiB keeps memory lowest on both sides).
    * Size and SHA-256 are computed as the bytes arrive. Uploading the same file
-   * name again replaces the earlier upload.
+   * name again replaces the earlier upload. Refused before anything is
+   * stored: an empty document, a 51st document of one shipment, and bytes
+   * beyond what the shipment may hold in all (2 GiB).
    *
    * @generated from rpc svarsign.v1.ShipmentService.UploadDocument
    */

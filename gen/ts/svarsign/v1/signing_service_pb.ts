@@ -255,7 +255,8 @@ export type CancelSigningOrderRequest = Message<"svarsign.v1.CancelSigningOrderR
   shipmentId: string;
 
   /**
-   * Why, for the signing history; optional, at most 1000 characters.
+   * Why, for the signing history; optional, at most 1000 characters, may
+   * span lines.
    *
    * @generated from field: string reason = 2;
    */
@@ -393,7 +394,8 @@ export const GetEvidenceResponseSchema: GenMessage<GetEvidenceResponse> = /*@__P
  * SendShipment with a signing_order; the citizen signs in the mailbox after
  * an ID-porten login, and the signed PDF with the evidence comes back as an
  * incoming shipment to the order's reply_to organisation. Scoped to the
- * caller's organisation like ShipmentService.
+ * caller's organisation like ShipmentService, and with its rules for text:
+ * no control characters in any string, tabs and line breaks only in a reason.
  *
  * @generated from service svarsign.v1.SigningService
  */

@@ -28,7 +28,8 @@ export type PostalAddress = Message<"svarsign.v1.PostalAddress"> & {
   lines: string[];
 
   /**
-   * Postal code (postnummer): four digits for Norway.
+   * Postal code (postnummer): four digits for Norway, at most 20 characters
+   * for another country.
    *
    * @generated from field: string postal_code = 2;
    */
@@ -42,7 +43,7 @@ export type PostalAddress = Message<"svarsign.v1.PostalAddress"> & {
   postalArea: string;
 
   /**
-   * Country (land); empty means Norway.
+   * Country (land), at most 100 characters; empty means Norway.
    *
    * @generated from field: string country = 4;
    */
@@ -78,7 +79,9 @@ export type Recipient = Message<"svarsign.v1.Recipient"> & {
     case: "nationalIdentityNumber";
   } | {
     /**
-     * Organisation: 9-digit organisation number with a valid mod-11 check digit.
+     * Organisation: 9-digit organisation number with a valid mod-11 check
+     * digit. One digit repeated (000000000, 111111111, ...) passes the check
+     * by accident and is refused.
      *
      * @generated from field: string organization_number = 2;
      */
@@ -122,8 +125,13 @@ export type Document = Message<"svarsign.v1.Document"> & {
   id: string;
 
   /**
-   * File name, at most 226 characters, none of " < > ? * | : \ /; unique per
-   * shipment regardless of case.
+   * File name, at most 226 characters, unique per shipment regardless of
+   * case. Refused: the characters " < > ? * | : \ /; control and invisible
+   * formatting characters (Unicode Cc, Cf, Zl, Zp: NUL, line breaks, bidi
+   * overrides and isolates such as U+202E, zero-width spaces); white space at
+   * either end or a dot at the end; "." and ".."; and the Windows device
+   * names CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9, CONIN$ and CONOUT$ in
+   * any case, with or without an extension ("con.pdf").
    *
    * @generated from field: string file_name = 2;
    */
@@ -166,7 +174,8 @@ export type Document = Message<"svarsign.v1.Document"> & {
 
   /**
    * Extra metadata (ekstraMetadata): at most 20 entries, keys at most 100 and
-   * values at most 1000 characters.
+   * values at most 1000 characters. Keys are one line; values may hold tabs
+   * and line breaks.
    *
    * @generated from field: map<string, string> metadata = 8;
    */
@@ -196,7 +205,8 @@ export type DocumentSpec = Message<"svarsign.v1.DocumentSpec"> & {
   fileName: string;
 
   /**
-   * MIME type; required for inline content, taken from the upload otherwise.
+   * MIME type such as application/pdf, at most 255 characters; required for
+   * inline content, taken from the upload otherwise.
    *
    * @generated from field: string mime_type = 2;
    */
@@ -227,6 +237,7 @@ export type DocumentSpec = Message<"svarsign.v1.DocumentSpec"> & {
    * The document's bytes (base64 on the JSON facade), for small sends: all
    * inline content of one request at most 16 MiB. Empty means the document
    * was uploaded with UploadDocument under the same shipment id and file name.
+   * A document is never empty: an empty upload is refused.
    *
    * @generated from field: bytes content = 6;
    */
@@ -283,14 +294,14 @@ export type ArchiveMetadata = Message<"svarsign.v1.ArchiveMetadata"> & {
   journalPostNumber: number;
 
   /**
-   * Journal post type (journalposttype), e.g. "U" for outgoing.
+   * Journal post type (journalposttype), e.g. "U" for outgoing; at most 10 characters.
    *
    * @generated from field: string journal_post_type = 6;
    */
   journalPostType: string;
 
   /**
-   * Journal status (journalstatus), e.g. "F".
+   * Journal status (journalstatus), e.g. "F"; at most 10 characters.
    *
    * @generated from field: string journal_status = 7;
    */

@@ -81,13 +81,17 @@ const (
 type ShipmentServiceClient interface {
 	// StartShipment reserves a shipment id (startNyForsendelse). Upload
 	// documents under it, then send with SendShipment and the same id; a retried
-	// send with that id returns the first result.
+	// send with that id returns the first result. A draft that is neither sent
+	// nor uploaded to for the draft retention (7 days unless the operator sets
+	// `serve --draft-retention`) is deleted with its uploads.
 	StartShipment(context.Context, *connect.Request[v1.StartShipmentRequest]) (*connect.Response[v1.StartShipmentResponse], error)
 	// UploadDocument streams one document into a reserved shipment: the first
 	// message carries the header, the rest carry chunks (at most 4 MiB each;
 	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
-	// name again replaces the earlier upload.
+	// name again replaces the earlier upload. Refused before anything is
+	// stored: an empty document, a 51st document of one shipment, and bytes
+	// beyond what the shipment may hold in all (2 GiB).
 	UploadDocument(context.Context) *connect.ClientStreamForClient[v1.UploadDocumentRequest, v1.UploadDocumentResponse]
 	// SendShipment sends a shipment to one recipient (sendForsendelse), with
 	// documents uploaded before under the same id or given inline, and
@@ -313,13 +317,17 @@ func (c *shipmentServiceClient) RejectIncoming(ctx context.Context, req *connect
 type ShipmentServiceHandler interface {
 	// StartShipment reserves a shipment id (startNyForsendelse). Upload
 	// documents under it, then send with SendShipment and the same id; a retried
-	// send with that id returns the first result.
+	// send with that id returns the first result. A draft that is neither sent
+	// nor uploaded to for the draft retention (7 days unless the operator sets
+	// `serve --draft-retention`) is deleted with its uploads.
 	StartShipment(context.Context, *connect.Request[v1.StartShipmentRequest]) (*connect.Response[v1.StartShipmentResponse], error)
 	// UploadDocument streams one document into a reserved shipment: the first
 	// message carries the header, the rest carry chunks (at most 4 MiB each;
 	// 256 KiB keeps memory lowest on both sides).
 	// Size and SHA-256 are computed as the bytes arrive. Uploading the same file
-	// name again replaces the earlier upload.
+	// name again replaces the earlier upload. Refused before anything is
+	// stored: an empty document, a 51st document of one shipment, and bytes
+	// beyond what the shipment may hold in all (2 GiB).
 	UploadDocument(context.Context, *connect.ClientStream[v1.UploadDocumentRequest]) (*connect.Response[v1.UploadDocumentResponse], error)
 	// SendShipment sends a shipment to one recipient (sendForsendelse), with
 	// documents uploaded before under the same id or given inline, and
