@@ -11,6 +11,10 @@
 //
 // Every flag can also be set by environment: SVARSIGN_ADDR, SVARSIGN_DATA, SVARSIGN_DB,
 // SVARSIGN_PUBLIC_URL, SVARSIGN_METRICS_ADDR.
+// -h or --help after any command prints its usage. The exit status is 0 on
+// success, 1 when the command failed, 2 for a bad command line. Commands
+// that only read or change what exists (key list, key revoke, webhook list)
+// refuse a data folder without a database instead of creating one.
 package main
 
 import (

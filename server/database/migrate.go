@@ -23,13 +23,15 @@ import (
 // versionTable records which schema a database was last migrated to: a
 // hash of ent's table definitions and River's migrations (see
 // schemaVersion). A process finding the version it would migrate to there
-// skips the migration and its lock.
+// skips the migration (and on PostgreSQL its lock).
 const versionTable = "svarsign_schema"
 
 // pgLockClass is the first key of the PostgreSQL advisory lock held while
-// migrating; the second is the hash of the schema's name, so databases in
-// different schemas of one server migrate independently.
+// migrating; the second is the hash of the schema's name (pgLockKey), so
+// databases in different schemas of one server migrate independently.
 const pgLockClass int32 = 0x73767367 // "svsg"
+
+const pgLockKey = "hashtext(coalesce(current_schema(), ''))"
 
 // schemaMu serialises ent's schema migration within the process: it
 // rewrites ent's package-level table descriptions (ent/migrate.Tables), so
@@ -41,11 +43,23 @@ var schemaMu sync.Mutex
 // Neither migrates safely beside another process doing the same: ent
 // creates what it found missing a moment before ("table already exists"),
 // and River applies each version it found unapplied. So the migration runs
-// under a lock that works across processes (an advisory lock on
-// PostgreSQL, a lock on the file lockPath beside a SQLite database), and
-// whoever gets the lock first checks again whether there is still anything
-// to do.
+// under a lock that works across processes (see lockSchema), and whoever
+// gets the lock first checks again whether there is still anything to do.
+// A database already at this build's schema version is not migrated, and
+// on PostgreSQL opened without the lock.
 func (db *DB) migrate(ctx context.Context, log *slog.Logger, lockPath string, existing bool) error {
+	var unlock func()
+	if db.Dialect == dialectSQLite {
+		// The first connection to a new SQLite file switches it to WAL,
+		// which fails at once with SQLITE_BUSY, without waiting, when
+		// another process is doing the same: on SQLite even connecting
+		// takes turns (briefly, unless a migration is under way).
+		var err error
+		if unlock, err = db.lockSchema(ctx, lockPath); err != nil {
+			return fmt.Errorf("database: lock for migration: %w", err)
+		}
+		defer unlock()
+	}
 	if err := db.SQL.PingContext(ctx); err != nil {
 		return fmt.Errorf("database: connect: %w", err)
 	}
@@ -68,14 +82,14 @@ func (db *DB) migrate(ctx context.Context, log *slog.Logger, lockPath string, ex
 	if have == want {
 		return nil
 	}
-
-	unlock, err := db.lockSchema(ctx, lockPath)
-	if err != nil {
-		return fmt.Errorf("database: lock for migration: %w", err)
-	}
-	defer unlock()
-	if have, _, err = db.schemaState(ctx); err != nil || have == want {
-		return err // migrated by the process that held the lock before
+	if unlock == nil {
+		if unlock, err = db.lockSchema(ctx, lockPath); err != nil {
+			return fmt.Errorf("database: lock for migration: %w", err)
+		}
+		defer unlock()
+		if have, _, err = db.schemaState(ctx); err != nil || have == want {
+			return err // migrated by the process that held the lock before
+		}
 	}
 	schemaMu.Lock()
 	err = db.Ent.Schema.Create(ctx)
@@ -201,7 +215,9 @@ func (db *DB) noSchema(ctx context.Context) error {
 }
 
 // lockSchema waits for the migration lock of the database and returns
-// the function that releases it.
+// the function that releases it: on PostgreSQL a session-level advisory
+// lock keyed by the schema's name, on SQLite a lock on the file lockPath
+// beside the database. Either is released by the end of the process too.
 func (db *DB) lockSchema(ctx context.Context, lockPath string) (unlock func(), err error) {
 	if db.Dialect != dialectPostgres {
 		release, err := filelock.Lock(ctx, lockPath)
@@ -216,13 +232,12 @@ func (db *DB) lockSchema(ctx context.Context, lockPath string) (unlock func(), e
 	if err != nil {
 		return nil, err
 	}
-	const key = "hashtext(coalesce(current_schema(), ''))"
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, "+key+")", pgLockClass); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, "+pgLockKey+")", pgLockClass); err != nil {
 		discard(conn)
 		return nil, err
 	}
 	return func() {
-		_, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, "+key+")", pgLockClass)
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, "+pgLockKey+")", pgLockClass)
 		if err != nil {
 			// Ending the session releases the lock whatever state it is in.
 			discard(conn)

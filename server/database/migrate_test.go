@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svarsign/svarsign/internal/filelock"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/database/databasetest"
 )
@@ -110,56 +109,67 @@ func openExisting(t *testing.T, dsn string) {
 	db.Close()
 }
 
-// TestOpenCurrentSkipsLock: a database already at this build's schema opens
-// while another process holds the migration lock (here the test holds the
-// SQLite lock file); one recorded at another version is migrated again.
-func TestOpenCurrentSkipsLock(t *testing.T) {
-	t.Parallel()
-	dsn := filepath.Join(t.TempDir(), "svarsign.db")
-	db, err := database.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var version string
-	if err := db.SQL.QueryRowContext(t.Context(), "SELECT version FROM svarsign_schema").Scan(&version); err != nil || len(version) != 32 {
-		t.Fatalf("recorded schema version %q, %v", version, err)
-	}
-	if _, err := db.SQL.ExecContext(t.Context(), "UPDATE svarsign_schema SET version = 'older'"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+// TestOpenMigrationLock plays another process holding the migration lock:
+// a database recorded at another schema version waits for it, then is
+// migrated again; one at this build's version opens without it on
+// PostgreSQL, while on SQLite even connecting waits its turn.
+func TestOpenMigrationLock(t *testing.T) {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		db, err := database.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var version string
+		if err := db.SQL.QueryRowContext(t.Context(), "SELECT version FROM svarsign_schema").Scan(&version); err != nil || len(version) != 32 {
+			t.Fatalf("recorded schema version %q, %v", version, err)
+		}
+		unlock, err := db.LockSchema(t.Context(), dsn+".lock")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { unlock() }()
 
-	unlock, err := filelock.Lock(t.Context(), dsn+".lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Open must wait for the lock until its context ends.
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
-	if _, err := database.Open(ctx, dsn); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Open of an outdated database while the lock is held: %v, want it to wait for the lock", err)
-	}
-	unlock()
-	db, err = database.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var again string
-	if err := db.SQL.QueryRowContext(t.Context(), "SELECT version FROM svarsign_schema").Scan(&again); err != nil || again != version {
-		t.Fatalf("schema version after migrating again: %q, %v; want %q", again, err, version)
-	}
+		// openWaiting is Open with a context that ends after a second, for
+		// an Open that must wait for the lock.
+		openWaiting := func() error {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			db, err := database.Open(ctx, dsn)
+			if err == nil {
+				db.Close()
+			}
+			return err
+		}
+		if db.Dialect == "postgres" {
+			// Bounded so that a wrongly taken lock fails the test instead of hanging it.
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			db2, err := database.Open(ctx, dsn)
+			if err != nil {
+				t.Fatalf("Open of a current database while the lock is held: %v", err)
+			}
+			db2.Close()
+		} else if err := openWaiting(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Open of a SQLite database while the lock is held: %v, want it to wait", err)
+		}
 
-	if unlock, err = filelock.Lock(t.Context(), dsn+".lock"); err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	// Bounded so that a wrongly taken lock fails the test instead of hanging it.
-	ctx, cancel = context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	db2, err := database.Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("Open of a current database while the lock is held: %v", err)
-	}
-	db2.Close()
+		if _, err := db.SQL.ExecContext(t.Context(), "UPDATE svarsign_schema SET version = 'older'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := openWaiting(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Open of an outdated database while the lock is held: %v, want it to wait", err)
+		}
+		unlock()
+		unlock = func() {}
+		db2, err := database.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db2.Close()
+		var again string
+		if err := db.SQL.QueryRowContext(t.Context(), "SELECT version FROM svarsign_schema").Scan(&again); err != nil || again != version {
+			t.Fatalf("schema version after migrating again: %q, %v; want %q", again, err, version)
+		}
+	})
 }
