@@ -77,19 +77,25 @@ func TestCrashLosesNothing(t *testing.T) {
 		return resp.Msg.GetShipment().GetId(), nil
 	}
 
+	// The kill falls once enough sends were acknowledged, not after a
+	// fixed time: on a loaded machine a fixed time may see none.
+	const ackedBeforeKill = 20
 	var mu sync.Mutex
 	acked := map[string]string{} // idempotency key → shipment id
 	var unanswered []string
+	enough := make(chan struct{})
 	var wg sync.WaitGroup
-	stop := time.Now().Add(1500 * time.Millisecond)
 	for w := range 8 {
 		wg.Go(func() {
-			for i := 0; time.Now().Before(stop) && i < 2000; i++ {
+			for i := 0; i < 2000; i++ {
 				k := fmt.Sprintf("w%d-%d", w, i)
 				id, err := send(k)
 				mu.Lock()
 				if err == nil {
 					acked[k] = id
+					if len(acked) == ackedBeforeKill {
+						close(enough)
+					}
 				} else {
 					unanswered = append(unanswered, k)
 				}
@@ -100,7 +106,11 @@ func TestCrashLosesNothing(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(700 * time.Millisecond)
+	select {
+	case <-enough:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("fewer than %d sends acknowledged in a minute", ackedBeforeKill)
+	}
 	first.Process.Signal(syscall.SIGKILL)
 	first.Wait()
 	wg.Wait()
