@@ -69,11 +69,14 @@ const (
 	maxObjects = 1 << 23
 
 	// Cross-reference entries must fit the file: at most one per
-	// bytesPerObject bytes, plus minObjects for the smallest files. Real
-	// files spend hundreds of bytes per object; an xref stream whose
-	// 16 KiB inflate to millions of entries is damage, not a document.
+	// bytesPerObject bytes, plus minObjects for the smallest files, and
+	// never more than maxEntries, some 200 MiB of table. Real files spend
+	// hundreds of bytes per object, and even a 10,000-page document has
+	// a few hundred thousand; an xref stream whose 16 KiB inflate to
+	// millions of entries is damage, not a document.
 	bytesPerObject = 16
 	minObjects     = 4096
+	maxEntries     = 1 << 21
 
 	// maxXrefSections bounds the /Prev chain: one section per revision.
 	maxXrefSections = 4096
@@ -169,10 +172,10 @@ func (b *budget) decode(n int64) error {
 	return nil
 }
 
-// maxEntries is how many cross-reference entries a file of size bytes may
+// entriesFor is how many cross-reference entries a file of size bytes may
 // hold.
-func maxEntries(size int64) int {
-	return int(min(maxObjects, minObjects+max(size, 0)/bytesPerObject))
+func entriesFor(size int64) int {
+	return int(min(maxEntries, minObjects+max(size, 0)/bytesPerObject))
 }
 
 // catch is the recover boundary of every exported function that parses: a

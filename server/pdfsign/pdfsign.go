@@ -44,6 +44,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Errors from Check, Sign, AddPage and Signatures, for errors.Is.
@@ -579,20 +580,34 @@ func textString(s string) str {
 
 // decodeText reads a PDF text string: UTF-16BE or UTF-8 with a byte order
 // mark, otherwise PDFDocEncoding, read as Latin-1 (they agree on letters).
+//
+// It writes UTF-8 directly: at most 3 bytes for 2 of UTF-16, 2 for 1 of
+// Latin-1, whatever the input (a signature's /Name may be long).
 func decodeText(b []byte) string {
 	if len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff {
-		u := make([]uint16, 0, len(b)/2)
+		out := make([]byte, 0, len(b)*3/2)
 		for i := 2; i+1 < len(b); i += 2 {
-			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+			r := rune(b[i])<<8 | rune(b[i+1])
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if i+3 < len(b) {
+					r2 = utf16.DecodeRune(r, rune(b[i+2])<<8|rune(b[i+3]))
+				}
+				if r2 != utf8.RuneError {
+					i += 2
+				}
+				r = r2
+			}
+			out = utf8.AppendRune(out, r)
 		}
-		return string(utf16.Decode(u))
+		return string(out)
 	}
 	if len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf {
 		return string(b[3:])
 	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = utf8.AppendRune(out, rune(c))
 	}
-	return string(r)
+	return string(out)
 }

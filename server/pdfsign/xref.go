@@ -59,7 +59,7 @@ func open(r io.ReaderAt, size int64) (*document, error) {
 	}
 	d := &document{
 		r: r, size: size, xref: map[int64]xrefEntry{}, objStms: map[int64]objStm{},
-		budget: newBudget(size), maxEntries: maxEntries(size),
+		budget: newBudget(size), maxEntries: entriesFor(size),
 	}
 	start, err := d.findStartxref()
 	if err != nil {
