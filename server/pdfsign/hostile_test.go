@@ -51,12 +51,12 @@ var pageReaders = []string{"Check", "AddPage", "Sign"}
 // The attack files of issue 10 items 1 and 2 first, then more of their kind.
 var hostileDocs = []hostile{
 	// Item 1: on the base commit, a stack overflow that kills the process.
-	{"object stream /Length inside itself", testpdf.ObjStmSelfLength, pdfsign.ErrDamaged, "needed to read itself", 1 << 20, nil},
+	{"object stream Length inside itself", testpdf.ObjStmSelfLength, pdfsign.ErrDamaged, "needed to read itself", 1 << 20, nil},
 	// Item 2: 23 s and 2.4 GB on the base commit. 16,777,215 is beyond
 	// the object numbers a PDF may use; 8,000,000 is not, but beyond what
 	// 8 KiB of file can hold.
-	{"xref stream /Index [0 16777215]", func() []byte { return testpdf.XRefIndexBomb(1<<24 - 1) }, pdfsign.ErrDamaged, "/Index", 1 << 20, nil},
-	{"xref stream /Index [0 8000000]", func() []byte { return testpdf.XRefIndexBomb(8_000_000) }, pdfsign.ErrLimit, "cross-reference entries", 1 << 20, nil},
+	{"xref stream Index 0 16777215", func() []byte { return testpdf.XRefIndexBomb(1<<24 - 1) }, pdfsign.ErrDamaged, "/Index", 1 << 20, nil},
+	{"xref stream Index 0 8000000", func() []byte { return testpdf.XRefIndexBomb(8_000_000) }, pdfsign.ErrLimit, "cross-reference entries", 1 << 20, nil},
 	// Item 2: accepted with a 3.7 GB peak on the base commit. Each stream
 	// is beyond the limit for one stream, so none is decoded.
 	{"40 object streams of 63 MiB", func() []byte { return testpdf.ObjStmBomb(40, 63<<20) }, pdfsign.ErrLimit, "inflates to more than", 4 << 20, []string{"Check", "Sign"}},
@@ -79,11 +79,11 @@ var hostileDocs = []hostile{
 		b := classicPDF("<</Type/Pages/Kids[3 0 R]/Count 1>>")
 		return bytes.Replace(b, []byte("xref\n0 5\n"), []byte("xref\n4611686018427387904 4611686018427387904\n"), 1)
 	}, pdfsign.ErrDamaged, "subsection", 1 << 20, nil},
-	{"/Prev out of range", func() []byte {
+	{"Prev out of range", func() []byte {
 		b := classicPDF("<</Type/Pages/Kids[3 0 R]/Count 1>>")
 		return bytes.Replace(b, []byte("/Root 1 0 R>>"), []byte("/Root 1 0 R/Prev -5>>"), 1)
 	}, pdfsign.ErrDamaged, "/Prev", 1 << 20, nil},
-	{"/Prev loop", func() []byte {
+	{"Prev loop", func() []byte {
 		b := classicPDF("<</Type/Pages/Kids[3 0 R]/Count 1>>")
 		xref := bytes.LastIndex(b, []byte("\nxref\n")) + 1
 		return bytes.Replace(b, []byte("/Root 1 0 R>>"), fmt.Appendf(nil, "/Root 1 0 R/Prev %d>>", xref), 1)
@@ -91,13 +91,13 @@ var hostileDocs = []hostile{
 	{"predictor rows of 64 MiB", func() []byte {
 		return xrefStreamPDF("/DecodeParms<</Predictor 12/Columns 1048576/Colors 32/BitsPerComponent 16>>")
 	}, pdfsign.ErrDamaged, "", 1 << 20, nil},
-	{"negative /Length of the xref stream", func() []byte {
+	{"negative Length of the xref stream", func() []byte {
 		return bytes.Replace(xrefStreamPDF(""), []byte("/Length 28"), []byte("/Length -28"), 1)
 	}, pdfsign.ErrDamaged, "/Length", 1 << 20, nil},
-	{"/Length of the xref stream beyond the file", func() []byte {
+	{"Length of the xref stream beyond the file", func() []byte {
 		return bytes.Replace(xrefStreamPDF(""), []byte("/Length 28"), []byte("/Length 9223372036854775807"), 1)
 	}, pdfsign.ErrDamaged, "/Length", 1 << 20, nil},
-	{"/Size beyond the object numbers", func() []byte {
+	{"Size beyond the object numbers", func() []byte {
 		b := classicPDF("<</Type/Pages/Kids[3 0 R]/Count 1>>")
 		return bytes.Replace(b, []byte("/Size 5"), []byte("/Size 9223372036854775807"), 1)
 	}, pdfsign.ErrDamaged, "/Size", 1 << 20, pageReaders},
@@ -170,6 +170,40 @@ func TestHostileDocuments(t *testing.T) {
 				}
 				if total > h.maxAlloc {
 					t.Errorf("%s allocated %.1f MiB, want < %.1f MiB", r.name, mib(total), mib(h.maxAlloc))
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCheck reads real documents (classic, xref and object streams,
+// with a front page and a signature), so that the limits' bookkeeping can
+// be compared with the reader without it.
+func BenchmarkCheck(b *testing.B) {
+	dir := b.TempDir()
+	docs := map[string][]byte{
+		"classic":     testpdf.Read(b, testpdf.Classic(b, dir, 20)),
+		"xref stream": testpdf.Read(b, testpdf.XRefStream(b, b.TempDir())),
+	}
+	var front, signed bytes.Buffer
+	in := docs["xref stream"]
+	if err := pdfsign.AddPage(context.Background(), &front, bytes.NewReader(in), int64(len(in)), pdfsign.Page{Title: "Forside"}); err != nil {
+		b.Fatal(err)
+	}
+	if err := pdfsign.Sign(context.Background(), &signed, bytes.NewReader(front.Bytes()), int64(front.Len()), options("x"), newTestSigner(b).sign); err != nil {
+		b.Fatal(err)
+	}
+	docs["signed"] = signed.Bytes()
+	for _, name := range []string{"classic", "xref stream", "signed"} {
+		doc := docs[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := pdfsign.Check(bytes.NewReader(doc), int64(len(doc))); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := pdfsign.Signatures(bytes.NewReader(doc), int64(len(doc))); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
