@@ -38,6 +38,7 @@ type lexer struct {
 	pos  int64
 	back []any   // pushed-back tokens, for the two-token look-ahead of "n g R"
 	b    *budget // shared by the lexers of one document
+	tok  []byte  // the regular token being read, reused
 }
 
 // newLexer returns a lexer with a budget of its own; a document's lexers
@@ -110,7 +111,8 @@ func (l *lexer) token() (any, error) {
 		return nil, errors.New("stray ')'")
 	}
 	l.unreadByte()
-	var b []byte
+	b := l.tok[:0]
+	defer func() { l.tok = b[:0] }() // number copies what it keeps
 	for {
 		c, err := l.readByte()
 		if err == io.EOF {
@@ -433,6 +435,12 @@ func (l *lexer) object(depth int) (any, error) {
 				v, err := l.object(depth + 1)
 				if err != nil {
 					return nil, err
+				}
+				if len(a) == cap(a) {
+					// Doubling, where append grows large slices by a
+					// quarter: a long array allocates twice its size in
+					// all, not five times.
+					a = slices.Grow(a, max(len(a), 4))
 				}
 				a = append(a, v)
 			}
