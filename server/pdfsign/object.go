@@ -31,26 +31,30 @@ type (
 func (d dict) name(k name) name         { n, _ := d[k].(name); return n }
 func (d dict) int(k name) (int64, bool) { n, ok := d[k].(int64); return n, ok }
 
-// maxNesting bounds array and dictionary depth, so hostile input cannot
-// exhaust the stack.
-const maxNesting = 64
-
 // lexer tokenises PDF syntax from a reader and tracks the absolute offset,
 // which the stream-data position and the xref keyword search need.
 type lexer struct {
 	r    *bufio.Reader
 	pos  int64
-	back []any // pushed-back tokens, for the two-token look-ahead of "n g R"
+	back []any   // pushed-back tokens, for the two-token look-ahead of "n g R"
+	b    *budget // shared by the lexers of one document
+	tok  []byte  // the regular token being read, reused
 }
 
+// newLexer returns a lexer with a budget of its own; a document's lexers
+// share the document's (see document.lexer).
 func newLexer(r io.Reader, base int64) *lexer {
-	return &lexer{r: bufio.NewReaderSize(r, 4096), pos: base}
+	return &lexer{r: bufio.NewReaderSize(r, 4096), pos: base, b: newBudget(0)}
 }
 
 func (l *lexer) readByte() (byte, error) {
+	if l.b.lexed >= l.b.maxLexed {
+		return 0, l.b.lexedErr()
+	}
 	c, err := l.r.ReadByte()
 	if err == nil {
 		l.pos++
+		l.b.lexed++
 	}
 	return c, err
 }
@@ -107,7 +111,8 @@ func (l *lexer) token() (any, error) {
 		return nil, errors.New("stray ')'")
 	}
 	l.unreadByte()
-	var b []byte
+	b := l.tok[:0]
+	defer func() { l.tok = b[:0] }() // number copies what it keeps
 	for {
 		c, err := l.readByte()
 		if err == io.EOF {
@@ -129,14 +134,83 @@ func (l *lexer) token() (any, error) {
 }
 
 // number classifies a regular token as an integer, a real or a keyword.
+// The common tokens cost no allocation: xref tables and arrays of
+// references are mostly integers, R, n and f.
 func number(b []byte) any {
-	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+	switch string(b) {
+	case "R":
+		return keyword("R")
+	case "n":
+		return keyword("n")
+	case "f":
+		return keyword("f")
+	case "obj":
+		return keyword("obj")
+	case "endobj":
+		return keyword("endobj")
+	case "stream":
+		return keyword("stream")
+	}
+	if n, ok := parseInt(b); ok {
 		return n
 	}
-	if _, err := strconv.ParseFloat(string(b), 64); err == nil {
+	if isReal(b) {
 		return real(b)
 	}
 	return keyword(b)
+}
+
+// parseInt reads a decimal integer with an optional sign.
+func parseInt(b []byte) (int64, bool) {
+	digits := b
+	if len(digits) > 0 && (digits[0] == '+' || digits[0] == '-') {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 { // 18 digits cannot overflow
+		if len(digits) > 18 && isDigits(string(digits)) {
+			n, err := strconv.ParseInt(string(b), 10, 64)
+			return n, err == nil
+		}
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if b[0] == '-' {
+		n = -n
+	}
+	return n, true
+}
+
+// isReal reports whether b is a real number as PDF writes them: a sign,
+// digits with at most one point. An exponent, which PDF does not have, is
+// tolerated as other readers do; infinities and NaN are not numbers.
+func isReal(b []byte) bool {
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		b = b[1:]
+	}
+	digits, point := 0, false
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !point:
+			point = true
+		case (c == 'e' || c == 'E') && digits > 0:
+			exp := b[i+1:]
+			if len(exp) > 0 && (exp[0] == '+' || exp[0] == '-') {
+				exp = exp[1:]
+			}
+			return len(exp) > 0 && isDigits(string(exp))
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 func unexpectedEOF(err error) error {
@@ -198,6 +272,9 @@ func (l *lexer) hexString() (str, error) {
 			return nil, fmt.Errorf("bad hex digit %q", c)
 		}
 		if odd {
+			if len(s) >= maxString {
+				return nil, overLimit("a string is longer than %d MiB", maxString>>20)
+			}
 			s = append(s, hi<<4|v)
 		} else {
 			hi = v
@@ -271,6 +348,9 @@ func (l *lexer) literalString() (str, error) {
 				}
 			}
 		}
+		if len(s) >= maxString {
+			return nil, overLimit("a string is longer than %d MiB", maxString>>20)
+		}
 		s = append(s, c)
 	}
 }
@@ -310,7 +390,7 @@ func (l *lexer) name() (name, error) {
 // object parses one direct object. Integers followed by "g R" become refs.
 func (l *lexer) object(depth int) (any, error) {
 	if depth > maxNesting {
-		return nil, errors.New("objects nested too deeply")
+		return nil, overLimit("objects nested more than %d deep", maxNesting)
 	}
 	t, err := l.token()
 	if err != nil {
@@ -326,6 +406,9 @@ func (l *lexer) object(depth int) (any, error) {
 			t3, err := l.token()
 			if err == nil {
 				if t3 == keyword("R") {
+					if t < 0 || g < 0 || g > 65535 {
+						return nil, fmt.Errorf("bad reference %d %d R", t, g)
+					}
 					return ref{t, g}, nil
 				}
 				l.back = append(l.back, t3)
@@ -346,9 +429,18 @@ func (l *lexer) object(depth int) (any, error) {
 					return a, nil
 				}
 				l.back = append(l.back, t2)
+				if err := l.b.value(1); err != nil {
+					return nil, err
+				}
 				v, err := l.object(depth + 1)
 				if err != nil {
 					return nil, err
+				}
+				if len(a) == cap(a) {
+					// Doubling, where append grows large slices by a
+					// quarter: a long array allocates twice its size in
+					// all, not five times.
+					a = slices.Grow(a, max(len(a), 4))
 				}
 				a = append(a, v)
 			}
@@ -364,7 +456,10 @@ func (l *lexer) object(depth int) (any, error) {
 				}
 				k, ok := t2.(name)
 				if !ok {
-					return nil, fmt.Errorf("dictionary key is %v, not a name", t2)
+					return nil, fmt.Errorf("dictionary key is %s, not a name", kind(t2))
+				}
+				if err := l.b.value(1); err != nil {
+					return nil, err
 				}
 				v, err := l.object(depth + 1)
 				if err != nil {
@@ -425,6 +520,39 @@ func (l *lexer) indirect(want ref) (any, error) {
 		l.unreadByte()
 	}
 	return stream{dict: d, off: l.pos}, nil
+}
+
+// kind names the type of a parsed value for an error message; the value
+// itself may be large, and error messages reach users.
+func kind(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case int64:
+		return "an integer"
+	case real:
+		return "a real number"
+	case name:
+		return "a name"
+	case str:
+		return "a string"
+	case ref:
+		return fmt.Sprintf("a reference to object %d", v.num)
+	case array:
+		return "an array"
+	case dict:
+		return "a dictionary"
+	case stream:
+		return "a stream"
+	case keyword:
+		if len(v) > 16 {
+			return "a keyword"
+		}
+		return fmt.Sprintf("%q", string(v))
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // writeObject serialises a direct object. Dictionary keys are sorted so the

@@ -34,7 +34,8 @@ const (
 // the document, such as a signing front page. It belongs before any
 // signature: a signature made earlier stays cryptographically valid, but a
 // viewer reports the added page as a change after signing.
-func AddPage(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, p Page) error {
+func AddPage(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, p Page) (err error) {
+	defer catch("add page", &err)
 	if err := addPage(ctx, dst, src, size, p); err != nil {
 		return fmt.Errorf("pdfsign: add page: %w", err)
 	}
@@ -50,18 +51,11 @@ func addPage(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, p 
 	if err != nil {
 		return err
 	}
-	_, _, pagesRef, pages, err := d.catalog()
+	pt, err := d.pageTree()
 	if err != nil {
-		return damaged(err)
+		return err
 	}
-	kids, err := d.array(pages["Kids"])
-	if err != nil {
-		return damaged(fmt.Errorf("page tree /Kids: %w", err))
-	}
-	count, ok := pages.int("Count")
-	if !ok {
-		return damaged(errors.New("page tree has no /Count"))
-	}
+	pagesRef, pages := pt.ref, pt.dict
 	u, err := newUpdate(d)
 	if err != nil {
 		return err
@@ -94,11 +88,39 @@ func addPage(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, p 
 		"Contents": contents,
 	})
 	pages = maps.Clone(pages)
-	pages["Kids"] = append(array{page}, kids...)
-	pages["Count"] = count + 1
+	pages["Kids"] = append(array{page}, pt.kids...)
+	pages["Count"] = pt.count + 1
 	u.put(pagesRef, pages)
 	u.finish()
 	return u.writeTo(ctx, dst)
+}
+
+// pageTree is the root of a document's page tree, as AddPage reads it.
+type pageTree struct {
+	ref   ref
+	dict  dict
+	kids  array
+	count int64
+}
+
+// pageTree reads what AddPage needs; Check reads it too.
+func (d *document) pageTree() (*pageTree, error) {
+	var pt pageTree
+	var err error
+	if _, _, pt.ref, pt.dict, err = d.catalog(); err != nil {
+		return nil, damaged(err)
+	}
+	if pt.kids, err = d.array(pt.dict["Kids"]); err != nil {
+		return nil, damaged(fmt.Errorf("page tree /Kids: %w", err))
+	}
+	var ok bool
+	if pt.count, ok = pt.dict.int("Count"); !ok {
+		return nil, damaged(errors.New("page tree has no /Count"))
+	}
+	if pt.count < 0 || pt.count >= maxObjects {
+		return nil, damaged(fmt.Errorf("page tree /Count %d out of range", pt.count))
+	}
+	return &pt, nil
 }
 
 // pageContent lays out the text. Lines are wrapped at word boundaries by an

@@ -44,6 +44,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Errors from Check, Sign, AddPage and Signatures, for errors.Is.
@@ -86,7 +87,8 @@ const byteRangeWidth = 48
 // (keeping earlier fields), the catalog, and a cross-reference section with
 // /Prev. src is read twice and never held whole in memory; dst receives the
 // full signed file.
-func Sign(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts Options, sign SignFunc) error {
+func Sign(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts Options, sign SignFunc) (err error) {
+	defer catch("sign", &err)
 	if err := sign1(ctx, dst, src, size, opts, sign); err != nil {
 		return fmt.Errorf("pdfsign: sign: %w", err)
 	}
@@ -105,50 +107,24 @@ func sign1(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts
 	if err != nil {
 		return err
 	}
-	rootRef, root, _, pages, err := d.catalog()
+	tg, err := d.signTarget()
 	if err != nil {
-		return damaged(err)
+		return err
 	}
-	pageRef, page, err := d.firstPage(pages)
-	if err != nil {
-		return damaged(err)
-	}
+	rootRef, root, pageRef, page, formRef, form := tg.rootRef, tg.root, tg.pageRef, tg.page, tg.formRef, tg.form
 	u, err := newUpdate(d)
 	if err != nil {
 		return err
 	}
-
-	// The AcroForm keeps its object number if it has one, so anything else
-	// pointing at it stays right.
-	var formRef ref
-	form := dict{}
-	switch v := root["AcroForm"].(type) {
-	case ref:
-		formRef = v
-		if f, err := d.resolve(v); err != nil {
-			return damaged(fmt.Errorf("AcroForm: %w", err))
-		} else if f, ok := f.(dict); ok {
-			form = maps.Clone(f)
-		}
-	case dict:
-		formRef, form = u.alloc(), maps.Clone(v)
-	default:
+	if formRef == (ref{}) {
 		formRef = u.alloc()
-	}
-	fields, err := d.array(form["Fields"])
-	if err != nil {
-		return damaged(fmt.Errorf("AcroForm /Fields: %w", err))
-	}
-	annots, err := d.array(page["Annots"])
-	if err != nil {
-		return damaged(fmt.Errorf("page /Annots: %w", err))
 	}
 	sigRef, fieldRef := u.alloc(), u.alloc()
 
-	form["Fields"] = append(slices.Clone(fields), fieldRef)
+	form["Fields"] = append(slices.Clone(tg.fields), fieldRef)
 	form["SigFlags"] = int64(3) // SignaturesExist | AppendOnly
 	page = maps.Clone(page)
-	page["Annots"] = append(slices.Clone(annots), fieldRef)
+	page["Annots"] = append(slices.Clone(tg.annots), fieldRef)
 	root = maps.Clone(root)
 	root["AcroForm"] = formRef
 
@@ -186,7 +162,7 @@ func sign1(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts
 
 	u.put(fieldRef, dict{
 		"Type": name("Annot"), "Subtype": name("Widget"), "FT": name("Sig"),
-		"T":    str(fieldName(d, fields)),
+		"T":    str(tg.fieldName),
 		"V":    sigRef,
 		"Rect": array{int64(0), int64(0), int64(0), int64(0)},
 		"F":    int64(132), // Print | Locked
@@ -225,20 +201,79 @@ func sign1(ctx context.Context, dst io.Writer, src io.ReaderAt, size int64, opts
 	return u.writeTo(ctx, dst)
 }
 
+// signTarget is what Sign reads of a document: the objects it changes and
+// the name of the new field.
+type signTarget struct {
+	rootRef, pageRef ref
+	root, page       dict
+	formRef          ref  // zero if the AcroForm is not an object of its own
+	form             dict // a copy, to change
+	fields, annots   array
+	fieldName        string
+}
+
+// signTarget reads what Sign needs; Check reads it too, so that a document
+// it accepts can be signed.
+func (d *document) signTarget() (*signTarget, error) {
+	var tg signTarget
+	var pages dict
+	var err error
+	if tg.rootRef, tg.root, _, pages, err = d.catalog(); err != nil {
+		return nil, damaged(err)
+	}
+	if tg.pageRef, tg.page, err = d.firstPage(pages); err != nil {
+		return nil, damaged(err)
+	}
+	// The AcroForm keeps its object number if it has one, so anything else
+	// pointing at it stays right.
+	tg.form = dict{}
+	switch v := tg.root["AcroForm"].(type) {
+	case ref:
+		tg.formRef = v
+		if f, err := d.resolve(v); err != nil {
+			return nil, damaged(fmt.Errorf("AcroForm: %w", err))
+		} else if f, ok := f.(dict); ok {
+			tg.form = maps.Clone(f)
+		}
+	case dict:
+		tg.form = maps.Clone(v)
+	}
+	if tg.fields, err = d.array(tg.form["Fields"]); err != nil {
+		return nil, damaged(fmt.Errorf("AcroForm /Fields: %w", err))
+	}
+	if tg.annots, err = d.array(tg.page["Annots"]); err != nil {
+		return nil, damaged(fmt.Errorf("page /Annots: %w", err))
+	}
+	if tg.fieldName, err = fieldName(d, tg.fields); err != nil {
+		return nil, damaged(err)
+	}
+	return &tg, nil
+}
+
 // fieldName picks a field name unused among the top-level fields: Signature1,
-// Signature2, ...
-func fieldName(d *document, fields array) string {
+// Signature2, ... A field that cannot be read has no name to avoid, unless
+// reading it was beyond a limit.
+func fieldName(d *document, fields array) (string, error) {
 	used := map[string]bool{}
+	seen := map[ref]bool{}
 	for _, f := range fields {
-		if fd, err := d.dict(f); err == nil {
-			if t, ok := fd["T"].(str); ok {
-				used[string(t)] = true
+		if r, ok := f.(ref); ok {
+			if seen[r] {
+				continue
 			}
+			seen[r] = true
+		}
+		fd, err := d.dict(f)
+		if errors.Is(err, ErrLimit) {
+			return "", fmt.Errorf("AcroForm /Fields: %w", err)
+		}
+		if t, ok := fd["T"].(str); ok && err == nil {
+			used[string(t)] = true
 		}
 	}
 	for i := len(fields) + 1; ; i++ {
 		if n := "Signature" + strconv.Itoa(i); !used[n] {
-			return n
+			return n, nil
 		}
 	}
 }
@@ -295,7 +330,8 @@ var ErrTooManySignatureFields = fmt.Errorf("more than %d signature fields", MaxS
 // have as their value, with its byte range and CMS. A file without
 // signatures gives an empty list; a signature that is malformed is listed
 // with its Err set.
-func Signatures(src io.ReaderAt, size int64) ([]Signature, error) {
+func Signatures(src io.ReaderAt, size int64) (_ []Signature, err error) {
+	defer catch("signatures", &err)
 	sigs, err := signatures(src, size)
 	if err != nil {
 		return nil, fmt.Errorf("pdfsign: signatures: %w", err)
@@ -594,7 +630,12 @@ func Digest(src io.ReaderAt, br [4]int64) ([]byte, error) {
 // Check reports whether src is a PDF we can sign: it parses, is not
 // encrypted, and has a page tree with a first page. The error says why not
 // and matches ErrNotPDF, ErrEncrypted or ErrDamaged.
-func Check(src io.ReaderAt, size int64) error {
+//
+// It reads what AddPage and Sign read, so that a document it accepts can be
+// given a front page and signed; its cost is bounded (limits.go), whatever
+// the file.
+func Check(src io.ReaderAt, size int64) (err error) {
+	defer catch("check", &err)
 	if err := check(src, size); err != nil {
 		return fmt.Errorf("pdfsign: %w", err)
 	}
@@ -614,12 +655,14 @@ func check(src io.ReaderAt, size int64) error {
 			return damaged(fmt.Errorf("object %d lies beyond the end of the file", num))
 		}
 	}
-	_, _, _, pages, err := d.catalog()
-	if err != nil {
+	if _, err := d.nextObject(); err != nil {
 		return damaged(err)
 	}
-	if _, _, err := d.firstPage(pages); err != nil {
-		return damaged(err)
+	if _, err := d.pageTree(); err != nil {
+		return err
+	}
+	if _, err := d.signTarget(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -705,20 +748,34 @@ func textString(s string) str {
 
 // decodeText reads a PDF text string: UTF-16BE or UTF-8 with a byte order
 // mark, otherwise PDFDocEncoding, read as Latin-1 (they agree on letters).
+//
+// It writes UTF-8 directly: at most 3 bytes for 2 of UTF-16, 2 for 1 of
+// Latin-1, whatever the input (a signature's /Name may be long).
 func decodeText(b []byte) string {
 	if len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff {
-		u := make([]uint16, 0, len(b)/2)
+		out := make([]byte, 0, len(b)*3/2)
 		for i := 2; i+1 < len(b); i += 2 {
-			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+			r := rune(b[i])<<8 | rune(b[i+1])
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if i+3 < len(b) {
+					r2 = utf16.DecodeRune(r, rune(b[i+2])<<8|rune(b[i+3]))
+				}
+				if r2 != utf8.RuneError {
+					i += 2
+				}
+				r = r2
+			}
+			out = utf8.AppendRune(out, r)
 		}
-		return string(utf16.Decode(u))
+		return string(out)
 	}
 	if len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf {
 		return string(b[3:])
 	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = utf8.AppendRune(out, rune(c))
 	}
-	return string(r)
+	return string(out)
 }

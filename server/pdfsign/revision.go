@@ -97,7 +97,8 @@ const (
 
 // ReadHistory finds the revisions of a file and analyses every revision
 // that starts at or after offset from (0 analyses all but the first).
-func ReadHistory(src io.ReaderAt, size, from int64) (*History, error) {
+func ReadHistory(src io.ReaderAt, size, from int64) (_ *History, err error) {
+	defer catch("revisions", &err)
 	h, err := readHistory(src, size, from)
 	if err != nil {
 		return nil, fmt.Errorf("pdfsign: revisions: %w", err)
@@ -279,7 +280,7 @@ func (h *History) revisionAt(off int64) int {
 // nothing past end is read.
 func (d *document) view(entries map[int64]xrefEntry, top section, end int64) *document {
 	return &document{r: d.r, size: end, xref: entries, trailer: top.trailer, startxref: top.off,
-		xrefStream: top.stream, objStms: map[int64]objStm{}}
+		xrefStream: top.stream, objStms: map[int64]objStm{}, budget: d.budget, maxEntries: d.maxEntries}
 }
 
 // chain reads every cross-reference section of the /Prev chain, newest
@@ -309,7 +310,8 @@ func (d *document) chain() ([]section, error) {
 }
 
 func (d *document) section(off int64) (section, error) {
-	one := &document{r: d.r, size: d.size, xref: map[int64]xrefEntry{}, objStms: map[int64]objStm{}}
+	one := &document{r: d.r, size: d.size, xref: map[int64]xrefEntry{}, objStms: map[int64]objStm{},
+		budget: d.budget, maxEntries: d.maxEntries}
 	trailer, isStream, err := one.readSection(off)
 	if err != nil {
 		return section{}, err

@@ -22,11 +22,11 @@ type update struct {
 }
 
 func newUpdate(d *document) (*update, error) {
-	u := &update{d: d, offs: map[ref]int64{}}
-	u.next, _ = d.trailer.int("Size")
-	for num := range d.xref {
-		u.next = max(u.next, num+1)
+	next, err := d.nextObject()
+	if err != nil {
+		return nil, damaged(err)
 	}
+	u := &update{d: d, next: next, offs: map[ref]int64{}}
 	// The original may end without an end-of-line after %%EOF; the first
 	// appended object must start on a line of its own.
 	var last [1]byte
@@ -37,6 +37,22 @@ func newUpdate(d *document) (*update, error) {
 		u.buf.WriteByte('\n')
 	}
 	return u, nil
+}
+
+// maxUpdateObjects is more than the objects one update adds.
+const maxUpdateObjects = 16
+
+// nextObject is the first object number free for an update: past /Size and
+// past every object in the cross-reference table.
+func (d *document) nextObject() (int64, error) {
+	next, _ := d.trailer.int("Size")
+	for num := range d.xref {
+		next = max(next, num+1)
+	}
+	if next > maxObjects-maxUpdateObjects {
+		return 0, fmt.Errorf("trailer /Size %d leaves no object numbers for an update", next)
+	}
+	return max(next, 1), nil // object 0 is never used
 }
 
 // pos is the absolute file offset of the next byte written to buf.

@@ -2,10 +2,12 @@ package pdfsign
 
 import (
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -22,7 +24,7 @@ type xrefEntry struct {
 // document is a parsed view of a PDF read through an io.ReaderAt: the merged
 // cross-reference table of all revisions and the newest trailer. Objects are
 // read on demand, so memory use depends on the structure read, not on the
-// file size.
+// file size; what one operation may read is bounded by limits.go.
 type document struct {
 	r          io.ReaderAt
 	size       int64
@@ -31,20 +33,18 @@ type document struct {
 	startxref  int64            // offset of the newest cross-reference section
 	xrefStream bool             // whether that section is an xref stream
 	objStms    map[int64]objStm // decoded object streams, read once per document
+
+	budget     *budget // what this operation may still spend
+	maxEntries int     // cross-reference entries the file's size allows
+	reading    []int64 // objects being read, innermost last, to refuse loops
 }
 
-// Limits that keep a damaged or hostile file from making us allocate
-// unbounded memory.
-const (
-	maxXrefSections = 4096
-	maxObjects      = 1 << 24
-	maxDecoded      = 64 << 20 // xref and object streams
-)
-
-// objStm is a decoded object stream: objects start at first.
+// objStm is a decoded object stream: objects start at first, at the offsets
+// (relative to first) its header gives.
 type objStm struct {
 	first int64
 	data  []byte
+	offs  map[int64]int64
 }
 
 // open reads the cross-reference chain. It fails with errNotPDF, errEncrypted
@@ -57,7 +57,10 @@ func open(r io.ReaderAt, size int64) (*document, error) {
 	if !bytes.Contains(head, []byte("%PDF-")) {
 		return nil, ErrNotPDF
 	}
-	d := &document{r: r, size: size, xref: map[int64]xrefEntry{}, objStms: map[int64]objStm{}}
+	d := &document{
+		r: r, size: size, xref: map[int64]xrefEntry{}, objStms: map[int64]objStm{},
+		budget: newBudget(size), maxEntries: entriesFor(size),
+	}
 	start, err := d.findStartxref()
 	if err != nil {
 		return nil, damaged(err)
@@ -83,6 +86,9 @@ func open(r io.ReaderAt, size int64) (*document, error) {
 		if !ok {
 			break
 		}
+		if prev <= 0 || prev >= size {
+			return nil, damaged(fmt.Errorf("/Prev offset %d out of range", prev))
+		}
 		off = prev
 	}
 	if _, ok := d.trailer["Encrypt"]; ok {
@@ -94,7 +100,13 @@ func open(r io.ReaderAt, size int64) (*document, error) {
 	return d, nil
 }
 
-func damaged(err error) error { return fmt.Errorf("%w: %w", ErrDamaged, err) }
+// damaged marks err as damage, unless it says so already.
+func damaged(err error) error {
+	if errors.Is(err, ErrDamaged) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrDamaged, err)
+}
 
 // findStartxref reads the offset after the last "startxref" in the file's
 // tail.
@@ -123,7 +135,14 @@ func (d *document) findStartxref() (int64, error) {
 }
 
 func (d *document) lexerAt(off int64) *lexer {
-	return newLexer(io.NewSectionReader(d.r, off, d.size-off), off)
+	return d.lexer(io.NewSectionReader(d.r, off, d.size-off), off)
+}
+
+// lexer returns a lexer that spends the document's budget.
+func (d *document) lexer(r io.Reader, base int64) *lexer {
+	l := newLexer(r, base)
+	l.b = d.budget
+	return l
 }
 
 // readSection reads one cross-reference section, classic or stream, adding
@@ -160,8 +179,11 @@ func (d *document) readSection(off int64) (dict, bool, error) {
 		}
 		first, ok1 := t.(int64)
 		t2, err := l.token()
+		if err != nil {
+			return nil, false, unexpectedEOF(err)
+		}
 		count, ok2 := t2.(int64)
-		if err != nil || !ok1 || !ok2 || first < 0 || count < 0 || first+count > maxObjects {
+		if !ok1 || !ok2 || !validRange(first, count) {
 			return nil, false, errors.New("bad subsection header")
 		}
 		for i := range count {
@@ -176,7 +198,9 @@ func (d *document) readSection(off int64) (dict, bool, error) {
 			if !ok1 || !ok2 || (f[2] != keyword("n") && f[2] != keyword("f")) {
 				return nil, false, fmt.Errorf("bad entry for object %d", first+i)
 			}
-			d.add(first+i, xrefEntry{off: o, gen: g, free: f[2] == keyword("f")})
+			if err := d.add(first+i, xrefEntry{off: o, gen: g, free: f[2] == keyword("f")}); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	v, err := l.object(0)
@@ -199,23 +223,36 @@ func (d *document) readSection(off int64) (dict, bool, error) {
 						return nil, false, fmt.Errorf("/XRefStm: %w", err)
 					}
 				}
+			} else if errors.Is(err, ErrLimit) {
+				return nil, false, err
 			}
 		}
 	}
 	return trailer, false, nil
 }
 
-func (d *document) add(num int64, e xrefEntry) {
-	if _, ok := d.xref[num]; !ok && num > 0 {
-		d.xref[num] = e
+// validRange reports whether objects first..first+count-1 are valid object
+// numbers.
+func validRange(first, count int64) bool {
+	return first >= 0 && count >= 0 && first <= maxObjects && count <= maxObjects-first
+}
+
+// add records the entry for object num unless a newer section did.
+func (d *document) add(num int64, e xrefEntry) error {
+	if _, ok := d.xref[num]; ok || num <= 0 {
+		return nil
 	}
+	if len(d.xref) >= d.maxEntries {
+		return overLimit("more than %d cross-reference entries in a file of %d bytes", d.maxEntries, d.size)
+	}
+	d.xref[num] = e
+	return nil
 }
 
 func (d *document) readXrefStream(s stream) error {
-	data, err := d.streamData(s)
-	if err != nil {
-		return err
-	}
+	// /W and /Index are checked before the data is decoded: they say how
+	// much data there must be, and a section cannot hold more entries than
+	// the file has room for.
 	w, ok := s.dict["W"].(array)
 	if !ok || len(w) != 3 {
 		return errors.New("xref stream /W is not an array of three")
@@ -241,16 +278,27 @@ func (d *document) readXrefStream(s stream) error {
 	if len(index)%2 != 0 {
 		return errors.New("odd-length xref stream /Index")
 	}
+	var rows int64
 	for i := 0; i < len(index); i += 2 {
 		first, ok1 := index[i].(int64)
 		count, ok2 := index[i+1].(int64)
-		if !ok1 || !ok2 || first < 0 || count < 0 || first+count > maxObjects {
+		if !ok1 || !ok2 || !validRange(first, count) {
 			return errors.New("bad xref stream /Index")
 		}
+		if rows += count; rows > int64(d.maxEntries) {
+			return overLimit("xref stream of %d cross-reference entries in a file of %d bytes", rows, d.size)
+		}
+	}
+	data, err := d.streamData(s)
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) < rows*int64(rowLen) {
+		return errors.New("xref stream data too short")
+	}
+	for i := 0; i < len(index); i += 2 {
+		first, count := index[i].(int64), index[i+1].(int64)
 		for j := range count {
-			if len(data) < rowLen {
-				return errors.New("xref stream data too short")
-			}
 			var f [3]int64
 			row := data[:rowLen]
 			data = data[rowLen:]
@@ -263,15 +311,15 @@ func (d *document) readXrefStream(s stream) error {
 			if ws[0] == 0 {
 				f[0] = 1 // the type defaults to 1
 			}
+			e := xrefEntry{free: true} // type 0, and reserved types, read as null
 			switch f[0] {
-			case 0:
-				d.add(first+j, xrefEntry{free: true})
 			case 1:
-				d.add(first+j, xrefEntry{off: f[1], gen: f[2]})
+				e = xrefEntry{off: f[1], gen: f[2]}
 			case 2:
-				d.add(first+j, xrefEntry{stm: f[1], idx: f[2]})
-			default:
-				d.add(first+j, xrefEntry{free: true}) // reserved types read as null
+				e = xrefEntry{stm: f[1], idx: f[2]}
+			}
+			if err := d.add(first+j, e); err != nil {
+				return err
 			}
 		}
 	}
@@ -280,7 +328,8 @@ func (d *document) readXrefStream(s stream) error {
 
 // streamData reads and decodes a stream that we need the contents of (xref
 // and object streams). Only Flate, with or without a PNG predictor, is
-// supported; writers use nothing else for these streams.
+// supported; writers use nothing else for these streams. The decoded size
+// is charged to the budget before it is allocated.
 func (d *document) streamData(s stream) ([]byte, error) {
 	if s.off < 0 {
 		return nil, errors.New("stream inside an object stream")
@@ -290,13 +339,10 @@ func (d *document) streamData(s stream) ([]byte, error) {
 		return nil, fmt.Errorf("/Length: %w", err)
 	}
 	n, ok := length.(int64)
-	if !ok || n < 0 || n > d.size-s.off || n > maxDecoded {
+	if !ok || n < 0 || s.off > d.size || n > d.size-s.off {
 		return nil, errors.New("bad stream /Length")
 	}
-	raw := make([]byte, n)
-	if _, err := d.r.ReadAt(raw, s.off); err != nil {
-		return nil, err
-	}
+	raw := func() io.Reader { return io.NewSectionReader(d.r, s.off, n) }
 	filters, parms := s.dict["Filter"], s.dict["DecodeParms"]
 	if a, ok := filters.(array); ok {
 		if len(a) > 1 {
@@ -311,29 +357,58 @@ func (d *document) streamData(s stream) ([]byte, error) {
 			parms = p[0]
 		}
 	}
+	var data []byte
 	switch filters {
 	case nil:
-		return raw, nil
+		if err := d.budget.decode(n); err != nil {
+			return nil, err
+		}
+		data = make([]byte, n)
+		if _, err := io.ReadFull(raw(), data); err != nil {
+			return nil, err
+		}
 	case name("FlateDecode"):
+		if data, err = d.inflate(raw); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, fmt.Errorf("unsupported filter %v", filters)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("flate: %w", err)
-	}
-	data, err := io.ReadAll(io.LimitReader(zr, maxDecoded+1))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, fmt.Errorf("flate: %w", err)
-	}
-	if len(data) > maxDecoded {
-		return nil, errors.New("stream too large")
+		return nil, fmt.Errorf("unsupported filter %s", kind(filters))
 	}
 	p, _ := parms.(dict)
 	return unpredict(data, p)
 }
 
-// unpredict undoes a PNG predictor (xref streams from most writers use 12).
+// inflate decodes a Flate stream in two passes: the first only counts the
+// decoded bytes, stopping at what the budget allows, so that the second
+// allocates once, exactly, and only what the budget allows. Our streams are
+// small, so decoding twice costs less than growing a buffer (which would
+// allocate twice the decoded size).
+func (d *document) inflate(raw func() io.Reader) ([]byte, error) {
+	zr, err := zlib.NewReader(raw())
+	if err != nil {
+		return nil, fmt.Errorf("flate: %w", err)
+	}
+	room := d.budget.decodeRoom()
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, room+1))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("flate: %w", err)
+	}
+	if err := d.budget.decode(n); err != nil {
+		return nil, err
+	}
+	if err := zr.(zlib.Resetter).Reset(raw(), nil); err != nil {
+		return nil, fmt.Errorf("flate: %w", err)
+	}
+	data := make([]byte, n)
+	if _, err := io.ReadFull(zr, data); err != nil {
+		return nil, fmt.Errorf("flate: %w", err)
+	}
+	return data, nil
+}
+
+// unpredict undoes a PNG predictor (xref streams from most writers use 12)
+// in place: each decoded row is written over the encoded one, which starts
+// one byte later.
 func unpredict(data []byte, p dict) ([]byte, error) {
 	pred, _ := p.int("Predictor")
 	if pred <= 1 {
@@ -354,43 +429,48 @@ func unpredict(data []byte, p dict) ([]byte, error) {
 	if !ok {
 		bpc = 8
 	}
-	if cols < 1 || cols > 1<<20 || colors < 1 || colors > 32 || bpc < 1 || bpc > 16 {
+	if cols < 1 || cols > maxPredictorColumns || colors < 1 || colors > 32 || bpc < 1 || bpc > 16 {
 		return nil, errors.New("bad predictor parameters")
 	}
 	bpp := max(int((colors*bpc+7)/8), 1)
 	rowLen := int((cols*colors*bpc + 7) / 8)
-	out := make([]byte, 0, len(data))
-	prev := make([]byte, rowLen)
-	for len(data) > 0 {
-		if len(data) < rowLen+1 {
-			break // a trailing partial row carries no entries
+	out := data[:0]
+	// A trailing partial row carries no entries.
+	for in := 0; in+rowLen+1 <= len(data); in += rowLen + 1 {
+		typ, row := data[in], data[in+1:in+1+rowLen]
+		cur := data[len(out) : len(out)+rowLen] // never ahead of row
+		var prev []byte
+		if len(out) > 0 {
+			prev = out[len(out)-rowLen:]
 		}
-		typ, row := data[0], data[1:rowLen+1]
-		data = data[rowLen+1:]
-		cur := make([]byte, rowLen)
 		for i := range rowLen {
-			var a, c byte
-			b := prev[i]
-			if i >= bpp {
-				a, c = cur[i-bpp], prev[i-bpp]
+			var a, b, c byte
+			if prev != nil {
+				b = prev[i]
 			}
+			if i >= bpp {
+				a = cur[i-bpp]
+				if prev != nil {
+					c = prev[i-bpp]
+				}
+			}
+			x := row[i]
 			switch typ {
 			case 0:
-				cur[i] = row[i]
 			case 1:
-				cur[i] = row[i] + a
+				x += a
 			case 2:
-				cur[i] = row[i] + b
+				x += b
 			case 3:
-				cur[i] = row[i] + byte((int(a)+int(b))/2)
+				x += byte((int(a) + int(b)) / 2)
 			case 4:
-				cur[i] = row[i] + paeth(a, b, c)
+				x += paeth(a, b, c)
 			default:
 				return nil, fmt.Errorf("bad PNG predictor row type %d", typ)
 			}
+			cur[i] = x
 		}
-		out = append(out, cur...)
-		prev = cur
+		out = out[:len(out)+rowLen]
 	}
 	return out, nil
 }
@@ -415,12 +495,21 @@ func abs(n int) int {
 }
 
 // object reads indirect object r. Free and missing objects are null, as the
-// PDF specification says.
+// PDF specification says. Reading an object may need others (an object
+// stream, its /Length); an object needed to read itself is an error, and
+// the depth of such reads is bounded.
 func (d *document) object(r ref) (any, error) {
 	e, ok := d.xref[r.num]
 	if !ok || e.free {
 		return nil, nil
 	}
+	if err := d.budget.read(); err != nil {
+		return nil, err
+	}
+	if err := d.enter(r.num); err != nil {
+		return nil, err
+	}
+	defer d.leave()
 	if e.stm > 0 {
 		return d.objStmObject(r.num, e)
 	}
@@ -430,59 +519,101 @@ func (d *document) object(r ref) (any, error) {
 	return d.lexerAt(e.off).indirect(r)
 }
 
+// enter marks object num as being read.
+func (d *document) enter(num int64) error {
+	if slices.Contains(d.reading, num) {
+		return fmt.Errorf("object %d is needed to read itself", num)
+	}
+	if len(d.reading) >= maxResolveDepth {
+		return overLimit("objects needed to read objects more than %d deep", maxResolveDepth)
+	}
+	d.reading = append(d.reading, num)
+	return nil
+}
+
+func (d *document) leave() { d.reading = d.reading[:len(d.reading)-1] }
+
 func (d *document) objStmObject(num int64, e xrefEntry) (any, error) {
 	st, ok := d.objStms[e.stm]
 	if !ok {
-		se, ok := d.xref[e.stm]
-		if !ok || se.free || se.stm > 0 {
-			return nil, fmt.Errorf("object %d: object stream %d missing", num, e.stm)
-		}
-		v, err := d.lexerAt(se.off).indirect(ref{e.stm, se.gen})
-		if err != nil {
-			return nil, err
-		}
-		s, ok := v.(stream)
-		if !ok || s.dict.name("Type") != "ObjStm" {
-			return nil, fmt.Errorf("object %d: object %d is not an object stream", num, e.stm)
-		}
-		if st.data, err = d.streamData(s); err != nil {
-			return nil, fmt.Errorf("object stream %d: %w", e.stm, err)
-		}
-		st.first, ok = s.dict.int("First")
-		if !ok || st.first < 0 || st.first > int64(len(st.data)) {
-			return nil, fmt.Errorf("object stream %d: bad /First", e.stm)
+		var err error
+		if st, err = d.loadObjStm(e.stm); err != nil {
+			return nil, fmt.Errorf("object %d: %w", num, err)
 		}
 		d.objStms[e.stm] = st
 	}
-	// The header is pairs of object number and offset; it is parsed per
-	// lookup, which is cheap next to decoding the stream.
-	l := newLexer(bytes.NewReader(st.data[:st.first]), 0)
+	off, ok := st.offs[num]
+	if !ok {
+		return nil, fmt.Errorf("object %d not in object stream %d", num, e.stm)
+	}
+	at := st.first + off
+	if off < 0 || at >= int64(len(st.data)) {
+		return nil, fmt.Errorf("object %d: bad offset in object stream %d", num, e.stm)
+	}
+	v, err := d.lexer(bytes.NewReader(st.data[at:]), -1).object(0)
+	if err != nil {
+		return nil, fmt.Errorf("object %d in object stream %d: %w", num, e.stm, err)
+	}
+	return v, nil
+}
+
+// loadObjStm decodes object stream num and parses its header.
+func (d *document) loadObjStm(num int64) (objStm, error) {
+	var st objStm
+	se, ok := d.xref[num]
+	if !ok || se.free || se.stm > 0 {
+		return st, fmt.Errorf("object stream %d missing", num)
+	}
+	if se.off <= 0 || se.off >= d.size {
+		return st, fmt.Errorf("object stream %d: offset %d out of range", num, se.off)
+	}
+	if err := d.enter(num); err != nil {
+		return st, err
+	}
+	defer d.leave()
+	v, err := d.lexerAt(se.off).indirect(ref{num, se.gen})
+	if err != nil {
+		return st, err
+	}
+	s, ok := v.(stream)
+	if !ok || s.dict.name("Type") != "ObjStm" {
+		return st, fmt.Errorf("object %d is not an object stream", num)
+	}
+	if st.data, err = d.streamData(s); err != nil {
+		return st, fmt.Errorf("object stream %d: %w", num, err)
+	}
+	st.first, ok = s.dict.int("First")
+	if !ok || st.first < 0 || st.first > int64(len(st.data)) {
+		return st, fmt.Errorf("object stream %d: bad /First", num)
+	}
+	// The header is pairs of object number and offset, read once; the
+	// first entry for a number counts. Like a scan for one number, it
+	// stops at anything else, so what comes before stays readable.
+	st.offs = map[int64]int64{}
+	l := d.lexer(bytes.NewReader(st.data[:st.first]), 0)
 	for {
 		t1, err1 := l.token()
 		t2, err2 := l.token()
 		n, ok1 := t1.(int64)
 		off, ok2 := t2.(int64)
 		if err1 != nil || err2 != nil || !ok1 || !ok2 {
-			return nil, fmt.Errorf("object %d not in object stream %d", num, e.stm)
+			if err := cmp.Or(err1, err2); errors.Is(err, ErrLimit) {
+				return st, err
+			}
+			return st, nil
 		}
-		if n != num {
-			continue
+		if err := d.budget.value(1); err != nil {
+			return st, err
 		}
-		at := st.first + off
-		if off < 0 || at >= int64(len(st.data)) {
-			return nil, fmt.Errorf("object %d: bad offset in object stream %d", num, e.stm)
+		if _, ok := st.offs[n]; !ok {
+			st.offs[n] = off
 		}
-		v, err := newLexer(bytes.NewReader(st.data[at:]), -1).object(0)
-		if err != nil {
-			return nil, fmt.Errorf("object %d in object stream %d: %w", num, e.stm, err)
-		}
-		return v, nil
 	}
 }
 
 // resolve follows references (bounded, in case of a reference loop).
 func (d *document) resolve(v any) (any, error) {
-	for range 32 {
+	for range maxRefChain {
 		r, ok := v.(ref)
 		if !ok {
 			return v, nil
@@ -506,7 +637,7 @@ func (d *document) dict(v any) (dict, error) {
 	case stream:
 		return v.dict, nil
 	}
-	return nil, fmt.Errorf("%v is not a dictionary", v)
+	return nil, fmt.Errorf("%s is not a dictionary", kind(v))
 }
 
 func (d *document) array(v any) (array, error) {
@@ -520,7 +651,7 @@ func (d *document) array(v any) (array, error) {
 	case nil:
 		return nil, nil
 	}
-	return nil, fmt.Errorf("%v is not an array", v)
+	return nil, fmt.Errorf("%s is not an array", kind(v))
 }
 
 // catalog returns the document catalog and the root of its page tree.
