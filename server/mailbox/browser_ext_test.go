@@ -35,6 +35,9 @@ type browser struct {
 	base string
 	c    *http.Client
 	lang string
+	// real is set for a server without --simulated-login, whose pages
+	// must not carry the simulated-login banner.
+	real bool
 }
 
 func newBrowser(t *testing.T, srv *st.Server) *browser {
@@ -57,7 +60,8 @@ type page struct {
 	body     string
 }
 
-// do sends one request. HTML responses must carry the simulated-login banner.
+// do sends one request. HTML responses must carry the simulated-login
+// banner, unless the server has no simulated login (b.real).
 func (b *browser) do(method, path string, form url.Values, mod ...func(*http.Request)) page {
 	b.t.Helper()
 	var body io.Reader
@@ -88,8 +92,12 @@ func (b *browser) do(method, path string, form url.Values, mod ...func(*http.Req
 	}
 	p := page{code: resp.StatusCode, location: resp.Header.Get("Location"), header: resp.Header, body: string(raw)}
 	if (p.code < 300 || p.code >= 400) && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		if !strings.Contains(p.body, bannerNB) && !strings.Contains(p.body, bannerEN) {
+		banner := strings.Contains(p.body, bannerNB) || strings.Contains(p.body, bannerEN)
+		switch {
+		case !banner && !b.real:
 			b.t.Errorf("%s %s (%d): page has no simulated-login banner", method, path, p.code)
+		case banner && b.real:
+			b.t.Errorf("%s %s (%d): page has the simulated-login banner on a server without simulated login", method, path, p.code)
 		}
 	}
 	return p

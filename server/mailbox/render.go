@@ -17,6 +17,9 @@ type view struct {
 	Session *ent.CitizenSession
 	CSRF    string
 	Data    any
+	// Simulated shows the simulated-login banner: the login imitates
+	// ID-porten, so every page must say so.
+	Simulated bool
 
 	texts catalog
 	loc   *time.Location
@@ -38,7 +41,7 @@ func (v *view) Size(n int64) string { return formatSize(n) }
 func (v *view) Signing(status fmt.Stringer) string { return v.T("signing." + status.String()) }
 
 func (h *handler) newView(r *http.Request, sess *ent.CitizenSession, data any) *view {
-	v := &view{Lang: chooseLang(r), Session: sess, Data: data, texts: h.texts, loc: h.loc}
+	v := &view{Lang: chooseLang(r), Session: sess, Data: data, Simulated: h.cfg.SimulatedLogin, texts: h.texts, loc: h.loc}
 	if sess != nil {
 		v.CSRF = sess.Csrf
 	}
