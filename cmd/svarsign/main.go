@@ -39,6 +39,7 @@ import (
 
 const usage = `usage:
   svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--allow-simulated-login]
+                 [--body-idle-timeout 30s] [--max-connections N]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
   svarsign admin key list --org ORGNR
@@ -124,6 +125,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
 	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
 	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
+	bodyIdle := fs.Duration("body-idle-timeout", 30*time.Second, "cut off a request whose body sends nothing, or a client that takes none of a response, for this long")
+	maxConns := fs.Int("max-connections", 0, "most client connections held open at once (default: what the file descriptor limit allows)")
 	var st storageFlags
 	st.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +136,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	a, err := app.Open(ctx, app.Config{
 		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log, AllowSimulatedLogin: *allowSimLogin,
 		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter, ReadDeadline: *readDeadline,
+		BodyIdleTimeout: *bodyIdle, MaxConnections: *maxConns,
 	})
 	if err != nil {
 		return err

@@ -21,8 +21,10 @@ import (
 	"github.com/riverqueue/river"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/svarsign/svarsign/gen"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
@@ -82,6 +84,21 @@ type Config struct {
 	// WebhookClient posts webhook deliveries; default a plain client with
 	// a 10 s timeout.
 	WebhookClient *http.Client
+	// ReadHeaderTimeout bounds reading a request's headers; default 10 s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a connection that has no request in progress for
+	// this long; default 2 minutes.
+	IdleTimeout time.Duration
+	// BodyIdleTimeout cuts off a request whose body stalls (no bytes
+	// arrive) for this long, and a connection or stream whose peer takes
+	// none of a response for this long; default 30 s. There is no limit on
+	// the total time: an upload or download that keeps moving is never cut.
+	BodyIdleTimeout time.Duration
+	// MaxConnections caps the client connections held open at once; when
+	// all are in use, idle ones are closed first, then new clients wait.
+	// Default, and upper bound, is what the file descriptor limit
+	// (RLIMIT_NOFILE) leaves room for.
+	MaxConnections int
 }
 
 // CADir is the folder under DataDir where the local signing provider keeps
@@ -100,6 +117,8 @@ type App struct {
 	blobs    *store.Blobs
 	queue    *jobs.Queue
 	ln       net.Listener
+	edge     *connLimiter
+	internal *pipeListener
 	conn     *grpc.ClientConn
 	srv      *http.Server
 	now      func() time.Time
@@ -139,6 +158,15 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if cfg.PurgeInterval == 0 {
 		cfg.PurgeInterval = time.Hour
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = defaultReadHeaderTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
+	if cfg.BodyIdleTimeout <= 0 {
+		cfg.BodyIdleTimeout = defaultBodyIdleTimeout
 	}
 	// Every time the service stores is UTC (see ent/schema/time.go).
 	clock := cfg.Clock
@@ -180,9 +208,13 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	// The JSON facade reaches the services as any gRPC client would: over
-	// the same port, so it passes through the same auth and handlers.
-	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(),
+	a.edge = newConnLimiter(a.ln, a.maxConnections(), cfg.BodyIdleTimeout, a.log)
+	// The JSON facade reaches the services as any gRPC client would, so it
+	// passes through the same auth and handlers, but over an in-memory
+	// connection (see pipeListener).
+	a.internal = newPipeListener()
+	a.conn, err = grpc.NewClient("passthrough:///facade",
+		grpc.WithContextDialer(a.internal.Dial),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
 	)
@@ -194,16 +226,46 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 		return nil, err
 	}
 	a.srv = &http.Server{
-		Handler:           a.track(h),
-		ReadHeaderTimeout: 10 * time.Second,
-		Protocols:         new(http.Protocols),
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		Handler:           a.track(bodyDeadline(h, cfg.BodyIdleTimeout)),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: maxConcurrentStreams,
+			// A connection that has gone quiet is asked for a ping and
+			// closed without an answer, so a vanished client does not
+			// hold a long-running stream forever.
+			SendPingTimeout: cfg.IdleTimeout,
+			PingTimeout:     cfg.BodyIdleTimeout,
+		},
+		ConnState:   a.edge.trackState,
+		ConnContext: connContext,
+		Protocols:   new(http.Protocols),
+		ErrorLog:    slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	// gRPC needs HTTP/2; without TLS that is h2c with prior knowledge.
 	a.srv.Protocols.SetHTTP1(true)
 	a.srv.Protocols.SetUnencryptedHTTP2(true)
 	a.srv.RegisterOnShutdown(a.events.Close)
 	return a, nil
+}
+
+// maxConnections is Config.MaxConnections within what the descriptor
+// limit allows.
+func (a *App) maxConnections() int {
+	budget, ok := connectionBudgetOfProcess()
+	switch n := a.cfg.MaxConnections; {
+	case !ok && n > 0:
+		return n
+	case !ok:
+		return 10000
+	case n > budget:
+		a.log.Warn("max connections lowered to fit the file descriptor limit", "configured", n, "max_connections", budget)
+		return budget
+	case n > 0:
+		return n
+	}
+	return budget
 }
 
 // Addr is the address the service listens on, host:port.
@@ -229,12 +291,23 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	m := metrics.New(a.db.SQL, a.log)
 	mux.Handle("GET /metrics", m.Handler())
+	authn := auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}
+	procedures := rpcProcedures(svarsignv1.File_svarsign_v1_shipment_service_proto, svarsignv1.File_svarsign_v1_signing_service_proto)
+	authn.Refused = func(r *http.Request, err error) {
+		if procedures[r.URL.Path] {
+			m.Observe(r.URL.Path, time.Now(), err)
+		}
+	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(m.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}),
+		connect.WithInterceptors(m.Interceptor(), authn),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...))
-	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
+	// Both services want a caller on every call: the middleware checks the
+	// credentials before any of a request's body is read.
+	path, h := svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events)), opts...)
+	mux.Handle(path, authn.Middleware(h))
+	path, h = svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...)
+	mux.Handle(path, authn.Middleware(h))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
@@ -242,7 +315,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
-	gw, err := gateway.New(ctx, a.conn)
+	gw, err := gateway.New(ctx, a.conn, gateway.WithAuthentication(authn.Authenticate), gateway.WithMaxBodyBytes(maxMessageBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -260,8 +333,8 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle(portal.Prefix, pt)
-	mux.Handle(portal.Prefix+"/", pt)
+	mux.Handle(portal.Prefix, limitBody(pt, maxFormBytes))
+	mux.Handle(portal.Prefix+"/", limitBody(pt, maxFormBytes))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(gen.OpenAPI)
@@ -271,6 +344,21 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health; Prometheus metrics: /metrics\n")
 	})
 	return mux, nil
+}
+
+// rpcProcedures is the set of procedure paths ("/pkg.Service/Method") of
+// the services in files.
+func rpcProcedures(files ...protoreflect.FileDescriptor) map[string]bool {
+	procs := map[string]bool{}
+	for _, f := range files {
+		for i := range f.Services().Len() {
+			sd := f.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				procs["/"+string(sd.FullName())+"/"+string(sd.Methods().Get(j).Name())] = true
+			}
+		}
+	}
+	return procs
 }
 
 func (a *App) track(h http.Handler) http.Handler {
@@ -289,8 +377,9 @@ func (a *App) Run(ctx context.Context) error {
 		a.close()
 		return fmt.Errorf("starting job queue: %w", err)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- a.srv.Serve(a.ln) }()
+	errc := make(chan error, 2)
+	go func() { errc <- a.srv.Serve(a.edge) }()
+	go func() { errc <- a.srv.Serve(a.internal) }()
 	a.log.InfoContext(ctx, "svarsign listening", "addr", a.Addr())
 
 	var serveErr error
@@ -327,6 +416,9 @@ func (a *App) close() {
 	}
 	if a.ln != nil {
 		a.ln.Close()
+	}
+	if a.internal != nil {
+		a.internal.Close()
 	}
 	if a.blobs != nil {
 		a.blobs.Close()
