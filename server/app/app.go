@@ -192,6 +192,7 @@ func Open(ctx context.Context, cfg Config) (a *App, err error) {
 		PollInterval:  cfg.JobPollInterval,
 		JobTimeout:    cfg.JobTimeout,
 		RescueAfter:   cfg.JobRescueAfter,
+		Queues:        map[string]int{events.WebhookQueue: events.WebhookWorkers},
 		Now:           a.now,
 		PrintAfter:    cfg.ReadDeadline,
 		PrintInterval: cfg.PrintInterval,

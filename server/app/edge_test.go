@@ -10,12 +10,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -569,6 +571,164 @@ func TestAuthFailuresIdentical(t *testing.T) {
 	for name, got := range answers {
 		if got != want {
 			t.Errorf("%s answered\n%s\nunknown key answered\n%s", name, got, want)
+		}
+	}
+}
+
+// TestStalledWebhooksHoldUpNothingElse: receivers that take a delivery and
+// never answer hold only webhook workers: another organisation's shipment
+// is accepted and delivered while every stalled delivery is still open.
+func TestStalledWebhooksHoldUpNothingElse(t *testing.T) {
+	t.Parallel()
+	srv := st.Start(t, func(c *app.Config) { c.WebhookInterval = 100 * time.Millisecond })
+	var open, ended atomic.Int32
+	release := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		open.Add(1)
+		defer ended.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer stall.Close()
+	defer close(release)
+
+	// More stalling webhooks than the service has job workers (4).
+	const hostile = 6
+	for i := range hostile {
+		org := st.OrgNumber(40 + i)
+		token := srv.Org(t, org, fmt.Sprintf("Treg mottaker %d", i))
+		if _, err := admin.CreateWebhook(t.Context(), srv.App.DB().Ent, org, stall.URL+"/hook"); err != nil {
+			t.Fatal(err)
+		}
+		sendLetter(t, srv.Shipments(token, st.Connect), i)
+	}
+	for deadline := time.Now().Add(patience); open.Load() < 4; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d deliveries reached the stalling receiver", open.Load())
+		}
+	}
+
+	c := srv.Shipments(srv.Org(t, st.OrgNumber(60), "Rask kommune"), st.Connect)
+	st.WaitStatus(t, c, sendLetter(t, c, 0), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	if n := ended.Load(); n != 0 {
+		t.Fatalf("the shipment was delivered only after %d stalled webhook deliveries had ended", n)
+	}
+}
+
+// TestStalledReaderIsCut: a client that stops taking a download loses it
+// after BodyIdleTimeout, instead of holding the handler (and a document
+// open) forever: the raw GET over HTTP/1 (the connection is closed) and
+// DownloadDocument over gRPC (the stream is reset).
+func TestStalledReaderIsCut(t *testing.T) {
+	t.Parallel()
+	srv := st.Start(t, func(c *app.Config) { c.BodyIdleTimeout = time.Second })
+	token := srv.Org(t, st.OrgNumber(0), "Treg kommune")
+	c := srv.Shipments(token, st.GRPC)
+	const size = 64 << 20 // far more than socket buffers and HTTP/2 windows hold
+	id := startShipment(t, c)
+	if _, _, _, err := uploadStream(t.Context(), c, &svarsignv1.UploadDocumentHeader{ShipmentId: id, FileName: "stor.bin", MimeType: "application/octet-stream"},
+		newGenReader(7, size), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := c.SendShipment(t.Context(), connect.NewRequest(&svarsignv1.SendShipmentRequest{
+		ShipmentId: id, Title: "Stort vedlegg", Recipient: personRecipient(0),
+		Documents: []*svarsignv1.DocumentSpec{{FileName: "stor.bin"}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docID := sent.Msg.GetShipment().GetDocuments()[0].GetId()
+	// The client takes nothing for three times BodyIdleTimeout: that is the
+	// behaviour under test, so the pause is a sleep.
+	const stop = 3 * time.Second
+
+	t.Run("raw GET", func(t *testing.T) {
+		t.Parallel()
+		conn := rawHTTP1(t, srv.App.Addr(), "GET /v1/shipments/"+id+"/documents/"+docID+"/content HTTP/1.1\nHost: x\nAuthorization: Bearer "+token, "")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET content: %v %v", resp, err)
+		}
+		time.Sleep(stop)
+		conn.SetReadDeadline(time.Now().Add(patience))
+		n, err := io.Copy(io.Discard, resp.Body)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the server kept the connection open for %v after %d bytes", patience, n)
+		}
+		if n >= size {
+			t.Fatalf("the whole %d bytes arrived after the client had stopped reading for %v", n, stop)
+		}
+	})
+	t.Run("gRPC", func(t *testing.T) {
+		t.Parallel()
+		dl, err := c.DownloadDocument(t.Context(), connect.NewRequest(&svarsignv1.DownloadDocumentRequest{ShipmentId: id, DocumentId: docID}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dl.Close()
+		if !dl.Receive() {
+			t.Fatalf("DownloadDocument: %v", dl.Err())
+		}
+		time.Sleep(stop)
+		var n int
+		for dl.Receive() {
+			n += len(dl.Msg().GetChunk())
+		}
+		if dl.Err() == nil {
+			t.Fatalf("the whole download (%d bytes) arrived after the client had stopped reading for %v", n, stop)
+		}
+	})
+}
+
+// TestIdleConnectionClosed: a connection that has finished its request
+// and sends nothing more is closed after IdleTimeout, over HTTP/1 and
+// HTTP/2 alike.
+func TestIdleConnectionClosed(t *testing.T) {
+	t.Parallel()
+	srv := st.Start(t, func(c *app.Config) { c.IdleTimeout = time.Second })
+	t.Run("HTTP/1", func(t *testing.T) {
+		t.Parallel()
+		conn := rawHTTP1(t, srv.App.Addr(), "GET /openapi.json HTTP/1.1\nHost: x", "")
+		if got := waitClosed(t, conn); !strings.HasPrefix(got, "HTTP/1.1 200 ") {
+			t.Fatalf("answer %q", firstLine(got))
+		}
+	})
+	t.Run("HTTP/2", func(t *testing.T) {
+		t.Parallel()
+		conn := rawHTTP1(t, srv.App.Addr(), "PRI * HTTP/2.0\n\nSM", "")
+		// The client preface is complete with an empty SETTINGS frame.
+		if _, err := conn.Write([]byte{0, 0, 0, 4, 0, 0, 0, 0, 0}); err != nil {
+			t.Fatal(err)
+		}
+		waitClosed(t, conn)
+	})
+}
+
+// TestHeaderLimit: request headers are bounded at 64 KiB: a larger header
+// block is refused (HTTP/1: 431; HTTP/2: the server advertises the limit
+// and the request is not sent), a 32 KiB one passes.
+func TestHeaderLimit(t *testing.T) {
+	t.Parallel()
+	srv := st.Start(t)
+	get := func(client *http.Client, pad int) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/openapi.json", nil)
+		req.Header.Set("X-Padding", strings.Repeat("x", pad))
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	for name, client := range map[string]*http.Client{"HTTP/1": http.DefaultClient, "HTTP/2": h2c()} {
+		if resp, err := get(client, 32<<10); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("%s with 32 KiB of headers: %v %v", name, resp, err)
+		}
+		resp, err := get(client, 100<<10)
+		if err == nil && resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s with 100 KiB of headers: %s, want refused", name, resp.Status)
 		}
 	}
 }
