@@ -16,29 +16,10 @@ import (
 // accepts, and for everything else the walk that names the field finds
 // at least one violation of its own (it mirrors protojson; the fallback
 // to protojson's words is only a safety net), and the error is
-// InvalidArgument with a google.rpc.BadRequest.
+// InvalidArgument with a google.rpc.BadRequest. The seeds, in
+// testdata/fuzz/FuzzStrictJSON, are SendShipment bodies with each kind of
+// fault, and what earlier runs found.
 func FuzzStrictJSON(f *testing.F) {
-	for _, seed := range []string{
-		`{}`,
-		`{"title": "Vedtak", "recipient": {"nationalIdentityNumber": "14038510070"}, "documents": [{"fileName": "a.pdf", "content": "JVBERg=="}]}`,
-		`{"title": "a"} x`,
-		`{"title": 5}`,
-		`{"recipient": {"nationalIdentityNumber": "1", "organizationNumber": "2"}}`,
-		`{"recipient": {"nationalIdentityNumber": null, "organizationNumber": "2"}}`,
-		`{"signingOrder": {"signatureType": "NOPE", "deadline": "10000-01-01T00:00:00Z"}}`,
-		`{"documents": [{"metadata": {"a": 1, "a": "b"}}]}`,
-		`{"documents": [null]}`,
-		`{"archiveMetadata": {"caseYear": "12", "caseSequence": 1.5}}`,
-		`{"title": "a", "title": "b"}`,
-		`{"external_ref": "a", "externalRef": "b"}`,
-		`{"printSettings": {"color": 1, "returnAddress": {"lines": ["a", 2]}}}`,
-		`[]`,
-		`"x"`,
-		`{"title": "\ud800"}`,
-		"{\"title\": \"\xff\"}",
-	} {
-		f.Add([]byte(seed))
-	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		want := protojson.Unmarshal(data, &svarsignv1.SendShipmentRequest{})
 		err := unmarshalStrict(data, &svarsignv1.SendShipmentRequest{})
