@@ -118,6 +118,22 @@ type WebhookTickArgs struct{}
 // Kind implements river.JobArgs.
 func (WebhookTickArgs) Kind() string { return "enqueue_webhook_deliveries" }
 
+// InsertOpts makes the tick unique while one waits or runs: when ticks
+// take longer than the interval (a slow database, many webhooks), they
+// would otherwise pile up in the default queue ahead of the shipments'
+// work. The next interval inserts a fresh one.
+func (WebhookTickArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+				rivertype.JobStateRunning, rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
+
 // Deliverer sends the outbox to webhooks from the job queue.
 type Deliverer struct {
 	db       *database.DB
