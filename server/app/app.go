@@ -109,6 +109,10 @@ const CADir = "ca"
 // the rest of a send.
 const maxMessageBytes = 20 << 20
 
+// maxAnonymousMessageBytes bounds a message to the services that need no
+// credentials (health, reflection).
+const maxAnonymousMessageBytes = 64 << 10
+
 // App is a running svarsign.
 type App struct {
 	cfg      Config
@@ -311,10 +315,13 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux.Handle(path, authn.Middleware(h))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	// Health and reflection answer anyone: their requests are a name or
+	// two, so anything larger is refused before it is read.
+	small := connect.WithReadMaxBytes(maxAnonymousMessageBytes)
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), small))
 	reflector := grpcreflect.NewStaticReflector(services...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, small))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, small))
 
 	gw, err := gateway.New(ctx, a.conn, gateway.WithAuthentication(authn.Authenticate), gateway.WithMaxBodyBytes(maxMessageBytes))
 	if err != nil {

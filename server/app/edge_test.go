@@ -735,3 +735,29 @@ func TestHeaderLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestAnonymousServicesTakeSmallMessages: health and reflection answer
+// without credentials, so they take only small messages: a 1 MiB one is
+// refused (Connect discards it as it arrives instead of buffering it).
+func TestAnonymousServicesTakeSmallMessages(t *testing.T) {
+	t.Parallel()
+	srv := st.Start(t)
+	for _, path := range []string{"/grpc.health.v1.Health/Check", "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"} {
+		t.Run(path, func(t *testing.T) {
+			msg := make([]byte, 5+1<<20)
+			binary.BigEndian.PutUint32(msg[1:5], 1<<20)
+			ctx, cancel := context.WithTimeout(t.Context(), patience)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+path, bytes.NewReader(msg))
+			req.Header.Set("Content-Type", "application/grpc")
+			req.Header.Set("Te", "trailers")
+			resp, err := h2c().Do(req)
+			if err != nil {
+				t.Fatalf("a 1 MiB message to %s: %v", path, err)
+			}
+			if s := grpcStatus(resp); s != strconv.Itoa(int(connect.CodeResourceExhausted)) {
+				t.Fatalf("grpc-status %q, want %d (resource exhausted)", s, connect.CodeResourceExhausted)
+			}
+		})
+	}
+}
