@@ -81,8 +81,7 @@ type Config struct {
 	// WebhookInterval is how often webhooks with undelivered events are
 	// looked for; default 1 s.
 	WebhookInterval time.Duration
-	// WebhookClient posts webhook deliveries; default a plain client with
-	// a 10 s timeout.
+	// WebhookClient posts webhook deliveries; default events.NewClient().
 	WebhookClient *http.Client
 	// ReadHeaderTimeout bounds reading a request's headers; default 10 s.
 	ReadHeaderTimeout time.Duration
@@ -316,7 +315,8 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
 	// Health and reflection answer anyone: their requests are a name or
-	// two, so anything larger is refused before it is read.
+	// two, so anything larger is refused (and discarded as it arrives
+	// rather than buffered).
 	small := connect.WithReadMaxBytes(maxAnonymousMessageBytes)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), small))
 	reflector := grpcreflect.NewStaticReflector(services...)

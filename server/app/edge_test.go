@@ -330,7 +330,7 @@ func buildServer(t *testing.T) string {
 
 // serveProcess starts `svarsign serve` as its own process, through prefix
 // (such as prlimit) if given, and waits until it answers.
-func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*exec.Cmd, string) {
+func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -340,8 +340,8 @@ func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*e
 	ln.Close()
 	argv := append(append(prefix, bin, "serve", "--addr", addr, "--data", t.TempDir()), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
-	var log syncBuffer
-	cmd.Stderr = &log
+	log := new(syncBuffer)
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*e
 		resp, err := http.Get("http://" + addr + "/")
 		if err == nil {
 			resp.Body.Close()
-			return cmd, addr
+			return cmd, addr, log
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("svarsign serve did not come up: %v\n%s", err, log.String())
@@ -428,7 +428,7 @@ func TestUnauthenticatedHugeJSON(t *testing.T) {
 		t.Skip("builds the binary and streams 600 MiB")
 	}
 	t.Parallel()
-	cmd, addr := serveProcess(t, buildServer(t), nil)
+	cmd, addr, _ := serveProcess(t, buildServer(t), nil)
 	pid := cmd.Process.Pid
 	// Warm up the routes, then measure the peak from here on.
 	http.Post("http://"+addr+"/v1/shipments", "application/json", strings.NewReader("{}"))
@@ -487,7 +487,7 @@ func TestConnectionCap(t *testing.T) {
 	}
 	t.Parallel()
 	const nofile, stalled = 160, 400
-	_, addr := serveProcess(t, buildServer(t), []string{prlimit, fmt.Sprintf("--nofile=%d:%d", nofile, nofile)}, "--body-idle-timeout", "1s")
+	_, addr, log := serveProcess(t, buildServer(t), []string{prlimit, fmt.Sprintf("--nofile=%d:%d", nofile, nofile)}, "--body-idle-timeout", "1s")
 
 	// Stalled clients: a form post declaring a large body, one byte sent.
 	var conns []net.Conn
@@ -523,6 +523,12 @@ func TestConnectionCap(t *testing.T) {
 				t.Fatalf("stalled connection %d still open after %v", i, patience)
 			}
 		}
+	}
+	if strings.Contains(log.String(), "too many open files") {
+		t.Errorf("the server ran out of file descriptors:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), "connection limit reached") {
+		t.Errorf("the server never reached its connection limit, so the test did not test it:\n%s", log.String())
 	}
 }
 
