@@ -45,7 +45,8 @@ import (
 
 const usage = `usage:
   svarsign serve [--addr 127.0.0.1:8080] [--data ./svarsign-data] [--db URL] [--public-url https://HOST]
-                 [--metrics-addr 127.0.0.1:9090] [--simulated-login]
+                 [--metrics-addr 127.0.0.1:9090] [--simulated-login] [--draft-retention 168h]
+                 [--body-idle-timeout 30s] [--max-connections N]
   svarsign admin org create --number ORGNR --name NAME [--data DIR] [--db URL]
   svarsign admin key create --org ORGNR [--label TEXT] [--data DIR] [--db URL]
   svarsign admin key list --org ORGNR [--data DIR] [--db URL]
@@ -262,6 +263,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
 	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
 	draftRetention := fs.Duration("draft-retention", housekeeping.DefaultDraftRetention, "delete a shipment started but never sent, with its uploads, when it was not uploaded to for this long")
+	bodyIdle := fs.Duration("body-idle-timeout", 30*time.Second, "cut off a request whose body sends nothing, or a client that takes none of a response, for this long")
+	maxConns := fs.Int("max-connections", 0, "most client connections held open at once (default: what the file descriptor limit allows)")
 	var st storageFlags
 	st.register(fs)
 	if err := parseFlags(fs, args, 0, stdout); err != nil {
@@ -272,7 +275,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Addr: *addr, DataDir: st.data, DatabaseURL: st.dsn(), Logger: log,
 		SimulatedLogin: simLogin, PublicURL: *publicURL, MetricsAddr: *metricsAddr,
 		JobTimeout: *jobTimeout, JobRescueAfter: *rescueAfter, ReadDeadline: *readDeadline,
-		DraftRetention: *draftRetention,
+		DraftRetention: *draftRetention, BodyIdleTimeout: *bodyIdle, MaxConnections: *maxConns,
 	})
 	if err != nil {
 		return err

@@ -22,8 +22,10 @@ import (
 	"github.com/riverqueue/river"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/svarsign/svarsign/gen"
+	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
@@ -101,9 +103,23 @@ type Config struct {
 	// WebhookInterval is how often webhooks with undelivered events are
 	// looked for; default 1 s.
 	WebhookInterval time.Duration
-	// WebhookClient posts webhook deliveries; default a plain client with
-	// a 10 s timeout.
+	// WebhookClient posts webhook deliveries; default events.NewClient().
 	WebhookClient *http.Client
+	// ReadHeaderTimeout bounds reading a request's headers; default 10 s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a connection that has no request in progress for
+	// this long; default 2 minutes.
+	IdleTimeout time.Duration
+	// BodyIdleTimeout cuts off a request whose body stalls (no bytes
+	// arrive) for this long, and a connection or stream whose peer takes
+	// none of a response for this long; default 30 s. There is no limit on
+	// the total time: an upload or download that keeps moving is never cut.
+	BodyIdleTimeout time.Duration
+	// MaxConnections caps the client connections held open at once; when
+	// all are in use, idle ones are closed first, then new clients wait.
+	// Default, and upper bound, is what the file descriptor limit
+	// (RLIMIT_NOFILE) leaves room for.
+	MaxConnections int
 }
 
 // CADir is the folder under DataDir where the local signing provider keeps
@@ -114,6 +130,10 @@ const CADir = "ca"
 // the rest of a send.
 const maxMessageBytes = 20 << 20
 
+// maxAnonymousMessageBytes bounds a message to the services that need no
+// credentials (health, reflection).
+const maxAnonymousMessageBytes = 64 << 10
+
 // App is a running svarsign.
 type App struct {
 	cfg      Config
@@ -122,6 +142,8 @@ type App struct {
 	blobs    *store.Blobs
 	queue    *jobs.Queue
 	ln       net.Listener
+	edge     *connLimiter
+	internal *pipeListener
 	conn     *grpc.ClientConn
 	srv      *http.Server
 	now      func() time.Time
@@ -173,6 +195,15 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.PurgeInterval == 0 {
 		cfg.PurgeInterval = time.Hour
 	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = defaultReadHeaderTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
+	if cfg.BodyIdleTimeout <= 0 {
+		cfg.BodyIdleTimeout = defaultBodyIdleTimeout
+	}
 	// Every time the service stores is UTC (see ent/schema/time.go).
 	clock := cfg.Clock
 	// a is not the named result: every "return nil, err" below clears that,
@@ -199,6 +230,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		PollInterval:  cfg.JobPollInterval,
 		JobTimeout:    cfg.JobTimeout,
 		RescueAfter:   cfg.JobRescueAfter,
+		Queues:        map[string]int{events.WebhookQueue: events.WebhookWorkers},
 		Now:           a.now,
 		PrintAfter:    cfg.ReadDeadline,
 		PrintInterval: cfg.PrintInterval,
@@ -220,9 +252,13 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.openMetrics(); err != nil {
 		return nil, err
 	}
-	// The JSON facade reaches the services as any gRPC client would: over
-	// the same port, so it passes through the same auth and handlers.
-	a.conn, err = grpc.NewClient("passthrough:///"+a.ln.Addr().String(), append(reqcheck.DialOptions(),
+	a.edge = newConnLimiter(a.ln, a.maxConnections(), cfg.BodyIdleTimeout, a.log)
+	// The JSON facade reaches the services as any gRPC client would, so it
+	// passes through the same auth and handlers, but over an in-memory
+	// connection (see pipeListener).
+	a.internal = newPipeListener()
+	a.conn, err = grpc.NewClient("passthrough:///facade", append(reqcheck.DialOptions(),
+		grpc.WithContextDialer(a.internal.Dial),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
 	)...)
@@ -234,16 +270,46 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.srv = &http.Server{
-		Handler:           a.track(h),
-		ReadHeaderTimeout: 10 * time.Second,
-		Protocols:         new(http.Protocols),
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		Handler:           a.track(bodyDeadline(h, cfg.BodyIdleTimeout)),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: maxConcurrentStreams,
+			// A connection that has gone quiet is asked for a ping and
+			// closed without an answer, so a vanished client does not
+			// hold a long-running stream forever.
+			SendPingTimeout: cfg.IdleTimeout,
+			PingTimeout:     cfg.BodyIdleTimeout,
+		},
+		ConnState:   a.edge.trackState,
+		ConnContext: connContext,
+		Protocols:   new(http.Protocols),
+		ErrorLog:    slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	// gRPC needs HTTP/2; without TLS that is h2c with prior knowledge.
 	a.srv.Protocols.SetHTTP1(true)
 	a.srv.Protocols.SetUnencryptedHTTP2(true)
 	a.srv.RegisterOnShutdown(a.events.Close)
 	return a, nil
+}
+
+// maxConnections is Config.MaxConnections within what the descriptor
+// limit allows.
+func (a *App) maxConnections() int {
+	budget, ok := connectionBudgetOfProcess()
+	switch n := a.cfg.MaxConnections; {
+	case !ok && n > 0:
+		return n
+	case !ok:
+		return 10000
+	case n > budget:
+		a.log.Warn("max connections lowered to fit the file descriptor limit", "configured", n, "max_connections", budget)
+		return budget
+	case n > 0:
+		return n
+	}
+	return budget
 }
 
 // Addr is the address the service listens on, host:port.
@@ -269,20 +335,36 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// /metrics is served on MetricsAddr only (see serveMetrics).
 	a.metrics = metrics.New(a.db.SQL, a.log)
+	authn := auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}
+	procedures := rpcProcedures(svarsignv1.File_svarsign_v1_shipment_service_proto, svarsignv1.File_svarsign_v1_signing_service_proto)
+	authn.Refused = func(r *http.Request, err error) {
+		if procedures[r.URL.Path] {
+			a.metrics.Observe(r.URL.Path, time.Now(), err)
+		}
+	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(a.metrics.Interceptor(), auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}, reqcheck.Interceptor{}),
+		connect.WithInterceptors(a.metrics.Interceptor(), authn, reqcheck.Interceptor{}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
-	mux.Handle(svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log, shipment.WithClock(a.now), shipment.WithEvents(a.events), shipment.WithMaxShipmentSize(a.cfg.MaxShipmentBytes)), opts...))
-	mux.Handle(svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...))
+	// Both services want a caller on every call: the middleware checks the
+	// credentials before any of a request's body is read.
+	path, h := svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log,
+		shipment.WithClock(a.now), shipment.WithEvents(a.events), shipment.WithMaxShipmentSize(a.cfg.MaxShipmentBytes)), opts...)
+	mux.Handle(path, authn.Middleware(h))
+	path, h = svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...)
+	mux.Handle(path, authn.Middleware(h))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	// Health and reflection answer anyone: their requests are a name or
+	// two, so anything larger is refused (and discarded as it arrives
+	// rather than buffered).
+	small := connect.WithReadMaxBytes(maxAnonymousMessageBytes)
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), small))
 	reflector := grpcreflect.NewStaticReflector(services...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, small))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, small))
 
-	gw, err := gateway.New(ctx, a.conn)
+	gw, err := gateway.New(ctx, a.conn, gateway.WithAuthentication(authn.Authenticate), gateway.WithMaxBodyBytes(maxMessageBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -300,8 +382,8 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle(portal.Prefix, pt)
-	mux.Handle(portal.Prefix+"/", pt)
+	mux.Handle(portal.Prefix, limitBody(pt, maxFormBytes))
+	mux.Handle(portal.Prefix+"/", limitBody(pt, maxFormBytes))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(gen.OpenAPI)
@@ -311,6 +393,21 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		fmt.Fprintf(w, "svarsign\n\ngRPC, Connect and gRPC-Web: svarsign.v1.ShipmentService, svarsign.v1.SigningService\nJSON facade: /v1/...  (OpenAPI at /openapi.json)\nHealth: grpc.health.v1.Health\n")
 	})
 	return mux, nil
+}
+
+// rpcProcedures is the set of procedure paths ("/pkg.Service/Method") of
+// the services in files.
+func rpcProcedures(files ...protoreflect.FileDescriptor) map[string]bool {
+	procs := map[string]bool{}
+	for _, f := range files {
+		for i := range f.Services().Len() {
+			sd := f.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				procs["/"+string(sd.FullName())+"/"+string(sd.Methods().Get(j).Name())] = true
+			}
+		}
+	}
+	return procs
 }
 
 func (a *App) track(h http.Handler) http.Handler {
@@ -329,8 +426,9 @@ func (a *App) Run(ctx context.Context) error {
 		a.close()
 		return fmt.Errorf("starting job queue: %w", err)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- a.srv.Serve(a.ln) }()
+	errc := make(chan error, 2)
+	go func() { errc <- a.srv.Serve(a.edge) }()
+	go func() { errc <- a.srv.Serve(a.internal) }()
 	a.log.InfoContext(ctx, "svarsign listening", "addr", a.Addr())
 	stopMetrics := a.serveMetrics(ctx)
 
@@ -372,6 +470,9 @@ func (a *App) close() {
 	}
 	if a.metricsLn != nil {
 		a.metricsLn.Close()
+	}
+	if a.internal != nil {
+		a.internal.Close()
 	}
 	if a.blobs != nil {
 		a.blobs.Close()

@@ -11,13 +11,17 @@ import (
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/apikey"
+	"github.com/svarsign/svarsign/ent/org"
 )
 
 // Keys finds API keys; ent-backed in production.
 type Keys interface {
-	// LookupKey returns the stored key and its organisation, or an error
-	// satisfying ent.IsNotFound.
+	// LookupKey returns the stored key, or an error satisfying
+	// ent.IsNotFound. It loads nothing else, so that a known and an
+	// unknown key id cost the same.
 	LookupKey(ctx context.Context, keyID string) (*ent.APIKey, error)
+	// OrgNumber returns the number of the organisation with id orgID.
+	OrgNumber(ctx context.Context, orgID int) (string, error)
 }
 
 // EntKeys looks keys up with ent.
@@ -25,29 +29,46 @@ type EntKeys struct{ Client *ent.Client }
 
 // LookupKey implements Keys.
 func (k EntKeys) LookupKey(ctx context.Context, keyID string) (*ent.APIKey, error) {
-	return k.Client.APIKey.Query().Where(apikey.KeyID(keyID)).WithOrg().Only(ctx)
+	return k.Client.APIKey.Query().Where(apikey.KeyID(keyID)).Only(ctx)
 }
 
+// OrgNumber implements Keys.
+func (k EntKeys) OrgNumber(ctx context.Context, orgID int) (string, error) {
+	return k.Client.Org.Query().Where(org.ID(orgID)).Select(org.FieldNumber).String(ctx)
+}
+
+// errKeyRefused is the one answer for every key that is not accepted:
+// unknown, wrong secret or revoked. Telling them apart would tell a
+// guesser which key ids exist.
+var errKeyRefused = errors.New("API key not accepted: unknown key id, wrong secret or revoked key")
+
 // Authenticate resolves an Authorization header to a caller.
+//
+// An unknown key id costs what a wrong secret costs: one lookup and one
+// hash comparison (against a hash no secret has), so neither the answer nor
+// its timing says whether the key id exists.
 func Authenticate(ctx context.Context, keys Keys, header http.Header) (Caller, error) {
 	id, secret, err := parseAuthorization(header.Get("Authorization"))
 	if err != nil {
 		return Caller{}, connect.NewError(connect.CodeUnauthenticated, err)
 	}
 	k, err := keys.LookupKey(ctx, id)
+	hash := noSecretHash
 	switch {
-	case ent.IsNotFound(err):
-		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errors.New("unknown API key"))
-	case err != nil:
+	case err == nil:
+		hash = k.SecretHash
+	case !ent.IsNotFound(err):
 		return Caller{}, connect.NewError(connect.CodeUnavailable, fmt.Errorf("looking up API key: %w", err))
 	}
-	if !secretMatches(secret, k.SecretHash) {
-		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errors.New("wrong API key secret"))
+	matches := secretMatches(secret, hash)
+	if err != nil || !matches || k.RevokedAt != nil && !k.RevokedAt.After(time.Now()) {
+		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errKeyRefused)
 	}
-	if k.RevokedAt != nil && !k.RevokedAt.After(time.Now()) {
-		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errors.New("API key revoked"))
+	number, err := keys.OrgNumber(ctx, k.OrgID)
+	if err != nil {
+		return Caller{}, connect.NewError(connect.CodeUnavailable, fmt.Errorf("looking up the organisation of API key %s: %w", k.KeyID, err))
 	}
-	return Caller{OrgID: k.OrgID, OrgNumber: k.Edges.Org.Number, KeyID: k.KeyID}, nil
+	return Caller{OrgID: k.OrgID, OrgNumber: number, KeyID: k.KeyID}, nil
 }
 
 // Interceptor authenticates every unary and streaming call before the
@@ -63,11 +84,14 @@ type Interceptor struct {
 	Sessions Sessions
 	// Now is the clock sessions expire by; default time.Now.
 	Now func() time.Time
+	// Refused, if set, is told of each request Middleware refuses, so that
+	// calls that never reach the interceptors can still be counted.
+	Refused func(r *http.Request, err error)
 }
 
-// authenticate picks the credentials of a call: the API key when there is
+// Authenticate picks the credentials of a call: the API key when there is
 // an Authorization header, else the session cookie.
-func (i Interceptor) authenticate(ctx context.Context, header http.Header) (Caller, error) {
+func (i Interceptor) Authenticate(ctx context.Context, header http.Header) (Caller, error) {
 	if header.Get("Authorization") == "" && i.Sessions != nil {
 		now := time.Now
 		if i.Now != nil {
@@ -86,7 +110,10 @@ var _ connect.Interceptor = Interceptor{}
 // WrapUnary implements connect.Interceptor.
 func (i Interceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		c, err := i.authenticate(ctx, req.Header())
+		if _, ok := FromContext(ctx); ok {
+			return next(ctx, req) // authenticated by Middleware
+		}
+		c, err := i.Authenticate(ctx, req.Header())
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +129,10 @@ func (i Interceptor) WrapStreamingClient(next connect.StreamingClientFunc) conne
 // WrapStreamingHandler implements connect.Interceptor.
 func (i Interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		c, err := i.authenticate(ctx, conn.RequestHeader())
+		if _, ok := FromContext(ctx); ok {
+			return next(ctx, conn) // authenticated by Middleware
+		}
+		c, err := i.Authenticate(ctx, conn.RequestHeader())
 		if err != nil {
 			return err
 		}

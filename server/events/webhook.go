@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,9 +37,24 @@ const (
 	HeaderSignature = "Svarsign-Signature"
 )
 
+// WebhookQueue is the job queue deliveries run in (jobs.Config.Queues),
+// apart from the work of sending and signing shipments: a receiver that is
+// slow to answer, or never answers, holds up only other deliveries.
+const WebhookQueue = "webhooks"
+
+// WebhookWorkers is how many deliveries, each to a different webhook, run at
+// once in a process.
+const WebhookWorkers = 8
+
 const (
 	// deliveryTimeout bounds one POST, connection included.
 	deliveryTimeout = 10 * time.Second
+	// connectTimeout bounds connecting to a receiver, TLS included.
+	connectTimeout = 5 * time.Second
+	// maxResponseHeaderBytes bounds the headers of a receiver's answer; its
+	// body is read only up to maxResponseBodyBytes.
+	maxResponseHeaderBytes = 64 << 10
+	maxResponseBodyBytes   = 64 << 10
 	// jobBudget is how long one delivery job keeps sending before it
 	// leaves the rest to the next one, well inside River's job timeout.
 	jobBudget = 30 * time.Second
@@ -85,6 +101,7 @@ func (DeliverWebhookArgs) Kind() string { return "deliver_webhook" }
 // tick during a retry's backoff would start a second delivery.
 func (DeliverWebhookArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
+		Queue:       WebhookQueue,
 		MaxAttempts: maxAttempts,
 		UniqueOpts: river.UniqueOpts{
 			ByArgs: true,
@@ -103,6 +120,22 @@ type WebhookTickArgs struct{}
 // Kind implements river.JobArgs.
 func (WebhookTickArgs) Kind() string { return "enqueue_webhook_deliveries" }
 
+// InsertOpts makes the tick unique while one waits or runs: when ticks
+// take longer than the interval (a slow database, many webhooks), they
+// would otherwise pile up in the default queue ahead of the shipments'
+// work. The next interval inserts a fresh one.
+func (WebhookTickArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+				rivertype.JobStateRunning, rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
+
 // Deliverer sends the outbox to webhooks from the job queue.
 type Deliverer struct {
 	db       *database.DB
@@ -112,16 +145,38 @@ type Deliverer struct {
 }
 
 // NewDeliverer returns a Deliverer that looks for work every interval
-// (DefaultWebhookInterval if zero) and posts with client
-// (a plain client with a 10 s timeout if nil).
+// (DefaultWebhookInterval if zero) and posts with client (NewClient() if nil).
 func NewDeliverer(db *database.DB, client *http.Client, interval time.Duration) *Deliverer {
 	if client == nil {
-		client = &http.Client{Timeout: deliveryTimeout}
+		client = NewClient()
 	}
 	if interval <= 0 {
 		interval = DefaultWebhookInterval
 	}
 	return &Deliverer{db: db, client: client, interval: interval, outbox: newOutbox(db)}
+}
+
+// NewClient returns the client deliveries are posted with by default. A
+// receiver is someone else's server, so what it can make a delivery cost
+// is bounded: the whole exchange takes at most 10 s (connecting at most
+// 5 s), its headers at most 64 KiB, and no redirect is followed (it would
+// send the signed event to an address nobody registered; a 3xx is a failed
+// delivery).
+func NewClient() *http.Client {
+	return &http.Client{
+		Timeout: deliveryTimeout,
+		Transport: &http.Transport{
+			Proxy:                  http.ProxyFromEnvironment,
+			DialContext:            (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:    connectTimeout,
+			ResponseHeaderTimeout:  deliveryTimeout,
+			MaxResponseHeaderBytes: maxResponseHeaderBytes,
+			MaxIdleConnsPerHost:    2,
+			IdleConnTimeout:        90 * time.Second,
+			ForceAttemptHTTP2:      true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // Register adds the delivery workers to a queue (jobs.Config.Register).
@@ -253,7 +308,7 @@ func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, e *ent.Event) erro
 	}
 	defer resp.Body.Close()
 	// Drain a little so the connection can be reused.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBodyBytes))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("receiver answered %s", resp.Status)
 	}

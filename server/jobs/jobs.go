@@ -31,6 +31,10 @@ type Config struct {
 	// Workers is how many jobs this process runs at once. Default 4, which
 	// is about what SQLite's single writer can keep busy.
 	Workers int
+	// Queues are further queues beside the default one, each with how
+	// many of its jobs run at once; a job goes to one by its
+	// InsertOpts.Queue.
+	Queues map[string]int
 	// PollInterval is how often the queue looks for new jobs. Neither
 	// driver used here gets notified of inserts, so this is the latency
 	// between commit and start of a job. Default 200ms.
@@ -107,11 +111,15 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("jobs: unsupported database dialect %q", db.Dialect)
 	}
 	poll := cmp.Or(cfg.PollInterval, defaultPollInterval)
+	queues := map[string]river.QueueConfig{
+		river.QueueDefault: {MaxWorkers: cmp.Or(max(cfg.Workers, 0), defaultWorkers)},
+	}
+	for name, n := range cfg.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: max(n, 1)}
+	}
 	client, err := river.NewClient(driver, &river.Config{
-		Logger: logger,
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: cmp.Or(max(cfg.Workers, 0), defaultWorkers)},
-		},
+		Logger:               logger,
+		Queues:               queues,
 		Workers:              workers,
 		PeriodicJobs:         append([]*river.PeriodicJob{printSweep(cfg)}, cfg.Periodic...),
 		JobTimeout:           cmp.Or(cfg.JobTimeout, defaultJobTimeout),

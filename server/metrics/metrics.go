@@ -60,6 +60,14 @@ func (m *Metrics) Handler() http.Handler {
 // calls are counted too.
 func (m *Metrics) Interceptor() connect.Interceptor { return interceptor{m} }
 
+// Observe counts and times a call that ended before it reached the
+// interceptor, such as one auth.Middleware refused before reading it.
+// procedure must be one the service has: labels are not made from
+// arbitrary request paths.
+func (m *Metrics) Observe(procedure string, start time.Time, err error) {
+	interceptor{m}.observe(procedure, start, err)
+}
+
 type interceptor struct{ m *Metrics }
 
 func (i interceptor) observe(procedure string, start time.Time, err error) {

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package app
+
+func connectionBudgetOfProcess() (int, bool) { return 0, false }
