@@ -95,7 +95,7 @@ type Config struct {
 	// MetricsAddr is where Prometheus metrics are served, at /metrics, on
 	// a listener of their own; "" (the default) serves none. They are
 	// never on Addr, which the public reaches. See
-	// docs/decisions/0010-metrics-listener.md.
+	// docs/decisions/0011-metrics-listener.md.
 	MetricsAddr string
 	// EventPollInterval is how often a WatchEvents stream looks for new
 	// events; default 200ms.

@@ -13,7 +13,7 @@ import (
 // openMetrics listens on Config.MetricsAddr, when it is set. Metrics tell
 // how many shipments and signing orders are in each state and which RPCs
 // fail, which the public has no business reading, so they are never on the
-// public port; see docs/decisions/0010-metrics-listener.md.
+// public port; see docs/decisions/0011-metrics-listener.md.
 func (a *App) openMetrics() error {
 	if a.cfg.MetricsAddr == "" {
 		return nil
