@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -122,7 +121,7 @@ func roundTrip(t *testing.T, env []string, argv ...string) {
 type process struct {
 	cmd   *exec.Cmd
 	lines chan string
-	log   *syncBuffer // stderr, and stdout lines no one asked for
+	log   *st.LogBuffer // stderr, and stdout lines no one asked for
 }
 
 // start starts argv, killing it if it outlives the test or exampleTimeout,
@@ -133,7 +132,7 @@ func start(t *testing.T, env []string, argv ...string) *process {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.WaitDelay = 5 * time.Second // don't hang on pipes a killed child left open
-	p := &process{cmd: cmd, lines: make(chan string, 16), log: new(syncBuffer)}
+	p := &process{cmd: cmd, lines: make(chan string, 16), log: new(st.LogBuffer)}
 	cmd.Stderr = p.log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -184,25 +183,6 @@ func (p *process) wait() error {
 	for range p.lines { // let the reader finish before Wait closes the pipe
 	}
 	return p.cmd.Wait()
-}
-
-// syncBuffer is a bytes.Buffer safe for the exec package's copying
-// goroutine and the test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // run runs a build step, failing the test with its output.

@@ -85,7 +85,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "B="+srv.URL, "SVARSIGN_DATA="+data, "W="+work, "NIN="+nin)
 	cmd.WaitDelay = 5 * time.Second
-	var stderr syncBuffer
+	var stderr st.LogBuffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

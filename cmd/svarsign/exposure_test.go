@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	st "github.com/svarsign/svarsign/internal/svarsigntest"
 )
 
 // TestServeRefusesBadPublicURL: a --public-url that is not just an http(s)
@@ -28,7 +30,7 @@ func TestServeRefusesBadPublicURL(t *testing.T) {
 func serving(t *testing.T, args ...string) (addr, metricsAddr string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var errOut syncBuffer
+	var errOut st.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...), &bytes.Buffer{}, &errOut)

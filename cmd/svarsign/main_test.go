@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,7 +71,7 @@ func TestAdminCommands(t *testing.T) {
 // TestServeStopsOnSignal runs `serve` and cancels it as SIGTERM would.
 func TestServeStopsOnSignal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var errOut syncBuffer
+	var errOut st.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, &bytes.Buffer{}, &errOut)
@@ -94,22 +93,4 @@ func TestServeStopsOnSignal(t *testing.T) {
 	if !strings.Contains(errOut.String(), "svarsign serving on http://127.0.0.1:") {
 		t.Errorf("serve did not report its address:\n%s", errOut.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the serving goroutine and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

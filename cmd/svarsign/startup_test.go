@@ -70,7 +70,7 @@ func runSvarsign(ctx context.Context, t *testing.T, bin string, args ...string) 
 // server is a running `svarsign serve`.
 type server struct {
 	cmd    *exec.Cmd
-	stderr syncBuffer
+	stderr st.LogBuffer
 	addr   chan string // the listen address, once serving
 	done   chan error  // Wait's result, once the process ended
 }

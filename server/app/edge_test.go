@@ -330,7 +330,7 @@ func buildServer(t *testing.T) string {
 
 // serveProcess starts `svarsign serve` as its own process, through prefix
 // (such as prlimit) if given, and waits until it answers.
-func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*exec.Cmd, string, *syncBuffer) {
+func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*exec.Cmd, string, *st.LogBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -340,7 +340,7 @@ func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*e
 	ln.Close()
 	argv := append(append(prefix, bin, "serve", "--addr", addr, "--data", t.TempDir()), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
-	log := new(syncBuffer)
+	log := new(st.LogBuffer)
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -362,23 +362,6 @@ func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*e
 			t.Fatalf("svarsign serve did not come up: %v\n%s", err, log.String())
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // procStatusKiB reads one "Name:  123 kB" line of /proc/<pid>/status.

@@ -1,12 +1,10 @@
 package mailbox_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
@@ -80,30 +78,12 @@ func TestLoginNextStaysInMailbox(t *testing.T) {
 	}
 }
 
-// logBuffer collects the service's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestNoTokenInLog: refused posts to a ceremony are logged, but the log
 // names the ceremony token only by a short hash, and no session token or
 // CSRF token appears in it either.
 func TestNoTokenInLog(t *testing.T) {
 	t.Parallel()
-	var logs logBuffer
+	var logs st.LogBuffer
 	f := start(t, func(c *app.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

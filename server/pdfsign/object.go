@@ -507,10 +507,15 @@ func (l *lexer) indirect(want ref) (any, error) {
 	if err != nil || t != keyword("stream") {
 		return d, nil // endobj or a missing endobj; both fine for reading
 	}
-	// The keyword is followed by CRLF or LF (a lone CR is tolerated).
+	return l.streamStart(d)
+}
+
+// streamStart reads the end-of-line after the stream keyword (CRLF or LF;
+// a lone CR is tolerated) and returns the stream whose data follows.
+func (l *lexer) streamStart(d dict) (stream, error) {
 	c, err := l.readByte()
 	if err != nil {
-		return nil, unexpectedEOF(err)
+		return stream{}, unexpectedEOF(err)
 	}
 	if c == '\r' {
 		if c2, err := l.readByte(); err == nil && c2 != '\n' {

@@ -347,21 +347,11 @@ func (d *document) sectionEnd(off int64, isStream bool) (int64, error) {
 		}
 		return l.pos, nil
 	}
-	t, err := l.token()
-	num, ok := t.(int64)
-	if err != nil || !ok {
-		return 0, errors.New("xref stream has no object number")
-	}
-	l.back = append(l.back, t)
-	v, err := l.indirect(ref{num, 0})
+	end, err := d.streamObjectEnd(off)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("xref stream: %w", err)
 	}
-	s, ok := v.(stream)
-	if !ok {
-		return 0, errors.New("xref stream is not a stream")
-	}
-	return d.streamEnd(d, s)
+	return end, nil
 }
 
 // streamEnd returns the offset just after the endobj of stream s, whose
@@ -720,23 +710,6 @@ scan:
 			a.forbid(n, "replaced", "", "the cross-reference entry points at offset %d, where no object %d starts", e.off, n)
 		}
 	}
-}
-
-// streamStart reads the end-of-line after the stream keyword, as indirect
-// does, and returns the stream.
-func (l *lexer) streamStart(d dict) (stream, error) {
-	c, err := l.readByte()
-	if err != nil {
-		return stream{}, unexpectedEOF(err)
-	}
-	if c == '\r' {
-		if c2, err := l.readByte(); err == nil && c2 != '\n' {
-			l.unreadByte()
-		}
-	} else if c != '\n' {
-		l.unreadByte()
-	}
-	return stream{dict: d, off: l.pos}, nil
 }
 
 // streamObjectEnd returns where the stream object at off ends.

@@ -1,7 +1,6 @@
 package portal_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -194,7 +193,7 @@ func TestPortalFormLimit(t *testing.T) {
 // without the password, the session or the CSRF tokens.
 func TestNoSecretInPortalLog(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs st.LogBuffer
 	srv := st.Start(t, func(c *app.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
@@ -228,22 +227,4 @@ func mustURL(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
-}
-
-// syncBuffer collects log lines from the service's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
