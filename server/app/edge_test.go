@@ -30,6 +30,7 @@ import (
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/events"
 )
 
 // patience is how long a test waits for the server to do what it must do
@@ -569,7 +570,13 @@ func TestAuthFailuresIdentical(t *testing.T) {
 // is accepted and delivered while every stalled delivery is still open.
 func TestStalledWebhooksHoldUpNothingElse(t *testing.T) {
 	t.Parallel()
-	srv := st.Start(t, func(c *app.Config) { c.WebhookInterval = 100 * time.Millisecond })
+	// The deliverer's client waits longer than this test may take, so that
+	// "given up" below can only mean a delivery was released, not that a
+	// slow machine reached the client's time limit first.
+	patient := events.NewClient()
+	patient.Timeout = 10 * time.Minute
+	patient.Transport.(*http.Transport).ResponseHeaderTimeout = 10 * time.Minute
+	srv := st.Start(t, func(c *app.Config) { c.WebhookInterval = 100 * time.Millisecond; c.WebhookClient = patient })
 	var open, ended atomic.Int32
 	release := make(chan struct{})
 	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
