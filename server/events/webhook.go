@@ -140,12 +140,15 @@ func (WebhookTickArgs) InsertOpts() river.InsertOpts {
 type Deliverer struct {
 	db       *database.DB
 	client   *http.Client
+	timeout  time.Duration // one delivery, from posting to reading the answer
 	interval time.Duration
 	outbox   *outbox
 }
 
 // NewDeliverer returns a Deliverer that looks for work every interval
-// (DefaultWebhookInterval if zero) and posts with client (NewClient() if nil).
+// (DefaultWebhookInterval if zero) and posts with client (NewClient() if
+// nil). A delivery takes at most client.Timeout, or 10 s if the client
+// sets none.
 func NewDeliverer(db *database.DB, client *http.Client, interval time.Duration) *Deliverer {
 	if client == nil {
 		client = NewClient()
@@ -153,7 +156,11 @@ func NewDeliverer(db *database.DB, client *http.Client, interval time.Duration) 
 	if interval <= 0 {
 		interval = DefaultWebhookInterval
 	}
-	return &Deliverer{db: db, client: client, interval: interval, outbox: newOutbox(db)}
+	timeout := client.Timeout
+	if timeout <= 0 {
+		timeout = deliveryTimeout
+	}
+	return &Deliverer{db: db, client: client, timeout: timeout, interval: interval, outbox: newOutbox(db)}
 }
 
 // NewClient returns the client deliveries are posted with by default. A
@@ -290,7 +297,7 @@ func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, e *ent.Event) erro
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
