@@ -299,13 +299,20 @@ type progressBody struct {
 	rc   *http.ResponseController
 	idle time.Duration
 	eof  bool
+	// renew is when the deadline is next moved. Moving it on every read
+	// costs an upload some 8% of its speed; moving it once per idle/8 cuts
+	// a stalled body after between 7/8 of idle and idle.
+	renew time.Time
 }
 
 func (b *progressBody) Read(p []byte) (int, error) {
 	if b.eof {
 		return b.ReadCloser.Read(p)
 	}
-	b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	if now := time.Now(); !now.Before(b.renew) {
+		b.rc.SetReadDeadline(now.Add(b.idle))
+		b.renew = now.Add(b.idle / 8)
+	}
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		// On HTTP/1 the server now waits on the connection for the
