@@ -66,12 +66,6 @@ func serving(t *testing.T, srv *trackedServer) *trackedServer {
 	return srv
 }
 
-// jsonViolation is a field violation as the JSON facade writes it.
-type jsonViolation struct {
-	Field       string `json:"field"`
-	Description string `json:"description"`
-}
-
 // httpViolations decodes a JSON facade error body and returns its
 // google.rpc.BadRequest field violations, failing unless the status is 400.
 func httpViolations(t *testing.T, status int, body []byte) []jsonViolation {
@@ -79,12 +73,7 @@ func httpViolations(t *testing.T, status int, body []byte) []jsonViolation {
 	if status != http.StatusBadRequest {
 		t.Fatalf("HTTP %d %s, want 400", status, body)
 	}
-	var got struct {
-		Details []struct {
-			Type            string          `json:"@type"`
-			FieldViolations []jsonViolation `json:"fieldViolations"`
-		} `json:"details"`
-	}
+	var got facadeError
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatalf("error body %s: %v", body, err)
 	}
@@ -425,16 +414,9 @@ func TestNULAndControlsInSend(t *testing.T) {
 		}
 		raw = protowire.AppendTag(raw, 4, protowire.BytesType)
 		raw = protowire.AppendBytes(raw, []byte("Vedtak\xff"))
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/svarsign.v1.ShipmentService/SendShipment", bytes.NewReader(raw))
-		req.Header.Set("Content-Type", "application/proto")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("a title of invalid UTF-8 over Connect: HTTP %d, want 400 (invalid_argument)", resp.StatusCode)
+		status, _, _ := legacy{t, srv.URL, bearerAuth(token)}.do(http.MethodPost, "/svarsign.v1.ShipmentService/SendShipment", "application/proto", bytes.NewReader(raw))
+		if status != http.StatusBadRequest {
+			t.Errorf("a title of invalid UTF-8 over Connect: HTTP %d, want 400 (invalid_argument)", status)
 		}
 
 		// The JSON facade, as a legacy caller writes it.

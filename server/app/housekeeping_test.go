@@ -70,7 +70,7 @@ func TestPurgeExpired(t *testing.T) {
 // keeps a draft alive, and sent shipments are never touched.
 func TestDraftPurge(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Now())
+	clock := st.NewClock(time.Now())
 	srv := startTrackedServer(t, func(c *app.Config) {
 		c.Clock = clock.Now
 		c.DraftRetention = time.Hour

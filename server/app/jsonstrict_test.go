@@ -3,7 +3,6 @@ package app_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,12 +18,15 @@ type facadeError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 	Details []struct {
-		Type            string `json:"@type"`
-		FieldViolations []struct {
-			Field       string `json:"field"`
-			Description string `json:"description"`
-		} `json:"fieldViolations"`
+		Type            string          `json:"@type"`
+		FieldViolations []jsonViolation `json:"fieldViolations"`
 	} `json:"details"`
+}
+
+// jsonViolation is a field violation as the JSON facade writes it.
+type jsonViolation struct {
+	Field       string `json:"field"`
+	Description string `json:"description"`
 }
 
 // wantFacadeViolation checks a facade answer: 400, INVALID_ARGUMENT and a
@@ -87,16 +89,8 @@ func TestJSONStrictDecoding(t *testing.T) {
 		{"message as string", `{` + valid + `, "printSettings": "colour"}`, "print_settings"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/v1/shipments", strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
-			wantFacadeViolation(t, resp.StatusCode, raw, tc.field)
+			status, _, raw := legacy{t, srv.URL, bearerAuth(token)}.do(http.MethodPost, "/v1/shipments", "application/json", strings.NewReader(tc.body))
+			wantFacadeViolation(t, status, raw, tc.field)
 		})
 	}
 	if got := srv.stored(t); got != (storedCounts{}) {
@@ -104,16 +98,8 @@ func TestJSONStrictDecoding(t *testing.T) {
 	}
 
 	// The valid body itself is taken: the cases fail for their one fault.
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/v1/shipments", strings.NewReader(`{`+valid+`}`+"\n"))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("the valid body: %s %s", resp.Status, raw)
+	if status, _, raw := (legacy{t, srv.URL, bearerAuth(token)}).do(http.MethodPost, "/v1/shipments", "", strings.NewReader(`{`+valid+`}`+"\n")); status != http.StatusOK {
+		t.Fatalf("the valid body: HTTP %d %s", status, raw)
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // NOT_DELIVERED without one, and stays NOTIFIED when digital only; a read
 // one is left alone, and a signing order can still be signed.
 func TestUnreadGoesToPrint(t *testing.T) {
-	clock := newFakeClock(time.Now())
+	clock := st.NewClock(time.Now())
 	srv := st.Start(t, func(c *app.Config) {
 		c.Clock = clock.Now
 		c.ReadDeadline = 48 * time.Hour

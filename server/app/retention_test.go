@@ -20,7 +20,7 @@ import (
 // those a webhook has not delivered yet; WatchEvents then refuses a cursor
 // from before the deleted ones instead of skipping them silently.
 func TestEventRetention(t *testing.T) {
-	clock := newFakeClock(time.Now())
+	clock := st.NewClock(time.Now())
 	srv := st.Start(t, func(c *app.Config) {
 		c.Clock = clock.Now
 		c.EventRetention = time.Hour

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,27 +27,7 @@ const (
 	sigCancelled = svarsignv1.SigningStatus_SIGNING_STATUS_CANCELLED
 )
 
-// fakeClock is a controllable Config.Clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func withClock(c *fakeClock, sweep time.Duration) func(*app.Config) {
+func withClock(c *st.Clock, sweep time.Duration) func(*app.Config) {
 	return func(cfg *app.Config) {
 		cfg.Clock = c.Now
 		cfg.SweepInterval = sweep
@@ -339,7 +318,7 @@ func TestSigningDeadlineBoundaries(t *testing.T) {
 // TestSigningDeadlineExactLimits uses a stopped clock so the limits are
 // exact: 24 h and 90 days are allowed, a second beyond is not.
 func TestSigningDeadlineExactLimits(t *testing.T) {
-	clk := newFakeClock(time.Now().UTC().Truncate(time.Second))
+	clk := st.NewClock(time.Now().UTC().Truncate(time.Second))
 	srv := startTrackedServer(t, withClock(clk, time.Minute))
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
 	now := clk.Now()
@@ -599,7 +578,7 @@ func TestCancelSigningOrder(t *testing.T) {
 // TestSigningExpiry advances an injected clock past a deadline: the periodic
 // sweep expires the order, leaves later and cancelled orders alone.
 func TestSigningExpiry(t *testing.T) {
-	clk := newFakeClock(time.Now())
+	clk := st.NewClock(time.Now())
 	srv := st.Start(t, withClock(clk, 100*time.Millisecond))
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	ctx := context.Background()
@@ -660,7 +639,7 @@ func TestSigningExpiry(t *testing.T) {
 // folder and still expire, both ones overdue while the service was down and
 // ones falling due after.
 func TestSigningExpiryAfterRestart(t *testing.T) {
-	clk := newFakeClock(time.Now())
+	clk := st.NewClock(time.Now())
 	dir := t.TempDir()
 	ctx1, stop := context.WithCancel(context.Background())
 	a, err := app.Open(ctx1, app.Config{
@@ -849,7 +828,7 @@ func TestSigningExpiryClockZone(t *testing.T) {
 			if err != nil {
 				t.Skipf("no time zone data: %v", err)
 			}
-			clk := newFakeClock(time.Now().In(zone))
+			clk := st.NewClock(time.Now().In(zone))
 			srv := st.Start(t, withClock(clk, 100*time.Millisecond))
 			token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 			c, sc := srv.Shipments(token, st.Connect), srv.Signing(token, st.Connect)

@@ -408,33 +408,7 @@ func TestSendValidationJSON(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			raw, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != http.StatusBadRequest {
-				t.Fatalf("HTTP %d %s, want 400", resp.StatusCode, raw)
-			}
-			var got struct {
-				Code    int    `json:"code"`
-				Message string `json:"message"`
-				Details []struct {
-					Type            string `json:"@type"`
-					FieldViolations []struct {
-						Field       string `json:"field"`
-						Description string `json:"description"`
-					} `json:"fieldViolations"`
-				} `json:"details"`
-			}
-			if err := json.Unmarshal(raw, &got); err != nil {
-				t.Fatalf("body %s: %v", raw, err)
-			}
-			if got.Code != int(connect.CodeInvalidArgument) {
-				t.Errorf("code %d, want %d", got.Code, connect.CodeInvalidArgument)
-			}
-			if len(got.Details) == 0 || got.Details[0].Type != "type.googleapis.com/google.rpc.BadRequest" {
-				t.Fatalf("details in %s, want a google.rpc.BadRequest first", raw)
-			}
-			fv := got.Details[0].FieldViolations
-			if len(fv) != 1 || fv[0].Field != tc.field || fv[0].Description == "" {
-				t.Fatalf("field violations %+v, want one on %q", fv, tc.field)
-			}
+			wantFacadeViolation(t, resp.StatusCode, raw, tc.field)
 		})
 	}
 	if got := srv.stored(t); got != (storedCounts{}) {

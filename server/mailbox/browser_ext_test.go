@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -236,24 +235,6 @@ func (b *browser) startCeremony(id string) string {
 func (b *browser) ceremonyForm(path string) string {
 	b.t.Helper()
 	return b.get(path).want(b.t, "ceremony page", http.StatusOK).csrf(b.t)
-}
-
-// fakeClock is a controllable service clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func mustCompile(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }

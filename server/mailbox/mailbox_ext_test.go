@@ -241,7 +241,7 @@ func TestStepUpToLevel4(t *testing.T) {
 // TestExpiredOrder: past the deadline the mailbox refuses to start a
 // ceremony, and a ceremony started before refuses to sign.
 func TestExpiredOrder(t *testing.T) {
-	clk := &fakeClock{t: time.Now()}
+	clk := st.NewClock(time.Now())
 	f := start(t, func(cfg *app.Config) { cfg.Clock = clk.Now; cfg.SweepInterval = time.Hour })
 	id := sendForSigning(t, f.srv, f.token, 0, false, clk.Now().Add(48*time.Hour))
 	b := newBrowser(t, f.srv)

@@ -15,31 +15,13 @@ import (
 	"github.com/svarsign/svarsign/server/portal"
 )
 
-// clock is a service clock the test moves.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestConcurrentGuessesStayWithinLimit: 60 wrong passwords sent at once
 // get no more answers than the limit allows (5 per account); the rest are
 // refused with 429 before any password is hashed. Then even the right
 // password is refused, until the window has passed.
 func TestConcurrentGuessesStayWithinLimit(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
+	clk := st.NewClock(time.Now())
 	srv := st.Start(t, func(c *app.Config) { c.Clock = clk.Now })
 	org := st.OrgNumber(0)
 	srv.Org(t, org, "Eksempel kommune")
