@@ -32,7 +32,6 @@ import (
 	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/housekeeping"
-	"github.com/svarsign/svarsign/server/internal/websec"
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/mailbox"
 	"github.com/svarsign/svarsign/server/metrics"
@@ -43,6 +42,7 @@ import (
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // Config says where the service listens and keeps its data.
@@ -179,7 +179,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var public *url.URL
 	if cfg.PublicURL != "" {
-		if public, err = websec.ParsePublicURL(cfg.PublicURL); err != nil {
+		if public, err = websession.ParsePublicURL(cfg.PublicURL); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/signing"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // maxListed bounds the mailbox list; a citizen with more shipments sees
@@ -255,7 +256,7 @@ func (h *handler) startCeremony(w http.ResponseWriter, r *http.Request) {
 		h.signingFailed(w, r, s, sh.ID, err)
 		return
 	}
-	token, hash := newToken()
+	token, hash := websession.NewToken()
 	now := h.cfg.Now()
 	c, err := h.cfg.DB.Ent.Ceremony.Create().
 		SetTokenHash(hash).SetShipmentID(sh.ID).SetSignerID(s.NationalID).SetSignerName(s.Name).
