@@ -8,6 +8,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent/user"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
 func TestAdminUserCreate(t *testing.T) {
@@ -47,7 +48,7 @@ func TestAdminUserCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	u, err := db.Ent.User.Query().Where(user.Email("sak.behandler@eksempel.no")).Only(ctx)
+	u, err := db.Ent.User.Query().Where(user.Email("sak.behandler@eksempel.no")).Only(databasetest.Context(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,11 +53,14 @@ func Map(ctx context.Context, log *slog.Logger, op string, err error) error {
 	}
 	var ce *connect.Error
 	var ve *domain.ValidationError
+	var te *domain.TransitionError
 	switch {
 	case errors.As(err, &ce):
 		return ce
 	case errors.As(err, &ve):
 		return Invalid(ve)
+	case errors.As(err, &te):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
 	case ent.IsNotFound(err):
 		return connect.NewError(connect.CodeNotFound, errors.New("not found"))
 	case errors.Is(err, context.Canceled):

@@ -60,7 +60,7 @@ func (s EntSessions) LookupSession(ctx context.Context, tokenHash []byte, now ti
 	us, err := s.Client.UserSession.Query().
 		Where(usersession.TokenHash(tokenHash), usersession.ExpiresAtGT(now.UTC())).
 		WithUser(func(q *ent.UserQuery) { q.WithOrg() }).
-		Only(ctx)
+		Only(lookupScope(ctx))
 	if err != nil {
 		return Session{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/protoconv"
 )
 
 // DefaultPollInterval is how often a stream looks for new events when it
@@ -111,8 +112,8 @@ func toProto(e *ent.Event) *svarsignv1.WatchEventsResponse {
 		Cursor:        Cursor(e.ID),
 		ShipmentId:    e.ShipmentID.String(),
 		Time:          timestamppb.New(e.Time),
-		Status:        svarsignv1.ShipmentStatus(svarsignv1.ShipmentStatus_value["SHIPMENT_STATUS_"+e.ShipmentStatus]),
-		SigningStatus: svarsignv1.SigningStatus(svarsignv1.SigningStatus_value["SIGNING_STATUS_"+e.SigningStatus]),
+		Status:        protoconv.Status(e.ShipmentStatus),
+		SigningStatus: protoconv.SigningStatus(e.SigningStatus),
 		Text:          e.Text,
 	}
 }

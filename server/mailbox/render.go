@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // view is what every template gets: the language, the logged-in citizen
@@ -39,7 +40,7 @@ func (v *view) Time(t time.Time) string { return formatTime(v.Lang, t, v.loc) }
 func (v *view) Size(n int64) string { return formatSize(n) }
 
 // Signing names a signing status.
-func (v *view) Signing(status fmt.Stringer) string { return v.T("signing." + status.String()) }
+func (v *view) Signing(status domain.SigningStatus) string { return v.T("signing." + string(status)) }
 
 func (h *handler) newView(r *http.Request, sess *ent.CitizenSession, data any) *view {
 	v := &view{Lang: chooseLang(r), Session: sess, Data: data, Simulated: h.cfg.SimulatedLogin, texts: h.texts, loc: h.loc}

@@ -15,6 +15,7 @@ import (
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/tenant"
 	"github.com/svarsign/svarsign/server/websession"
 )
 
@@ -142,7 +143,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	var u *ent.User
 	var err error
 	if domain.CheckOrganizationNumber(p.Org) == nil && domain.CheckText(p.Email, false) == nil {
-		u, err = h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).Only(ctx)
+		// Who is logging in is not known yet: the account is looked up
+		// across organisations, by the organisation number typed.
+		u, err = h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).
+			Only(tenant.With(ctx, tenant.System("case-worker login")))
 	}
 	if err != nil && !ent.IsNotFound(err) {
 		try.cancel()

@@ -17,13 +17,13 @@ import (
 	"github.com/svarsign/svarsign/ent/document"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
-	"github.com/svarsign/svarsign/ent/signingorder"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/jobs"
+	"github.com/svarsign/svarsign/server/protoconv"
 	"github.com/svarsign/svarsign/server/signing"
 )
 
@@ -36,7 +36,7 @@ func (s *Service) StartShipment(ctx context.Context, _ *connect.Request[svarsign
 	now := s.now()
 	sh, err := s.db.Ent.Shipment.Create().
 		SetOrgID(c.OrgID).
-		SetStatus(shipment.StatusDRAFT).
+		SetStatus(domain.StatusDraft).
 		SetSenderOrgNumber(c.OrgNumber).
 		SetCreatedAt(now).
 		SetUpdatedAt(now).
@@ -73,7 +73,7 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 	// The transaction below checks again, authoritatively.
 	if prev, err := s.findPrevious(ctx, s.db.Ent, c, msg); err != nil {
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
-	} else if prev != nil && prev.Status != shipment.StatusDRAFT {
+	} else if prev != nil && prev.Status != domain.StatusDraft {
 		return s.replay(ctx, prev, hash)
 	}
 
@@ -102,11 +102,16 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 		if errors.Is(err, errConflict) {
 			// Who won decides the answer: the same content is a retry,
 			// anything else is taken.
-			if prev, ferr := s.findPrevious(ctx, s.db.Ent, c, msg); ferr == nil && prev != nil && prev.Status != shipment.StatusDRAFT {
+			if prev, ferr := s.findPrevious(ctx, s.db.Ent, c, msg); ferr == nil && prev != nil && prev.Status != domain.StatusDraft {
 				return s.replay(ctx, prev, hash)
 			}
 			if msg.GetIdempotencyKey() != "" {
 				return nil, connect.NewError(connect.CodeAlreadyExists, errors.New("idempotency_key is already used by another shipment"))
+			}
+			if msg.GetShipmentId() != "" {
+				// The id is taken by a shipment the caller cannot see:
+				// another organisation's.
+				return nil, apierr.NotFound("shipment " + msg.GetShipmentId())
 			}
 			return nil, connect.NewError(connect.CodeAborted, errConflict)
 		}
@@ -153,14 +158,12 @@ func (s *Service) findPrevious(ctx context.Context, client *ent.Client, c auth.C
 		case ent.IsNotFound(err):
 		case err != nil:
 			return nil, err
-		case sh.OrgID != c.OrgID:
-			return nil, apierr.NotFound("shipment " + msg.GetShipmentId())
 		default:
 			return sh, nil
 		}
 	}
 	if k := msg.GetIdempotencyKey(); k != "" {
-		sh, err := client.Shipment.Query().Where(shipment.OrgID(c.OrgID), shipment.IdempotencyKey(k)).Only(ctx)
+		sh, err := client.Shipment.Query().Where(shipment.IdempotencyKey(k)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return nil, nil
 		}
@@ -213,7 +216,7 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	if err != nil {
 		return nil, err
 	}
-	if prev != nil && prev.Status != shipment.StatusDRAFT {
+	if prev != nil && prev.Status != domain.StatusDraft {
 		return nil, &errReplay{sh: prev}
 	}
 	uploads := map[string]*ent.Document{}
@@ -233,12 +236,13 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		setShipmentFields(create.Mutation(), c, msg, hash, now)
 		err = create.Exec(ctx)
 	} else {
-		// Only a DRAFT becomes a shipment: of concurrent sends of one
+		// Only a DRAFT becomes a shipment (DRAFT->RECEIVED, checked by the
+		// status hook as a compare-and-set): of concurrent sends of one
 		// reserved id, the first wins and the others see it sent.
-		update := tx.Ent.Shipment.Update().Where(shipment.ID(id), shipment.StatusEQ(shipment.StatusDRAFT))
+		update := tx.Ent.Shipment.UpdateOneID(id)
 		setShipmentFields(update.Mutation(), c, msg, hash, now)
-		var n int
-		if n, err = update.Save(ctx); err == nil && n == 0 {
+		var te *domain.TransitionError
+		if err = update.Exec(ctx); ent.IsNotFound(err) || errors.As(err, &te) {
 			sent, err := tx.Ent.Shipment.Get(ctx, id)
 			if err != nil {
 				return nil, err
@@ -334,7 +338,7 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 	if sys := msg.GetSenderSystem(); sys != "" {
 		text += " from " + sys
 	}
-	if _, err := tx.RecordStatus(ctx, id, shipment.StatusRECEIVED, text); err != nil {
+	if _, err := tx.RecordNote(ctx, id, text); err != nil {
 		return nil, err
 	}
 	if so := msg.GetSigningOrder(); so != nil {
@@ -349,12 +353,13 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		} else if n == 0 {
 			return nil, apierr.Field("reply_to", "no organisation with this number uses svarsign, so the signed document could not be returned to it")
 		}
+		signatureType, _ := protoconv.SignatureTypeFrom(so.GetSignatureType()) // checked by validateSend
 		err := signing.Register(ctx, tx, s.jobs, signing.Spec{
 			ShipmentID:    id,
 			OrgID:         c.OrgID,
 			DocumentID:    signDoc.ID,
 			FileName:      signDoc.FileName,
-			SignatureType: signingorder.SignatureType(strings.TrimPrefix(so.GetSignatureType().String(), "SIGNATURE_TYPE_")),
+			SignatureType: signatureType,
 			Deadline:      so.GetDeadline().AsTime(),
 			RequireLevel4: msg.GetRequireLevel4(),
 			ReplyTo:       replyTo,
@@ -395,7 +400,7 @@ func (s *Service) checkSignable(ctx context.Context, doc *ent.Document, i int, v
 }
 
 func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.SendShipmentRequest, hash []byte, now time.Time) {
-	m.SetStatus(shipment.StatusRECEIVED)
+	m.SetStatus(domain.StatusReceived)
 	m.SetSenderOrgNumber(c.OrgNumber)
 	m.SetTitle(msg.GetTitle())
 	m.SetSenderSystem(msg.GetSenderSystem())
