@@ -32,14 +32,14 @@ func (s *Service) ListIncoming(ctx context.Context, req *connect.Request[svarsig
 	msg := req.Msg
 	size, ok := pagetoken.Size(msg.GetPageSize())
 	if !ok {
-		return nil, apierr.Field("page_size", pagetoken.SizeRule)
+		return nil, domain.Invalid("page_size", domain.ReasonOutOfRange, pagetoken.SizeRule)
 	}
 	phase, after := phasePending, ""
 	if tok := msg.GetPageToken(); tok != "" {
 		var ok bool
 		phase, after, ok = strings.Cut(tok, ".")
 		if !ok || (phase != phasePending && phase != phaseDone) || (phase == phaseDone && !msg.GetIncludeAcknowledged()) {
-			return nil, apierr.Field("page_token", "is not a token returned by ListIncoming with the same include_acknowledged")
+			return nil, domain.Invalid("page_token", domain.ReasonInvalidToken, "is not a token returned by ListIncoming with the same include_acknowledged")
 		}
 	}
 	out := &svarsignv1.ListIncomingResponse{}
@@ -73,7 +73,7 @@ func (s *Service) incomingPage(ctx context.Context, orgID int, pending bool, aft
 	if after != "" {
 		pt, err := pagetoken.Decode(after)
 		if err != nil {
-			return nil, "", apierr.Field("page_token", "is not a token returned by ListIncoming")
+			return nil, "", domain.Invalid("page_token", domain.ReasonInvalidToken, "is not a token returned by ListIncoming")
 		}
 		preds = append(preds, shipment.Or(
 			shipment.SentAtGT(pt.Time),
@@ -106,7 +106,7 @@ func (s *Service) incoming(ctx context.Context, tx *database.Tx, orgID int, rawI
 		Where(shipment.ID(id), shipment.OrgID(orgID), shipment.DirectionEQ(shipment.DirectionINCOMING)).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("incoming shipment " + rawID)
+		return nil, domain.NotFound("incoming shipment " + rawID)
 	}
 	return sh, err
 }
@@ -124,7 +124,7 @@ func (s *Service) AcknowledgeIncoming(ctx context.Context, req *connect.Request[
 			return nil
 		}
 		if !sh.Pending {
-			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s was rejected permanently and cannot be acknowledged", sh.ID))
+			return domain.Errorf(domain.ErrFailedPrecondition, "shipment %s was rejected permanently and cannot be acknowledged", sh.ID)
 		}
 		if err := sh.Update().SetAcknowledgedAt(s.now()).SetPending(false).Exec(ctx); err != nil {
 			return err
@@ -146,7 +146,11 @@ func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svars
 	c := caller(ctx)
 	message := strings.TrimSpace(req.Msg.GetMessage())
 	if message == "" || tooLong(message, domain.MaxReasonLen) {
-		return nil, apierr.Field("message", fmt.Sprintf("is required, at most %d characters: why the pickup failed", domain.MaxReasonLen))
+		reason := domain.ReasonTooLong
+		if message == "" {
+			reason = domain.ReasonRequired
+		}
+		return nil, domain.Invalid("message", reason, fmt.Sprintf("is required, at most %d characters: why the pickup failed", domain.MaxReasonLen))
 	}
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		sh, err := s.incoming(ctx, tx, c.OrgID, req.Msg.GetId())
@@ -154,7 +158,7 @@ func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svars
 			return err
 		}
 		if !sh.Pending {
-			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s is no longer waiting for pickup", sh.ID))
+			return domain.Errorf(domain.ErrFailedPrecondition, "shipment %s is no longer waiting for pickup", sh.ID)
 		}
 		if !req.Msg.GetPermanent() {
 			if _, err := tx.RecordStatus(ctx, sh.ID, sh.Status, "Pickup failed, will be offered again: "+message); err != nil {
@@ -163,7 +167,7 @@ func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svars
 			return tellSender(ctx, tx, sh, "", "The recipient organisation's system could not take it yet: "+message)
 		}
 		if err := domain.CanTransition(domain.Status(sh.Status), domain.StatusRejected); err != nil {
-			return connect.NewError(connect.CodeFailedPrecondition, err)
+			return domain.Errorf(domain.ErrFailedPrecondition, "%w", err)
 		}
 		if err := sh.Update().SetPending(false).Exec(ctx); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
@@ -88,8 +87,7 @@ func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to si
 		return nil, err
 	}
 	if n == 0 {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("signing order of shipment %s is no longer waiting", o.ShipmentID))
+		return nil, fmt.Errorf("signing order of shipment %s: %w", o.ShipmentID, ErrNotWaiting)
 	}
 	o, err = tx.Ent.SigningOrder.Get(ctx, o.ID)
 	if err != nil {
