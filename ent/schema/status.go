@@ -31,7 +31,7 @@ func statusHook(next ent.Mutator) ent.Mutator {
 		case m.Op().Is(ent.OpCreate):
 			if !to.Initial() {
 				return nil, fmt.Errorf("new shipment in status %s: %w", to,
-					&domain.TransitionError{Kind: "shipment", From: "(none)", To: string(to)})
+					&domain.TransitionError{Entity: "shipment", From: "(none)", To: string(to)})
 			}
 		case m.Op().Is(ent.OpUpdateOne):
 			// Read the row, not the entity the update was built from
@@ -62,7 +62,7 @@ func signingStatusHook(next ent.Mutator) ent.Mutator {
 		case !set:
 		case m.Op().Is(ent.OpCreate):
 			if to != domain.SigningWaiting {
-				return nil, &domain.TransitionError{Kind: "signing order", From: "(none)", To: string(to)}
+				return nil, &domain.TransitionError{Entity: "signing order", From: "(none)", To: string(to)}
 			}
 		case m.Op().Is(ent.OpUpdateOne):
 			id, _ := m.ID()

@@ -27,6 +27,7 @@ import (
 	"github.com/svarsign/svarsign/gen"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/events"
@@ -343,7 +344,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		}
 	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(a.metrics.Interceptor(), authn, reqcheck.Interceptor{}),
+		connect.WithInterceptors(a.metrics.Interceptor(), authn, reqcheck.Interceptor{}, apierr.Interceptor{}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
 	// Both services want a caller on every call: the middleware checks the

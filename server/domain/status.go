@@ -97,7 +97,7 @@ func transitions(from Status) (next []Status, known bool) {
 func CanTransition(from, to Status) error {
 	next, known := transitions(from)
 	if !known || !to.Known() || !slices.Contains(next, to) {
-		return &TransitionError{Kind: "shipment", From: string(from), To: string(to), unknown: !known || !to.Known()}
+		return &TransitionError{Entity: "shipment", From: string(from), To: string(to), unknown: !known || !to.Known()}
 	}
 	return nil
 }
@@ -139,23 +139,26 @@ func CanTransitionSigning(from, to SigningStatus) error {
 	if from == SigningWaiting && to.Known() && to != SigningWaiting {
 		return nil
 	}
-	return &TransitionError{Kind: "signing order", From: string(from), To: string(to), unknown: !from.Known() || !to.Known()}
+	return &TransitionError{Entity: "signing order", From: string(from), To: string(to), unknown: !from.Known() || !to.Known()}
 }
 
 // TransitionError is a refused status change. Transport code maps it to
 // FailedPrecondition: the request was fine, the thing it acts on is not in
 // a state that allows it.
 type TransitionError struct {
-	Kind     string // "shipment" or "signing order"
+	Entity   string // "shipment" or "signing order"
 	From, To string
 	unknown  bool
 }
 
+// Is makes a refused change an [ErrFailedPrecondition].
+func (e *TransitionError) Is(target error) bool { return target == ErrFailedPrecondition }
+
 func (e *TransitionError) Error() string {
 	if e.unknown {
-		return fmt.Sprintf("unknown %s status in change from %q to %q", e.Kind, e.From, e.To)
+		return fmt.Sprintf("unknown %s status in change from %q to %q", e.Entity, e.From, e.To)
 	}
-	return fmt.Sprintf("%s status cannot change from %s to %s", e.Kind, e.From, e.To)
+	return fmt.Sprintf("%s status cannot change from %s to %s", e.Entity, e.From, e.To)
 }
 
 func stringsOf[S ~string](list []S) []string {

@@ -3,18 +3,16 @@ package events
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"connectrpc.com/connect"
-
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // settleTime is how long a missing event id may hold back the events after
@@ -86,8 +84,8 @@ func (o *outbox) resumable(ctx context.Context, orgID, after int) error {
 		return fmt.Errorf("events: %w", err)
 	}
 	if after < org.EventsPurgedThrough {
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New(
-			"cursor is older than the retained events; read current state with ListShipments and watch again without a cursor"))
+		return domain.Errorf(domain.ErrFailedPrecondition,
+			"cursor is older than the retained events; read current state with ListShipments and watch again without a cursor")
 	}
 	return nil
 }

@@ -2,17 +2,15 @@ package events
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
-	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/svarsign/svarsign/ent"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
-	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/protoconv"
 )
 
@@ -69,7 +67,7 @@ func (s *Stream) Watch(ctx context.Context, orgID int, cursor string, send func(
 	if cursor == "" {
 		after, err = s.outbox.last(ctx)
 	} else if after, err = ParseCursor(cursor); err != nil {
-		return apierr.Field("cursor", "not a cursor from WatchEvents")
+		return domain.Invalid("cursor", domain.ReasonInvalidToken, "not a cursor from WatchEvents")
 	} else {
 		err = s.outbox.resumable(ctx, orgID, after)
 	}
@@ -101,7 +99,7 @@ func (s *Stream) Watch(ctx context.Context, orgID int, cursor string, send func(
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.closed:
-			return connect.NewError(connect.CodeUnavailable, errors.New("server shutting down; resume from the last cursor"))
+			return domain.Errorf(domain.ErrUnavailable, "server shutting down; resume from the last cursor")
 		case <-tick.C:
 		}
 	}

@@ -299,14 +299,16 @@ func pathID(r *http.Request) uuid.UUID {
 	return id
 }
 
-// signingFailed shows why the citizen cannot start or complete signing:
+// signingFailed shows why the citizen cannot start or complete signing,
+// chosen by the signer's error values and kinds, never by their text:
 // another person's order 403, one no longer waiting 409, one past its
-// deadline 410; a level 3 login on a level 4 order steps up instead.
+// deadline 410, none 404; a level 3 login on a level 4 order steps up
+// instead.
 func (h *handler) signingFailed(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession, shipmentID uuid.UUID, err error) {
 	switch {
 	case errors.Is(err, signing.ErrLevelTooLow):
 		stepUp(w, r, shipmentPath(shipmentID))
-	case errors.Is(err, signing.ErrWrongSigner):
+	case errors.Is(err, signing.ErrWrongSigner), errors.Is(err, domain.ErrPermissionDenied):
 		h.fail(w, r, s, http.StatusForbidden, "err.person", nil)
 	case errors.Is(err, signing.ErrPastDeadline):
 		h.fail(w, r, s, http.StatusGone, "err.expired", nil)
@@ -321,7 +323,7 @@ func (h *handler) signingFailed(w http.ResponseWriter, r *http.Request, s *ent.C
 			v := h.newView(r, s, nil)
 			h.fail(w, r, s, http.StatusConflict, "err.notwaiting", nil, v.Signing(o.Status))
 		}
-	case ent.IsNotFound(err):
+	case errors.Is(err, domain.ErrNotFound):
 		h.fail(w, r, s, http.StatusNotFound, "err.nosigning", nil)
 	default:
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", err)

@@ -212,7 +212,7 @@ func (h *handler) sendPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, "send", http.StatusOK, view{Title: "Ny forsendelse", Session: s, Page: "send"})
+	h.render(w, r, "send", http.StatusOK, view{Title: "Ny forsendelse", Session: s, Page: "send", Data: sendForm{}})
 }
 
 // statusPage lists the organisation's shipments.

@@ -32,14 +32,14 @@ func (s *Service) ListIncoming(ctx context.Context, req *connect.Request[svarsig
 	msg := req.Msg
 	size, ok := pagetoken.Size(msg.GetPageSize())
 	if !ok {
-		return nil, apierr.Field("page_size", pagetoken.SizeRule)
+		return nil, domain.Invalid("page_size", domain.ReasonOutOfRange, pagetoken.SizeRule)
 	}
 	phase, after := phasePending, ""
 	if tok := msg.GetPageToken(); tok != "" {
 		var ok bool
 		phase, after, ok = strings.Cut(tok, ".")
 		if !ok || (phase != phasePending && phase != phaseDone) || (phase == phaseDone && !msg.GetIncludeAcknowledged()) {
-			return nil, apierr.Field("page_token", "is not a token returned by ListIncoming with the same include_acknowledged")
+			return nil, domain.Invalid("page_token", domain.ReasonInvalidToken, "is not a token returned by ListIncoming with the same include_acknowledged")
 		}
 	}
 	out := &svarsignv1.ListIncomingResponse{}
@@ -73,7 +73,7 @@ func (s *Service) incomingPage(ctx context.Context, pending bool, after string, 
 	if after != "" {
 		pt, err := pagetoken.Decode(after)
 		if err != nil {
-			return nil, "", apierr.Field("page_token", "is not a token returned by ListIncoming")
+			return nil, "", domain.Invalid("page_token", domain.ReasonInvalidToken, "is not a token returned by ListIncoming")
 		}
 		preds = append(preds, shipment.Or(
 			shipment.SentAtGT(pt.Time),
@@ -106,7 +106,7 @@ func (s *Service) incoming(ctx context.Context, tx *database.Tx, rawID string) (
 		Where(shipment.ID(id), shipment.DirectionEQ(shipment.DirectionINCOMING)).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("incoming shipment " + rawID)
+		return nil, domain.NotFound("incoming shipment " + rawID)
 	}
 	return sh, err
 }
@@ -123,7 +123,7 @@ func (s *Service) AcknowledgeIncoming(ctx context.Context, req *connect.Request[
 			return nil
 		}
 		if !sh.Pending {
-			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s was rejected permanently and cannot be acknowledged", sh.ID))
+			return domain.Errorf(domain.ErrFailedPrecondition, "shipment %s was rejected permanently and cannot be acknowledged", sh.ID)
 		}
 		if err := sh.Update().SetAcknowledgedAt(s.now()).SetPending(false).Exec(ctx); err != nil {
 			return err
@@ -144,7 +144,11 @@ func (s *Service) AcknowledgeIncoming(ctx context.Context, req *connect.Request[
 func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svarsignv1.RejectIncomingRequest]) (*connect.Response[svarsignv1.RejectIncomingResponse], error) {
 	message := strings.TrimSpace(req.Msg.GetMessage())
 	if message == "" || tooLong(message, domain.MaxReasonLen) {
-		return nil, apierr.Field("message", fmt.Sprintf("is required, at most %d characters: why the pickup failed", domain.MaxReasonLen))
+		reason := domain.ReasonTooLong
+		if message == "" {
+			reason = domain.ReasonRequired
+		}
+		return nil, domain.Invalid("message", reason, fmt.Sprintf("is required, at most %d characters: why the pickup failed", domain.MaxReasonLen))
 	}
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		sh, err := s.incoming(ctx, tx, req.Msg.GetId())
@@ -152,7 +156,7 @@ func (s *Service) RejectIncoming(ctx context.Context, req *connect.Request[svars
 			return err
 		}
 		if !sh.Pending {
-			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s is no longer waiting for pickup", sh.ID))
+			return domain.Errorf(domain.ErrFailedPrecondition, "shipment %s is no longer waiting for pickup", sh.ID)
 		}
 		if !req.Msg.GetPermanent() {
 			if _, err := tx.RecordNote(ctx, sh.ID, "Pickup failed, will be offered again: "+message); err != nil {

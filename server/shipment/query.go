@@ -40,7 +40,7 @@ func (s *Service) load(ctx context.Context, client *ent.Client, c auth.Caller, i
 		WithSigningOrder().
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("shipment " + id.String())
+		return nil, domain.NotFound("shipment " + id.String())
 	}
 	return sh, err
 }
@@ -48,7 +48,7 @@ func (s *Service) load(ctx context.Context, client *ent.Client, c auth.Caller, i
 func parseID(field, s string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return uuid.Nil, apierr.Field(field, "must be a shipment id (UUID)")
+		return uuid.Nil, domain.Invalid(field, domain.ReasonNotUUID, "must be a shipment id (UUID)")
 	}
 	return id, nil
 }
@@ -72,7 +72,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 	var v domain.Violations
 	size, ok := pagetoken.Size(msg.GetPageSize())
 	if !ok {
-		v.Add("page_size", pagetoken.SizeRule)
+		v.Add("page_size", domain.ReasonOutOfRange, pagetoken.SizeRule)
 	}
 	preds := []predicate.Shipment{visible()}
 	dir := shipment.DirectionOUTGOING
@@ -85,7 +85,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		for i, st := range msg.GetStatuses() {
 			s, ok := protoconv.StatusFrom(st)
 			if !ok {
-				v.Addf(fmt.Sprintf("statuses[%d]", i), "must be a shipment status other than UNSPECIFIED")
+				v.Add(fmt.Sprintf("statuses[%d]", i), domain.ReasonInvalidFormat, "must be a shipment status other than UNSPECIFIED")
 				continue
 			}
 			sts = append(sts, s)
@@ -93,19 +93,19 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		preds = append(preds, shipment.StatusIn(sts...))
 	}
 	if r := msg.GetExternalRef(); tooLong(r, domain.MaxExternalRefLen) {
-		v.Addf("external_ref", "must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen)
+		v.Addf("external_ref", domain.ReasonTooLong, "must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen)
 	} else if r != "" {
 		preds = append(preds, shipment.ExternalRef(r))
 	}
 	if r := msg.GetRecipient(); r != "" && !isDigits(r, 9) && !isDigits(r, 11) {
-		v.Add("recipient", "must be a 9-digit organisation number or an 11-digit national identity number")
+		v.Add("recipient", domain.ReasonInvalidFormat, "must be a 9-digit organisation number or an 11-digit national identity number")
 	} else if r != "" {
 		preds = append(preds, shipment.RecipientID(r))
 	}
 	if b := msg.GetBatchId(); b != "" {
 		id, err := uuid.Parse(b)
 		if err != nil {
-			v.Add("batch_id", "must be a UUID")
+			v.Add("batch_id", domain.ReasonNotUUID, "must be a UUID")
 		} else {
 			preds = append(preds, shipment.BatchID(id))
 		}
@@ -119,7 +119,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 	if tok := msg.GetPageToken(); tok != "" {
 		pt, err := pagetoken.Decode(tok)
 		if err != nil {
-			v.Add("page_token", "is not a token returned by ListShipments")
+			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListShipments")
 		} else {
 			preds = append(preds, shipment.Or(
 				shipment.SentAtLT(pt.Time),
@@ -155,14 +155,17 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsignv1.GetStatusesRequest]) (*connect.Response[svarsignv1.GetStatusesResponse], error) {
 	var v domain.Violations
 	ids := req.Msg.GetIds()
-	if len(ids) == 0 || len(ids) > maxStatusIDs {
-		v.Addf("ids", "must hold between 1 and %d shipment ids", maxStatusIDs)
+	switch {
+	case len(ids) == 0:
+		v.Addf("ids", domain.ReasonRequired, "must hold between 1 and %d shipment ids", maxStatusIDs)
+	case len(ids) > maxStatusIDs:
+		v.Addf("ids", domain.ReasonTooMany, "must hold between 1 and %d shipment ids", maxStatusIDs)
 	}
 	parsed := make([]uuid.UUID, 0, len(ids))
 	for i, s := range ids {
 		id, err := uuid.Parse(s)
 		if err != nil {
-			v.Addf(fmt.Sprintf("ids[%d]", i), "must be a shipment id (UUID)")
+			v.Add(fmt.Sprintf("ids[%d]", i), domain.ReasonNotUUID, "must be a shipment id (UUID)")
 			continue
 		}
 		parsed = append(parsed, id)
@@ -200,7 +203,7 @@ func (s *Service) GetHistory(ctx context.Context, req *connect.Request[svarsignv
 	if n, err := s.db.Ent.Shipment.Query().Where(shipment.ID(id), visible()).Count(ctx); err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetHistory", err)
 	} else if n == 0 {
-		return nil, apierr.NotFound("shipment " + id.String())
+		return nil, domain.NotFound("shipment " + id.String())
 	}
 	evs, err := s.db.Ent.ShipmentEvent.Query().
 		Where(shipmentevent.ShipmentID(id)).
@@ -219,10 +222,10 @@ func (s *Service) GetHistory(ctx context.Context, req *connect.Request[svarsignv
 func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[svarsignv1.FindByExternalRefRequest]) (*connect.Response[svarsignv1.FindByExternalRefResponse], error) {
 	ref := req.Msg.GetExternalRef()
 	if strings.TrimSpace(ref) == "" {
-		return nil, apierr.Field("external_ref", "is required")
+		return nil, domain.Invalid("external_ref", domain.ReasonRequired, "is required")
 	}
 	if tooLong(ref, domain.MaxExternalRefLen) {
-		return nil, apierr.Field("external_ref", fmt.Sprintf("must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen))
+		return nil, domain.Invalid("external_ref", domain.ReasonTooLong, fmt.Sprintf("must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen))
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(visible(), shipment.ExternalRef(ref)).
 		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).

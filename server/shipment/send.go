@@ -106,14 +106,14 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 				return s.replay(ctx, prev, hash)
 			}
 			if msg.GetIdempotencyKey() != "" {
-				return nil, connect.NewError(connect.CodeAlreadyExists, errors.New("idempotency_key is already used by another shipment"))
+				return nil, domain.Errorf(domain.ErrAlreadyExists, "idempotency_key is already used by another shipment")
 			}
 			if msg.GetShipmentId() != "" {
 				// The id is taken by a shipment the caller cannot see:
 				// another organisation's.
-				return nil, apierr.NotFound("shipment " + msg.GetShipmentId())
+				return nil, domain.NotFound("shipment " + msg.GetShipmentId())
 			}
-			return nil, connect.NewError(connect.CodeAborted, errConflict)
+			return nil, domain.Errorf(domain.ErrAborted, "%w", errConflict)
 		}
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
@@ -138,8 +138,7 @@ func requestHash(msg *svarsignv1.SendShipmentRequest) []byte {
 
 func (s *Service) replay(ctx context.Context, prev *ent.Shipment, hash []byte) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
 	if !bytes.Equal(prev.RequestHash, hash) {
-		return nil, connect.NewError(connect.CodeAlreadyExists,
-			fmt.Errorf("shipment %s was already sent with different content; use a new shipment id or idempotency key", prev.ID))
+		return nil, domain.Errorf(domain.ErrAlreadyExists, "shipment %s was already sent with different content; use a new shipment id or idempotency key", prev.ID)
 	}
 	c := caller(ctx)
 	sh, err := s.load(ctx, s.db.Ent, c, prev.ID)
@@ -291,14 +290,14 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		}
 		up, ok := uploads[key]
 		if !ok {
-			v.Addf(fmt.Sprintf("documents[%d].file_name", i), "no document named %q was uploaded to shipment %s; upload it with UploadDocument or give its content inline", d.GetFileName(), id)
+			v.Addf(fmt.Sprintf("documents[%d].file_name", i), domain.ReasonNotUploaded, "no document named %q was uploaded to shipment %s; upload it with UploadDocument or give its content inline", d.GetFileName(), id)
 			continue
 		}
 		used[key] = true
 		if up.Size == 0 {
 			// Uploads refuse empty documents; this keeps one stored
 			// before they did from being sent.
-			v.Addf(fmt.Sprintf("documents[%d].content", i), "the upload %q is empty; a document must hold at least one byte", up.FileName)
+			v.Addf(fmt.Sprintf("documents[%d].content", i), domain.ReasonEmpty, "the upload %q is empty; a document must hold at least one byte", up.FileName)
 			continue
 		}
 		total += up.Size
@@ -316,7 +315,7 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		}
 	}
 	if total > s.maxShipment {
-		v.Addf("documents", "must be at most %d bytes in all (are %d); send the rest in another shipment", s.maxShipment, total)
+		v.Addf("documents", domain.ReasonTooLarge, "must be at most %d bytes in all (are %d); send the rest in another shipment", s.maxShipment, total)
 	}
 	if signDoc != nil {
 		s.checkSignable(ctx, signDoc, signIndex, &v)
@@ -351,7 +350,7 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 		if n, err := tx.Ent.Org.Query().Where(org.Number(replyTo)).Count(ctx); err != nil {
 			return nil, err
 		} else if n == 0 {
-			return nil, apierr.Field("reply_to", "no organisation with this number uses svarsign, so the signed document could not be returned to it")
+			return nil, domain.Invalid("reply_to", domain.ReasonUnknownOrganization, "no organisation with this number uses svarsign, so the signed document could not be returned to it")
 		}
 		signatureType, _ := protoconv.SignatureTypeFrom(so.GetSignatureType()) // checked by validateSend
 		err := signing.Register(ctx, tx, s.jobs, signing.Spec{
@@ -380,22 +379,22 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 func (s *Service) checkSignable(ctx context.Context, doc *ent.Document, i int, v *domain.Violations) {
 	field := fmt.Sprintf("documents[%d]", i)
 	if s.checkPDF == nil {
-		v.Add(field+".sign", "this server has no signing provider configured")
+		v.Add(field+".sign", domain.ReasonNotSupported, "this server has no signing provider configured")
 		return
 	}
 	if doc.MimeType != pdfMIME {
-		v.Addf(field+".mime_type", "the document to sign must be a PDF (%s)", pdfMIME)
+		v.Addf(field+".mime_type", domain.ReasonNotPDF, "the document to sign must be a PDF (%s)", pdfMIME)
 		return
 	}
 	f, err := s.blobs.OpenFile(ctx, doc.BlobKey)
 	if err != nil {
-		v.Add(field, "could not be read for checking")
+		v.Add(field, domain.ReasonUnreadable, "could not be read for checking")
 		s.log.ErrorContext(ctx, "opening document to check", "document", doc.ID, "err", err)
 		return
 	}
 	defer f.Close()
 	if err := s.checkPDF(f, f.Size()); err != nil {
-		v.Add(field+".content", "the document to sign must be a real, unencrypted PDF: "+err.Error())
+		v.Add(field+".content", domain.ReasonNotPDF, "the document to sign must be a real, unencrypted PDF: "+err.Error())
 	}
 }
 

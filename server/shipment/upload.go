@@ -38,24 +38,24 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 		if err := stream.Err(); err != nil {
 			return nil, err
 		}
-		return nil, apierr.Field("header", "the first message must carry the header (shipment_id, file_name, mime_type)")
+		return nil, domain.Invalid("header", domain.ReasonRequired, "the first message must carry the header (shipment_id, file_name, mime_type)")
 	}
 	h := stream.Msg().GetHeader()
 	if h == nil {
-		return nil, apierr.Field("header", "the first message must carry the header (shipment_id, file_name, mime_type)")
+		return nil, domain.Invalid("header", domain.ReasonRequired, "the first message must carry the header (shipment_id, file_name, mime_type)")
 	}
 	var v domain.Violations
 	id, err := uuid.Parse(h.GetShipmentId())
 	if err != nil {
-		v.Add("header.shipment_id", "must be a shipment id from StartShipment (UUID)")
+		v.Add("header.shipment_id", domain.ReasonNotUUID, "must be a shipment id from StartShipment (UUID)")
 	}
 	if err := domain.CheckFileName(h.GetFileName()); err != nil {
-		v.Add("header.file_name", err.Error())
+		v.AddError("header.file_name", err)
 	}
 	if m := h.GetMimeType(); m == "" {
-		v.Add("header.mime_type", "is required, a MIME type such as application/pdf")
+		v.Add("header.mime_type", domain.ReasonRequired, "is required, a MIME type such as application/pdf")
 	} else if err := checkMIMEType(m); err != nil {
-		v.Add("header.mime_type", err.Error())
+		v.AddError("header.mime_type", err)
 	}
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
@@ -69,7 +69,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
 	}
 	if count >= domain.MaxDocuments {
-		return nil, apierr.Field("header.shipment_id", fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
+		return nil, domain.Invalid("header.shipment_id", domain.ReasonTooMany, fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
 	}
 
 	r := &chunkReader{stream: stream, max: s.maxDoc, left: s.maxShipment - total, shipmentMax: s.maxShipment}
@@ -77,7 +77,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 		return nil, uploadError(ctx, s, err)
 	}
 	if r.n == 0 {
-		return nil, apierr.Field("chunk", "the document is empty; a document must hold at least one byte")
+		return nil, domain.Invalid("chunk", domain.ReasonEmpty, "the document is empty; a document must hold at least one byte")
 	}
 	key := blobKey(id)
 	size, sum, err := s.blobs.Put(ctx, key, r)
@@ -121,7 +121,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 			return err
 		}
 		if count >= domain.MaxDocuments {
-			return apierr.Field("header.shipment_id", fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
+			return domain.Invalid("header.shipment_id", domain.ReasonTooMany, fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
 		}
 		if total+size > s.maxShipment {
 			return errShipmentFull(s.maxShipment)
@@ -145,7 +145,8 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 }
 
 // uploadError maps a failure while receiving or storing upload bytes: the
-// stream's own errors (limits, a broken stream) pass through.
+// stream's own errors (a broken stream) pass through, and the limits'
+// validation errors become InvalidArgument.
 func uploadError(ctx context.Context, s *Service, err error) error {
 	var ce *connect.Error
 	if errors.As(err, &ce) {
@@ -174,14 +175,13 @@ func (s *Service) draftUsage(ctx context.Context, client *ent.Client, id uuid.UU
 func (s *Service) draft(ctx context.Context, client *ent.Client, id uuid.UUID) (*ent.Shipment, error) {
 	sh, err := client.Shipment.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("shipment " + id.String())
+		return nil, domain.NotFound("shipment " + id.String())
 	}
 	if err != nil {
 		return nil, err
 	}
 	if sh.Status != domain.StatusDraft {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("shipment %s was already sent; documents can only be uploaded before SendShipment", id))
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "shipment %s was already sent; documents can only be uploaded before SendShipment", id)
 	}
 	return sh, nil
 }
@@ -199,7 +199,7 @@ type chunkReader struct {
 }
 
 func errShipmentFull(max int64) error {
-	return apierr.Field("chunk", fmt.Sprintf("the shipment's documents would exceed the limit of %d bytes in all; send the rest in another shipment", max))
+	return domain.Invalid("chunk", domain.ReasonTooLarge, fmt.Sprintf("the shipment's documents would exceed the limit of %d bytes in all; send the rest in another shipment", max))
 }
 
 // fill receives until it holds some bytes or the stream ends (io.EOF).
@@ -213,15 +213,15 @@ func (r *chunkReader) fill() error {
 		}
 		msg := r.stream.Msg()
 		if msg.GetHeader() != nil {
-			return apierr.Field("header", "only the first message may carry the header")
+			return domain.Invalid("header", domain.ReasonNotAllowed, "only the first message may carry the header")
 		}
 		r.buf = msg.GetChunk()
 		if len(r.buf) > maxChunk {
-			return apierr.Field("chunk", fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
+			return domain.Invalid("chunk", domain.ReasonTooLarge, fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
 		}
 		r.n += int64(len(r.buf))
 		if r.n > r.max {
-			return apierr.Field("chunk", fmt.Sprintf("the document is larger than the limit of %d bytes", r.max))
+			return domain.Invalid("chunk", domain.ReasonTooLarge, fmt.Sprintf("the document is larger than the limit of %d bytes", r.max))
 		}
 		if r.n > r.left {
 			return errShipmentFull(r.shipmentMax)
@@ -245,10 +245,10 @@ func (s *Service) DownloadDocument(ctx context.Context, req *connect.Request[sva
 	did, err2 := uuid.Parse(req.Msg.GetDocumentId())
 	var v domain.Violations
 	if err1 != nil {
-		v.Add("shipment_id", "must be a shipment id (UUID)")
+		v.Add("shipment_id", domain.ReasonNotUUID, "must be a shipment id (UUID)")
 	}
 	if err2 != nil {
-		v.Add("document_id", "must be a document id (UUID)")
+		v.Add("document_id", domain.ReasonNotUUID, "must be a document id (UUID)")
 	}
 	if err := v.Err(); err != nil {
 		return apierr.Map(ctx, s.log, "DownloadDocument", err)
@@ -257,7 +257,7 @@ func (s *Service) DownloadDocument(ctx context.Context, req *connect.Request[sva
 		Where(document.ID(did), document.ShipmentID(sid)).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return apierr.NotFound("document " + did.String())
+		return domain.NotFound("document " + did.String())
 	}
 	if err != nil {
 		return apierr.Map(ctx, s.log, "DownloadDocument", err)

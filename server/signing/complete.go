@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
 	"github.com/svarsign/svarsign/ent"
@@ -30,12 +29,13 @@ type Signer struct {
 	Now      func() time.Time
 }
 
-// Errors a ceremony shows the citizen.
+// Errors a ceremony shows the citizen, each of a domain kind for the
+// transports that only need the kind.
 var (
-	ErrNotWaiting   = errors.New("the signing order is no longer waiting for a signature")
-	ErrPastDeadline = errors.New("the signing deadline has passed")
-	ErrWrongSigner  = errors.New("the signing order is for another person")
-	ErrLevelTooLow  = errors.New("the signing order requires login at level 4")
+	ErrNotWaiting   = domain.Errorf(domain.ErrFailedPrecondition, "the signing order is no longer waiting for a signature")
+	ErrPastDeadline = domain.Errorf(domain.ErrFailedPrecondition, "the signing deadline has passed")
+	ErrWrongSigner  = domain.Errorf(domain.ErrPermissionDenied, "the signing order is for another person")
+	ErrLevelTooLow  = domain.Errorf(domain.ErrPermissionDenied, "the signing order requires login at level 4")
 )
 
 // Check tells whether signer may sign the order of a shipment now. The
@@ -54,8 +54,9 @@ func (s *Signer) Check(ctx context.Context, shipmentID uuid.UUID, signer provide
 			return nil, xerr
 		}
 		if exists {
-			return nil, connect.NewError(connect.CodePermissionDenied, ErrWrongSigner)
+			return nil, ErrWrongSigner
 		}
+		return nil, domain.NotFound("signing order of shipment " + shipmentID.String())
 	}
 	if err != nil {
 		return nil, err
@@ -74,16 +75,25 @@ func (s *Signer) actingFor(ctx context.Context, shipmentID uuid.UUID, signer pro
 	return tenant.With(ctx, tenant.Org(o.OrgID)), nil
 }
 
+// orderOf loads the signing order of a shipment; none is NotFound.
+func orderOf(ctx context.Context, client *ent.Client, shipmentID uuid.UUID) (*ent.SigningOrder, error) {
+	o, err := client.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, domain.NotFound("signing order of shipment " + shipmentID.String())
+	}
+	return o, err
+}
+
 func permitted(o *ent.SigningOrder, signer provider.Signer, now time.Time) error {
 	switch {
 	case o.SignerID != signer.NationalID:
-		return connect.NewError(connect.CodePermissionDenied, ErrWrongSigner)
+		return ErrWrongSigner
 	case o.Status != domain.SigningWaiting:
-		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("%w (it is %s)", ErrNotWaiting, o.Status))
+		return fmt.Errorf("%w (it is %s)", ErrNotWaiting, o.Status)
 	case !now.Before(o.Deadline):
-		return connect.NewError(connect.CodeFailedPrecondition, ErrPastDeadline)
+		return ErrPastDeadline
 	case o.RequireLevel4 && signer.Level < 4:
-		return connect.NewError(connect.CodePermissionDenied, ErrLevelTooLow)
+		return ErrLevelTooLow
 	}
 	return nil
 }
@@ -182,7 +192,7 @@ func (s *Signer) Start(ctx context.Context, shipmentID uuid.UUID, signer provide
 		return err
 	}
 	return s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+		o, err := orderOf(ctx, tx.Ent, shipmentID)
 		if err != nil {
 			return err
 		}
@@ -202,7 +212,7 @@ func (s *Signer) Reject(ctx context.Context, shipmentID uuid.UUID, signer provid
 	}
 	var out *ent.SigningOrder
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+		o, err := orderOf(ctx, tx.Ent, shipmentID)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
@@ -87,8 +86,7 @@ func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to do
 	updated, err := tx.Ent.SigningOrder.UpdateOne(o).SetStatus(to).Save(ctx)
 	var te *domain.TransitionError
 	if ent.IsNotFound(err) || errors.As(err, &te) {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("signing order of shipment %s is no longer waiting", o.ShipmentID))
+		return nil, fmt.Errorf("signing order of shipment %s: %w", o.ShipmentID, ErrNotWaiting)
 	}
 	if err != nil {
 		return nil, err

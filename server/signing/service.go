@@ -78,13 +78,13 @@ func ToProto(o *ent.SigningOrder) *svarsignv1.SigningOrder {
 func (s *Service) order(ctx context.Context, client *ent.Client, shipmentID string) (*ent.SigningOrder, error) {
 	id, err := uuid.Parse(shipmentID)
 	if err != nil {
-		return nil, apierr.Field("shipment_id", "must be a shipment id (UUID)")
+		return nil, domain.Invalid("shipment_id", domain.ReasonNotUUID, "must be a shipment id (UUID)")
 	}
 	o, err := client.SigningOrder.Query().
 		Where(signingorder.ShipmentID(id)).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("signing order of shipment " + shipmentID)
+		return nil, domain.NotFound("signing order of shipment " + shipmentID)
 	}
 	return o, err
 }
@@ -104,7 +104,7 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 	var v domain.Violations
 	size, ok := pagetoken.Size(msg.GetPageSize())
 	if !ok {
-		v.Add("page_size", pagetoken.SizeRule)
+		v.Add("page_size", domain.ReasonOutOfRange, pagetoken.SizeRule)
 	}
 	var preds []predicate.SigningOrder
 	if len(msg.GetStatuses()) > 0 {
@@ -112,7 +112,7 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 		for i, st := range msg.GetStatuses() {
 			s, ok := protoconv.SigningStatusFrom(st)
 			if !ok {
-				v.Addf(fmt.Sprintf("statuses[%d]", i), "must be a signing status other than UNSPECIFIED")
+				v.Add(fmt.Sprintf("statuses[%d]", i), domain.ReasonInvalidFormat, "must be a signing status other than UNSPECIFIED")
 				continue
 			}
 			sts = append(sts, s)
@@ -122,7 +122,7 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 	if tok := msg.GetPageToken(); tok != "" {
 		pos, err := pagetoken.Decode(tok)
 		if err != nil {
-			v.Add("page_token", "is not a token returned by ListSigningOrders")
+			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListSigningOrders")
 		} else {
 			preds = append(preds, signingorder.Or(
 				signingorder.CreatedAtLT(pos.Time),
@@ -181,7 +181,7 @@ func (s *Service) GetSigningHistory(ctx context.Context, req *connect.Request[sv
 // CancelSigningOrder withdraws a WAITING order; it can then never be signed.
 func (s *Service) CancelSigningOrder(ctx context.Context, req *connect.Request[svarsignv1.CancelSigningOrderRequest]) (*connect.Response[svarsignv1.CancelSigningOrderResponse], error) {
 	if utf8.RuneCountInString(req.Msg.GetReason()) > domain.MaxReasonLen {
-		return nil, apierr.Field("reason", fmt.Sprintf("must be at most %d characters", domain.MaxReasonLen))
+		return nil, domain.Invalid("reason", domain.ReasonTooLong, fmt.Sprintf("must be at most %d characters", domain.MaxReasonLen))
 	}
 	var out *ent.SigningOrder
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
@@ -190,8 +190,7 @@ func (s *Service) CancelSigningOrder(ctx context.Context, req *connect.Request[s
 			return err
 		}
 		if o.Status != domain.SigningWaiting {
-			return connect.NewError(connect.CodeFailedPrecondition,
-				fmt.Errorf("signing order is %s; only a waiting order can be cancelled", o.Status))
+			return domain.Errorf(domain.ErrFailedPrecondition, "signing order is %s; only a waiting order can be cancelled", o.Status)
 		}
 		text := "Cancelled by the sender"
 		if r := strings.TrimSpace(req.Msg.GetReason()); r != "" {
@@ -213,8 +212,7 @@ func (s *Service) signed(ctx context.Context, shipmentID string) (*ent.SigningOr
 		return nil, err
 	}
 	if o.Status != domain.SigningSigned {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("signing order is %s; the signed document exists once it is SIGNED", o.Status))
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "signing order is %s; the signed document exists once it is SIGNED", o.Status)
 	}
 	return o, nil
 }
