@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/websession"
 )
 
@@ -95,14 +94,5 @@ func TestTemplateErrorGivesWhole500(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "portal: rendering page") {
 		t.Errorf("the template error was not logged:\n%s", logs.String())
-	}
-}
-
-// TestSessionHashIsAuths: the portal stores session hashes that
-// server/auth looks the cookie up by.
-func TestSessionHashIsAuths(t *testing.T) {
-	token, hash := websession.NewToken()
-	if !bytes.Equal(hash, auth.HashSessionToken(token)) {
-		t.Fatal("websession and auth hash session tokens differently")
 	}
 }
