@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/ent/shipment"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/domain"
@@ -112,5 +114,45 @@ func TestRequestHash(t *testing.T) {
 	b.Title += "!"
 	if bytes.Equal(requestHash(a), requestHash(b)) {
 		t.Error("different requests hash the same")
+	}
+}
+
+// TestSetFields checks that the row a send stores takes the plan's parsed
+// and defaulted values.
+func TestSetFields(t *testing.T) {
+	batch := uuid.New()
+	r := validSend()
+	toOrg(r)
+	r.BatchId, r.IdempotencyKey = batch.String(), "k-1"
+	p, err := planSend(r, testCaller, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ent.NewClient().Shipment.Create().Mutation()
+	p.setFields(m, testNow)
+
+	if st, _ := m.Status(); st != domain.StatusReceived {
+		t.Errorf("status = %s, want %s", st, domain.StatusReceived)
+	}
+	if v, _ := m.ReplyTo(); v != testCaller.OrgNumber {
+		t.Errorf("reply_to = %q, want the sender %q", v, testCaller.OrgNumber)
+	}
+	if v, _ := m.BatchID(); v != batch {
+		t.Errorf("batch_id = %v, want %v", v, batch)
+	}
+	if k, _ := m.RecipientKind(); k != shipment.RecipientKindORGANIZATION {
+		t.Errorf("recipient_kind = %s", k)
+	}
+	if v, _ := m.RecipientID(); v != testOrg {
+		t.Errorf("recipient_id = %q, want %q", v, testOrg)
+	}
+	if v, _ := m.IdempotencyKey(); v != "k-1" {
+		t.Errorf("idempotency_key = %q", v)
+	}
+	if v, _ := m.RequestHash(); !bytes.Equal(v, p.hash) {
+		t.Error("request_hash is not the plan's")
+	}
+	if v, _ := m.SentAt(); !v.Equal(testNow) {
+		t.Errorf("sent_at = %v, want %v", v, testNow)
 	}
 }
