@@ -11,6 +11,7 @@ import (
 
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/protoconv"
 )
 
 // maxInlineBytes bounds inline document content in one send; larger
@@ -19,20 +20,33 @@ const maxInlineBytes = 16 << 20
 
 func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
 
+// parsedSend is what validateSend parsed on its way, so that nothing is
+// parsed twice. It is complete when validateSend added no violation.
+type parsedSend struct {
+	shipmentID    *uuid.UUID // nil: none given
+	batchID       *uuid.UUID // nil: none given
+	signatureType domain.SignatureType
+}
+
 // validateSend checks every rule of DESIGN.md §3 that needs no database and
 // reports all problems at once.
-func validateSend(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) {
-	if req.GetShipmentId() != "" {
-		if _, err := uuid.Parse(req.GetShipmentId()); err != nil {
+func validateSend(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) parsedSend {
+	var p parsedSend
+	if s := req.GetShipmentId(); s != "" {
+		if id, err := uuid.Parse(s); err != nil {
 			v.Add("shipment_id", domain.ReasonNotUUID, "must be a UUID, as returned by StartShipment")
+		} else {
+			p.shipmentID = &id
 		}
 	}
 	if tooLong(req.GetIdempotencyKey(), domain.MaxIdempotencyKeyLen) {
 		v.Addf("idempotency_key", domain.ReasonTooLong, "must be at most %d characters", domain.MaxIdempotencyKeyLen)
 	}
-	if req.GetBatchId() != "" {
-		if _, err := uuid.Parse(req.GetBatchId()); err != nil {
+	if s := req.GetBatchId(); s != "" {
+		if id, err := uuid.Parse(s); err != nil {
 			v.Add("batch_id", domain.ReasonNotUUID, "must be a UUID")
+		} else {
+			p.batchID = &id
 		}
 	}
 	switch title := strings.TrimSpace(req.GetTitle()); {
@@ -94,13 +108,15 @@ func validateSend(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.
 			}
 		}
 	} else {
-		validateSigningOrder(req, now, v)
+		p.signatureType = validateSigningOrder(req, now, v)
 	}
+	return p
 }
 
 // validateSigningOrder checks the rules of a signeringsoppdrag that need no
-// database; that the document is a real PDF is checked on its bytes later.
-func validateSigningOrder(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) {
+// database, and returns its signature type; that the document is a real
+// PDF is checked on its bytes later.
+func validateSigningOrder(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) domain.SignatureType {
 	so := req.GetSigningOrder()
 	if _, org := req.GetRecipient().GetIdentity().(*svarsignv1.Recipient_OrganizationNumber); org {
 		v.Add("recipient.organization_number", domain.ReasonNotAPerson, "a signing order needs a person as recipient: organisations cannot sign")
@@ -122,9 +138,8 @@ func validateSigningOrder(req *svarsignv1.SendShipmentRequest, now time.Time, v 
 	if first < 0 && len(req.GetDocuments()) > 0 {
 		v.Add("documents", domain.ReasonNoDocumentToSign, "a signing order needs exactly one document marked sign")
 	}
-	switch so.GetSignatureType() {
-	case svarsignv1.SignatureType_SIGNATURE_TYPE_AUTHENTICATED, svarsignv1.SignatureType_SIGNATURE_TYPE_ADVANCED:
-	default:
+	signatureType, ok := protoconv.SignatureTypeFrom(so.GetSignatureType())
+	if !ok {
 		v.Add("signing_order.signature_type", domain.ReasonRequired, "is required: SIGNATURE_TYPE_AUTHENTICATED or SIGNATURE_TYPE_ADVANCED")
 	}
 	switch d := so.GetDeadline(); {
@@ -135,6 +150,7 @@ func validateSigningOrder(req *svarsignv1.SendShipmentRequest, now time.Time, v 
 	case d.AsTime().After(now.Add(domain.MaxSigningLead)):
 		v.Add("signing_order.deadline", domain.ReasonTooLate, "must be at most 90 days ahead")
 	}
+	return signatureType
 }
 
 const pdfMIME = "application/pdf"
