@@ -30,6 +30,7 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/delivery"
 	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/housekeeping"
@@ -226,20 +227,20 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.events = events.NewStream(a.db, cfg.EventPollInterval)
 	webhooks := events.NewDeliverer(a.db, cfg.WebhookClient, cfg.WebhookInterval)
+	deliveryCfg := delivery.Config{DB: a.db, Logger: a.log, Now: a.now, PrintAfter: cfg.ReadDeadline, PrintInterval: cfg.PrintInterval}
 	a.queue, err = jobs.New(a.db, jobs.Config{
-		Logger:        a.log,
-		PollInterval:  cfg.JobPollInterval,
-		JobTimeout:    cfg.JobTimeout,
-		RescueAfter:   cfg.JobRescueAfter,
-		Queues:        map[string]int{events.WebhookQueue: events.WebhookWorkers},
-		Now:           a.now,
-		PrintAfter:    cfg.ReadDeadline,
-		PrintInterval: cfg.PrintInterval,
+		Logger:       a.log,
+		PollInterval: cfg.JobPollInterval,
+		JobTimeout:   cfg.JobTimeout,
+		RescueAfter:  cfg.JobRescueAfter,
+		Queues:       map[string]int{events.WebhookQueue: events.WebhookWorkers},
 		Register: []func(*river.Workers) error{
+			delivery.Workers(deliveryCfg),
 			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, cfg.EventRetention, a.log),
 			housekeeping.DraftWorkers(a.db, a.blobs, a.now, cfg.DraftRetention, a.log),
 		},
 		Periodic: []*river.PeriodicJob{
+			delivery.Periodic(deliveryCfg),
 			signing.Sweep(cfg.SweepInterval), webhooks.Periodic(), housekeeping.Periodic(cfg.PurgeInterval),
 			housekeeping.DraftPeriodic(cfg.PurgeInterval),
 		},

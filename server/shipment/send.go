@@ -21,8 +21,8 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/delivery"
 	"github.com/svarsign/svarsign/server/domain"
-	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/protoconv"
 	"github.com/svarsign/svarsign/server/signing"
 )
@@ -368,7 +368,7 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id
 			return nil, err
 		}
 	}
-	if err := s.jobs.InsertTx(ctx, tx, jobs.AcceptShipmentArgs{ShipmentID: id}); err != nil {
+	if err := s.jobs.InsertTx(ctx, tx, delivery.AcceptShipmentArgs{ShipmentID: id}); err != nil {
 		return nil, fmt.Errorf("queueing acceptance: %w", err)
 	}
 	return drop, nil

@@ -9,20 +9,13 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/store"
 )
-
-// Enqueuer inserts durable jobs inside the caller's transaction, so a job
-// exists exactly when the state change that caused it was committed.
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
-}
 
 // Service implements svarsignv1connect.ShipmentServiceHandler.
 type Service struct {
@@ -30,7 +23,7 @@ type Service struct {
 
 	db     *database.DB
 	blobs  *store.Blobs
-	jobs   Enqueuer
+	jobs   jobs.Enqueuer
 	log    *slog.Logger
 	now    func() time.Time
 	maxDoc int64
@@ -68,7 +61,7 @@ func WithMaxShipmentSize(n int64) Option {
 
 // New returns the service. checkPDF decides whether a document can be
 // signed (parses as PDF, not encrypted); the signing provider supplies it.
-func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, checkPDF func(io.ReaderAt, int64) error, log *slog.Logger, opts ...Option) *Service {
+func New(db *database.DB, blobs *store.Blobs, jobs jobs.Enqueuer, checkPDF func(io.ReaderAt, int64) error, log *slog.Logger, opts ...Option) *Service {
 	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: func() time.Time { return time.Now().UTC() },
 		maxDoc: domain.MaxDocumentBytes, maxShipment: domain.MaxShipmentBytes}
 	for _, o := range opts {

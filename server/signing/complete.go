@@ -14,6 +14,7 @@ import (
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/store"
 	"github.com/svarsign/svarsign/server/tenant"
@@ -25,7 +26,7 @@ type Signer struct {
 	DB       *database.DB
 	Blobs    *store.Blobs
 	Provider provider.Provider
-	Jobs     Enqueuer
+	Jobs     jobs.Enqueuer
 	Now      func() time.Time
 }
 

@@ -7,18 +7,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 )
-
-// Enqueuer inserts durable jobs inside the caller's transaction.
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
-}
 
 // Spec is a signing order as SendShipment registers it.
 type Spec struct {
@@ -35,7 +30,7 @@ type Spec struct {
 
 // Register stores a WAITING order with its first history event and queues
 // its expiry at the deadline, all in the caller's transaction.
-func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error {
+func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec) error {
 	o, err := tx.Ent.SigningOrder.Create().
 		SetShipmentID(s.ShipmentID).SetOrgID(s.OrgID).
 		SetDocumentID(s.DocumentID).SetFileName(s.FileName).
@@ -56,7 +51,7 @@ func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error
 	if err := addEvent(ctx, tx, o, text, nil); err != nil {
 		return err
 	}
-	return jobs.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
+	return queue.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
 }
 
 // addEvent records a signing event in the order's history and in the
