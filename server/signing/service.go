@@ -33,6 +33,9 @@ import (
 // downloadChunk is the size of each streamed download message.
 const downloadChunk = 256 << 10
 
+// newestCreated is the order of ListSigningOrders.
+var newestCreated = pagetoken.Keyset{Time: signingorder.FieldCreatedAt, ID: signingorder.FieldID, Desc: true}
+
 // Service implements svarsignv1connect.SigningServiceHandler.
 type Service struct {
 	db    *database.DB
@@ -120,31 +123,26 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 		preds = append(preds, signingorder.StatusIn(sts...))
 	}
 	if tok := msg.GetPageToken(); tok != "" {
-		pos, err := pagetoken.Decode(tok)
+		after, err := newestCreated.After(tok)
 		if err != nil {
 			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListSigningOrders")
 		} else {
-			preds = append(preds, signingorder.Or(
-				signingorder.CreatedAtLT(pos.Time),
-				signingorder.And(signingorder.CreatedAt(pos.Time), signingorder.IDLT(pos.ID)),
-			))
+			preds = append(preds, after)
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "ListSigningOrders", err)
 	}
 	rows, err := s.db.Ent.SigningOrder.Query().Where(preds...).
-		Order(ent.Desc(signingorder.FieldCreatedAt), ent.Desc(signingorder.FieldID)).
+		Order(newestCreated.Order()).
 		Limit(size + 1).All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "ListSigningOrders", err)
 	}
 	out := &svarsignv1.ListSigningOrdersResponse{}
-	if len(rows) > size {
-		rows = rows[:size]
-		last := rows[len(rows)-1]
-		out.NextPageToken = pagetoken.Position{Time: last.CreatedAt, ID: last.ID}.Encode()
-	}
+	rows, out.NextPageToken = pagetoken.Page(rows, size, func(o *ent.SigningOrder) pagetoken.Position {
+		return pagetoken.Position{Time: o.CreatedAt, ID: o.ID}
+	})
 	for _, o := range rows {
 		out.SigningOrders = append(out.SigningOrders, &svarsignv1.SigningOrderSummary{ShipmentId: o.ShipmentID.String(), SigningOrder: ToProto(o)})
 	}
