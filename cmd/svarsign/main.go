@@ -387,7 +387,7 @@ func keyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	if err := admin.RevokeKey(ctx, db.Ent, *org, *id); err != nil {
+	if err := admin.RevokeKey(ctx, db.Ent, *org, *id, db.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "revoked API key %s of organisation %s\n", *id, *org)

@@ -37,6 +37,7 @@ func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec)
 		SetSignatureType(s.SignatureType).SetDeadline(s.Deadline).
 		SetStatus(domain.SigningWaiting).SetRequireLevel4(s.RequireLevel4).
 		SetReplyTo(s.ReplyTo).SetSignerID(s.SignerID).
+		SetCreatedAt(tx.Now()).SetUpdatedAt(tx.Now()).
 		Save(ctx)
 	if err != nil {
 		return fmt.Errorf("storing signing order: %w", err)
@@ -57,7 +58,7 @@ func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec)
 // addEvent records a signing event in the order's history and in the
 // organisation's event outbox.
 func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text string, returnID *uuid.UUID) error {
-	ev, err := tx.Ent.SigningEvent.Create().
+	ev, err := tx.Ent.SigningEvent.Create().SetTime(tx.Now()).
 		SetSigningOrderID(o.ID).SetOrgID(o.OrgID).SetStatus(o.Status).
 		SetText(text).SetNillableReturnShipmentID(returnID).
 		Save(ctx)
@@ -78,7 +79,7 @@ func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text st
 func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to domain.SigningStatus, text string) (*ent.SigningOrder, error) {
 	// The status hook makes this a compare-and-set on the status o was
 	// read in: NotFound or a refused transition means another change won.
-	updated, err := tx.Ent.SigningOrder.UpdateOne(o).SetStatus(to).Save(ctx)
+	updated, err := tx.Ent.SigningOrder.UpdateOne(o).SetStatus(to).SetUpdatedAt(tx.Now()).Save(ctx)
 	var te *domain.TransitionError
 	if ent.IsNotFound(err) || errors.As(err, &te) {
 		return nil, fmt.Errorf("signing order of shipment %s: %w", o.ShipmentID, ErrNotWaiting)

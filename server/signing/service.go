@@ -4,6 +4,7 @@
 package signing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -25,8 +26,10 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/pagetoken"
 	"github.com/svarsign/svarsign/server/protoconv"
+	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -36,19 +39,53 @@ const downloadChunk = 256 << 10
 // newestCreated is the order of ListSigningOrders.
 var newestCreated = pagetoken.Keyset{Time: signingorder.FieldCreatedAt, ID: signingorder.FieldID, Desc: true}
 
+// Config is what the package's parts need: the service (New), the Signer
+// (NewSigner) and the workers (Workers, Periodic). Each uses the fields
+// its comment names; DB is required by all.
+type Config struct {
+	DB *database.DB
+	// Blobs holds the documents to sign and the signed ones: required
+	// by all but Periodic.
+	Blobs *store.Blobs
+	// Jobs queues the return of a signed document (Signer).
+	Jobs jobs.Enqueuer
+	// Provider signs (Signer).
+	Provider provider.Provider
+	// Logger receives what callers are not told; default slog.Default().
+	Logger *slog.Logger
+	// Now is the service's clock, by which deadlines are judged (Signer,
+	// workers); default time.Now. What a transaction writes is dated by
+	// the database's clock (database.Tx.Now), which app sets to the same.
+	Now func() time.Time
+	// SweepInterval is how often overdue orders are looked for
+	// (Periodic); default 1 minute.
+	SweepInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = time.Minute
+	}
+	return c
+}
+
 // Service implements svarsignv1connect.SigningServiceHandler.
 type Service struct {
 	db    *database.DB
 	blobs *store.Blobs
 	log   *slog.Logger
-	now   func() time.Time
 }
 
 var _ svarsignv1connect.SigningServiceHandler = (*Service)(nil)
 
-// New returns the service; now is the clock used for cancellation times.
-func New(db *database.DB, blobs *store.Blobs, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{db: db, blobs: blobs, log: log, now: now}
+// New returns the service.
+func New(cfg Config) *Service {
+	cfg = cfg.withDefaults()
+	return &Service{db: cfg.DB, blobs: cfg.Blobs, log: cfg.Logger}
 }
 
 func caller(ctx context.Context) auth.Caller {
