@@ -23,9 +23,10 @@ import (
 )
 
 // TestCrashLosesNothing kills the real binary with SIGKILL while 8 callers
-// send, restarts it on the same data folder, and checks DESIGN §8: every
-// acknowledged shipment is there and gets delivered, each exactly once, and
-// a retry of an unanswered send (same idempotency key) never duplicates.
+// send, restarts it on the same data folder, and checks the durability
+// promise of docs/decisions/0002: every acknowledged shipment is there and
+// gets delivered, each exactly once, and a retry of an unanswered send
+// (same idempotency key) never duplicates.
 func TestCrashLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary")

@@ -36,9 +36,9 @@ import (
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/delivery"
 	"github.com/svarsign/svarsign/server/demo"
 	"github.com/svarsign/svarsign/server/housekeeping"
-	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
 )
@@ -261,7 +261,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	metricsAddr := fs.String("metrics-addr", os.Getenv("SVARSIGN_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this separate address (default: not served)")
 	jobTimeout := fs.Duration("job-timeout", time.Minute, "cancel a background job running longer than this")
 	rescueAfter := fs.Duration("job-rescue-after", 2*time.Minute, "requeue a job left running by a crashed process after this long (more than --job-timeout)")
-	readDeadline := fs.Duration("read-deadline", jobs.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
+	readDeadline := fs.Duration("read-deadline", delivery.DefaultPrintAfter, "send a delivered shipment to print when it is still unread after this long (never for only_digital)")
 	draftRetention := fs.Duration("draft-retention", housekeeping.DefaultDraftRetention, "delete a shipment started but never sent, with its uploads, when it was not uploaded to for this long")
 	bodyIdle := fs.Duration("body-idle-timeout", 30*time.Second, "cut off a request whose body sends nothing, or a client that takes none of a response, for this long")
 	maxConns := fs.Int("max-connections", 0, "most client connections held open at once (default: what the file descriptor limit allows)")
@@ -387,7 +387,7 @@ func keyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	if err := admin.RevokeKey(ctx, db.Ent, *org, *id); err != nil {
+	if err := admin.RevokeKey(ctx, db.Ent, *org, *id, db.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "revoked API key %s of organisation %s\n", *id, *org)

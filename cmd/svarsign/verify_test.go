@@ -26,7 +26,7 @@ import (
 // FAILED and a non-zero exit; with another root, FAILED.
 func TestVerifyCommand(t *testing.T) {
 	data := t.TempDir()
-	p, err := local.Open(filepath.Join(data, app.CADir), "Eksempel kommune", t.TempDir(), time.Now)
+	p, err := local.Open(local.Config{Dir: filepath.Join(data, app.CADir), OrgName: "Eksempel kommune", TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

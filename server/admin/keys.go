@@ -19,9 +19,11 @@ func ListKeys(ctx context.Context, client *ent.Client, orgNumber string) ([]*ent
 	return client.APIKey.Query().Order(ent.Asc(apikey.FieldID)).All(ctx)
 }
 
-// RevokeKey stops an API key from working, from now on. The key stays
-// listed, marked revoked, so logs naming its id can still be traced.
-func RevokeKey(ctx context.Context, client *ent.Client, orgNumber, keyID string) error {
+// RevokeKey stops an API key from working from at on: the caller passes
+// the time by the service's clock, which the API checks keys against. The
+// key stays listed, marked revoked, so logs naming its id can still be
+// traced.
+func RevokeKey(ctx context.Context, client *ent.Client, orgNumber, keyID string, at time.Time) error {
 	if err := checkText(keyID, maxLabelLen); err != nil {
 		return fmt.Errorf("key id: %w", err)
 	}
@@ -31,7 +33,7 @@ func RevokeKey(ctx context.Context, client *ent.Client, orgNumber, keyID string)
 	}
 	n, err := client.APIKey.Update().
 		Where(apikey.KeyID(keyID), apikey.RevokedAtIsNil()).
-		SetRevokedAt(time.Now().UTC()).
+		SetRevokedAt(at.UTC()).
 		Save(ctx)
 	if err != nil {
 		return fmt.Errorf("revoking key %s: %w", keyID, err)

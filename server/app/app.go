@@ -30,6 +30,7 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/delivery"
 	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/housekeeping"
@@ -62,7 +63,11 @@ type Config struct {
 	JobTimeout, JobRescueAfter time.Duration
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger
-	// Clock replaces time.Now for signing deadlines, for tests.
+	// Clock is the service's clock, default time.Now; tests move it. It
+	// is the one clock of every domain time: what transactions write,
+	// deadlines, expiry, retention, revocation, signing times. Transport
+	// timing (network deadlines, metrics durations, polling and retry
+	// backoff) stays on the wall clock.
 	Clock func() time.Time
 	// SweepInterval is how often overdue signing orders are looked for; default 1 minute.
 	SweepInterval time.Duration
@@ -190,12 +195,6 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	if cfg.SweepInterval == 0 {
-		cfg.SweepInterval = time.Minute
-	}
-	if cfg.PurgeInterval == 0 {
-		cfg.PurgeInterval = time.Hour
-	}
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = defaultReadHeaderTimeout
 	}
@@ -215,33 +214,36 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 			a.close()
 		}
 	}()
-	if a.db, err = database.Open(ctx, cfg.DatabaseURL, database.WithLogger(a.log)); err != nil {
+	if a.db, err = database.Open(ctx, cfg.DatabaseURL, database.WithLogger(a.log), database.WithClock(a.now)); err != nil {
 		return nil, err
 	}
 	if a.blobs, err = store.OpenDir(cfg.BlobDir); err != nil {
 		return nil, err
 	}
-	if a.provider, err = local.Open(filepath.Join(cfg.DataDir, CADir), "svarsign", cfg.DataDir, a.now); err != nil {
+	a.provider, err = local.Open(local.Config{Dir: filepath.Join(cfg.DataDir, CADir), OrgName: "svarsign", TmpDir: cfg.DataDir, Now: a.now})
+	if err != nil {
 		return nil, err
 	}
-	a.events = events.NewStream(a.db, cfg.EventPollInterval)
-	webhooks := events.NewDeliverer(a.db, cfg.WebhookClient, cfg.WebhookInterval)
+	// Each part gets a Config; a.now is the clock of all of them.
+	eventsCfg := events.Config{DB: a.db, PollInterval: cfg.EventPollInterval, WebhookClient: cfg.WebhookClient, WebhookInterval: cfg.WebhookInterval}
+	a.events = events.NewStream(eventsCfg)
+	webhooks := events.NewDeliverer(eventsCfg)
+	deliveryCfg := delivery.Config{DB: a.db, Logger: a.log, Now: a.now, PrintAfter: cfg.ReadDeadline, PrintInterval: cfg.PrintInterval}
+	housekeepingCfg := housekeeping.Config{DB: a.db, Blobs: a.blobs, Logger: a.log, Now: a.now,
+		EventRetention: cfg.EventRetention, DraftRetention: cfg.DraftRetention, Interval: cfg.PurgeInterval}
 	a.queue, err = jobs.New(a.db, jobs.Config{
-		Logger:        a.log,
-		PollInterval:  cfg.JobPollInterval,
-		JobTimeout:    cfg.JobTimeout,
-		RescueAfter:   cfg.JobRescueAfter,
-		Queues:        map[string]int{events.WebhookQueue: events.WebhookWorkers},
-		Now:           a.now,
-		PrintAfter:    cfg.ReadDeadline,
-		PrintInterval: cfg.PrintInterval,
+		Logger:       a.log,
+		PollInterval: cfg.JobPollInterval,
+		JobTimeout:   cfg.JobTimeout,
+		RescueAfter:  cfg.JobRescueAfter,
+		Queues:       map[string]int{events.WebhookQueue: events.WebhookWorkers},
 		Register: []func(*river.Workers) error{
-			signing.Workers(a.db, a.blobs, a.now, a.log), webhooks.Register, housekeeping.Workers(a.db, a.now, cfg.EventRetention, a.log),
-			housekeeping.DraftWorkers(a.db, a.blobs, a.now, cfg.DraftRetention, a.log),
+			delivery.Workers(deliveryCfg), signing.Workers(a.signingConfig()), webhooks.Register,
+			housekeeping.Workers(housekeepingCfg), housekeeping.DraftWorkers(housekeepingCfg),
 		},
 		Periodic: []*river.PeriodicJob{
-			signing.Sweep(cfg.SweepInterval), webhooks.Periodic(), housekeeping.Periodic(cfg.PurgeInterval),
-			housekeeping.DraftPeriodic(cfg.PurgeInterval),
+			delivery.Periodic(deliveryCfg), signing.Periodic(a.signingConfig()), webhooks.Periodic(),
+			housekeeping.Periodic(housekeepingCfg), housekeeping.DraftPeriodic(housekeepingCfg),
 		},
 	})
 	if err != nil {
@@ -321,8 +323,16 @@ func (a *App) URL() string { return "http://" + a.Addr() }
 
 // Signer completes signing orders with the configured provider; the
 // signing ceremony calls it when the citizen signs.
-func (a *App) Signer() *signing.Signer {
-	return &signing.Signer{DB: a.db, Blobs: a.blobs, Provider: a.provider, Jobs: a.queue, Now: a.now}
+func (a *App) Signer() *signing.Signer { return signing.NewSigner(a.signingConfig()) }
+
+// signingConfig is the Config of the signing service, Signer and workers;
+// Jobs is nil until the queue is made.
+func (a *App) signingConfig() signing.Config {
+	var q jobs.Enqueuer
+	if a.queue != nil {
+		q = a.queue
+	}
+	return signing.Config{DB: a.db, Blobs: a.blobs, Jobs: q, Provider: a.provider, Logger: a.log, Now: a.now, SweepInterval: a.cfg.SweepInterval}
 }
 
 // CARoot is the PEM file of the local CA's root certificate, which verifies
@@ -332,6 +342,9 @@ func (a *App) CARoot() string { return filepath.Join(a.cfg.DataDir, CADir, pki.R
 // DB is the service's database, for the admin commands and tests.
 func (a *App) DB() *database.DB { return a.db }
 
+// Blobs is the service's document store, for tests.
+func (a *App) Blobs() *store.Blobs { return a.blobs }
+
 func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// /metrics is served on MetricsAddr only (see serveMetrics).
@@ -340,7 +353,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	procedures := rpcProcedures(svarsignv1.File_svarsign_v1_shipment_service_proto, svarsignv1.File_svarsign_v1_signing_service_proto)
 	authn.Refused = func(r *http.Request, err error) {
 		if procedures[r.URL.Path] {
-			a.metrics.Observe(r.URL.Path, time.Now(), err)
+			a.metrics.Observe(r.URL.Path, time.Now(), err) // a duration: wall time
 		}
 	}
 	opts := []connect.HandlerOption{
@@ -349,10 +362,12 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	}
 	// Both services want a caller on every call: the middleware checks the
 	// credentials before any of a request's body is read.
-	path, h := svarsignv1connect.NewShipmentServiceHandler(shipment.New(a.db, a.blobs, a.queue, a.provider.Check, a.log,
-		shipment.WithClock(a.now), shipment.WithEvents(a.events), shipment.WithMaxShipmentSize(a.cfg.MaxShipmentBytes)), opts...)
+	path, h := svarsignv1connect.NewShipmentServiceHandler(shipment.New(shipment.Config{
+		DB: a.db, Blobs: a.blobs, Jobs: a.queue, CheckPDF: a.provider.Check, Events: a.events,
+		Logger: a.log, Now: a.now, MaxShipmentBytes: a.cfg.MaxShipmentBytes,
+	}), opts...)
 	mux.Handle(path, authn.Middleware(h))
-	path, h = svarsignv1connect.NewSigningServiceHandler(signing.New(a.db, a.blobs, a.log, a.now), opts...)
+	path, h = svarsignv1connect.NewSigningServiceHandler(signing.New(a.signingConfig()), opts...)
 	mux.Handle(path, authn.Middleware(h))
 
 	services := []string{svarsignv1connect.ShipmentServiceName, svarsignv1connect.SigningServiceName}

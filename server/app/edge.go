@@ -309,6 +309,7 @@ func (b *progressBody) Read(p []byte) (int, error) {
 	if b.eof {
 		return b.ReadCloser.Read(p)
 	}
+	// Deadlines are the network's, so wall time, never Config.Clock.
 	if now := time.Now(); !now.Before(b.renew) {
 		b.rc.SetReadDeadline(now.Add(b.idle))
 		b.renew = now.Add(b.idle / 8)

@@ -527,7 +527,7 @@ func TestAuthFailuresIdentical(t *testing.T) {
 	id, _, _ := strings.Cut(strings.TrimPrefix(token, "svs_"), ".")
 	revoked := srv.Org(t, st.OrgNumber(1), "Nedlagt kommune")
 	revokedID, _, _ := strings.Cut(strings.TrimPrefix(revoked, "svs_"), ".")
-	if err := admin.RevokeKey(t.Context(), srv.App.DB().Ent, st.OrgNumber(1), revokedID); err != nil {
+	if err := admin.RevokeKey(t.Context(), srv.App.DB().Ent, st.OrgNumber(1), revokedID, srv.App.DB().Now()); err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{

@@ -640,7 +640,7 @@ func TestAdminRefusesHostileText(t *testing.T) {
 				_, err := admin.CreateUser(ctx, db, st.OrgNumber(0), "ola\x00@example.no", "et langt passord 123")
 				return err
 			},
-			"revoke key id NUL":     func() error { return admin.RevokeKey(ctx, db, st.OrgNumber(0), "\x00") },
+			"revoke key id NUL":     func() error { return admin.RevokeKey(ctx, db, st.OrgNumber(0), "\x00", time.Now()) },
 			"list keys org invalid": func() error { _, err := admin.ListKeys(ctx, db, "\xff"); return err },
 		} {
 			if err := fn(); err == nil {

@@ -177,7 +177,8 @@ func listAllOrders(t *testing.T, c svarsignv1connect.SigningServiceClient, req *
 	return nil
 }
 
-// invalidSigningSends each break one signing order rule of DESIGN.md §3.
+// invalidSigningSends each break one rule of a signing order (README,
+// "Signing orders").
 var invalidSigningSends = []struct {
 	name  string
 	field string

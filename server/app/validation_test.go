@@ -185,8 +185,8 @@ func withDoc(name string) func(*svarsignv1.SendShipmentRequest) {
 	return func(r *svarsignv1.SendShipmentRequest) { r.Documents[0].FileName = name }
 }
 
-// invalidSends are requests that each break exactly one rule of DESIGN.md §3,
-// with the field the violation must name.
+// invalidSends are requests that each break exactly one rule of a send
+// (README, "Limits"; server/domain), with the field the violation must name.
 var invalidSends = []struct {
 	name  string
 	field string

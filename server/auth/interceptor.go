@@ -42,12 +42,13 @@ func (k EntKeys) OrgNumber(ctx context.Context, orgID int) (string, error) {
 // guesser which key ids exist.
 var errKeyRefused = errors.New("API key not accepted: unknown key id, wrong secret or revoked key")
 
-// Authenticate resolves an Authorization header to a caller.
+// Authenticate resolves an Authorization header to a caller; a key
+// revoked at or before now is refused.
 //
 // An unknown key id costs what a wrong secret costs: one lookup and one
 // hash comparison (against a hash no secret has), so neither the answer nor
 // its timing says whether the key id exists.
-func Authenticate(ctx context.Context, keys Keys, header http.Header) (Caller, error) {
+func Authenticate(ctx context.Context, keys Keys, now time.Time, header http.Header) (Caller, error) {
 	id, secret, err := parseAuthorization(header.Get("Authorization"))
 	if err != nil {
 		return Caller{}, connect.NewError(connect.CodeUnauthenticated, err)
@@ -61,7 +62,7 @@ func Authenticate(ctx context.Context, keys Keys, header http.Header) (Caller, e
 		return Caller{}, connect.NewError(connect.CodeUnavailable, fmt.Errorf("looking up API key: %w", err))
 	}
 	matches := secretMatches(secret, hash)
-	if err != nil || !matches || k.RevokedAt != nil && !k.RevokedAt.After(time.Now()) {
+	if err != nil || !matches || k.RevokedAt != nil && !k.RevokedAt.After(now) {
 		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errKeyRefused)
 	}
 	number, err := keys.OrgNumber(ctx, k.OrgID)
@@ -82,7 +83,8 @@ func Authenticate(ctx context.Context, keys Keys, header http.Header) (Caller, e
 type Interceptor struct {
 	Keys     Keys
 	Sessions Sessions
-	// Now is the clock sessions expire by; default time.Now.
+	// Now is the service's clock, by which sessions expire and keys are
+	// revoked; default time.Now.
 	Now func() time.Time
 	// Refused, if set, is told of each request Middleware refuses, so that
 	// calls that never reach the interceptors can still be counted.
@@ -92,17 +94,17 @@ type Interceptor struct {
 // Authenticate picks the credentials of a call: the API key when there is
 // an Authorization header, else the session cookie.
 func (i Interceptor) Authenticate(ctx context.Context, header http.Header) (Caller, error) {
+	now := time.Now
+	if i.Now != nil {
+		now = i.Now
+	}
 	if header.Get("Authorization") == "" && i.Sessions != nil {
-		now := time.Now
-		if i.Now != nil {
-			now = i.Now
-		}
 		c, ok, err := AuthenticateSession(ctx, i.Sessions, now(), header)
 		if ok {
 			return c, err
 		}
 	}
-	return Authenticate(ctx, i.Keys, header)
+	return Authenticate(ctx, i.Keys, now(), header)
 }
 
 var _ connect.Interceptor = Interceptor{}

@@ -38,11 +38,12 @@ func (k *countingKeys) OrgNumber(context.Context, int) (string, error) {
 func TestAuthenticateFailuresAlike(t *testing.T) {
 	good := NewKey()
 	revokedKey := NewKey()
-	past := time.Now().Add(-time.Minute)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	past := now.Add(-time.Minute)
 	header := func(k Key) http.Header { return http.Header{"Authorization": {"Bearer " + k.Token()}} }
 
 	keys := &countingKeys{key: &ent.APIKey{KeyID: good.ID, SecretHash: good.SecretHash, OrgID: 7}}
-	c, err := Authenticate(context.Background(), keys, header(good))
+	c, err := Authenticate(context.Background(), keys, now, header(good))
 	if err != nil || c.OrgID != 7 || c.OrgNumber != "123456785" || c.KeyID != good.ID {
 		t.Fatalf("good key: %+v, %v", c, err)
 	}
@@ -57,7 +58,7 @@ func TestAuthenticateFailuresAlike(t *testing.T) {
 		"revoked key":  {&ent.APIKey{KeyID: revokedKey.ID, SecretHash: revokedKey.SecretHash, RevokedAt: &past}, revokedKey},
 	} {
 		keys := &countingKeys{key: tc.stored}
-		_, err := Authenticate(context.Background(), keys, header(tc.present))
+		_, err := Authenticate(context.Background(), keys, now, header(tc.present))
 		var ce *connect.Error
 		if !errors.As(err, &ce) || ce.Code() != connect.CodeUnauthenticated {
 			t.Fatalf("%s: %v, want Unauthenticated", name, err)
@@ -74,5 +75,28 @@ func TestAuthenticateFailuresAlike(t *testing.T) {
 	}
 	if secretMatches("anything", noSecretHash) || secretMatches("", noSecretHash) {
 		t.Error("a secret matches the stand-in hash of unknown keys")
+	}
+}
+
+// TestRevocationByServiceClock: a key is revoked from its revocation time
+// on, as the service's clock tells it, not the wall clock's.
+func TestRevocationByServiceClock(t *testing.T) {
+	k := NewKey()
+	revokedAt := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	keys := &countingKeys{key: &ent.APIKey{KeyID: k.ID, SecretHash: k.SecretHash, OrgID: 7, RevokedAt: &revokedAt}}
+	header := http.Header{"Authorization": {"Bearer " + k.Token()}}
+	for _, tc := range []struct {
+		now  time.Time
+		want bool
+	}{
+		{revokedAt.Add(-time.Second), true},
+		{revokedAt, false},
+		{revokedAt.Add(time.Second), false},
+	} {
+		i := Interceptor{Keys: keys, Now: func() time.Time { return tc.now }}
+		_, err := i.Authenticate(context.Background(), header)
+		if got := err == nil; got != tc.want {
+			t.Errorf("at %s (revoked at %s): accepted %v, want %v (%v)", tc.now, revokedAt, got, tc.want, err)
+		}
 	}
 }

@@ -61,7 +61,8 @@ type options struct {
 }
 
 // WithClock makes the times written by transactions (status changes,
-// history) come from now instead of time.Now, for tests that move time.
+// history) come from now instead of time.Now: app passes the service's
+// clock, which tests move.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithLogger sends migration logs to log instead of slog.Default().

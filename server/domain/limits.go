@@ -4,8 +4,9 @@ import "time"
 
 // Limits on the fields of a shipment. Lengths count characters (Unicode code
 // points), not bytes, so that a Norwegian "æ" costs the same as an "a". The
-// SvarUt-derived values come from section 3 of the design; the others keep
-// stored rows and error details bounded.
+// title, reference, sender system and file name limits are SvarUt's, so
+// that what SvarUt takes svarsign takes; the others keep stored rows and
+// error details bounded.
 const (
 	// MaxTitleLen is the longest shipment title.
 	MaxTitleLen = 1000

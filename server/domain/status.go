@@ -6,8 +6,8 @@ import (
 )
 
 // Status is the delivery status of a shipment. The values are SvarUt's
-// states under English names (section 4 of the design); the SvarUt name is
-// given with each constant. The string values are stored and sent on the
+// states under English names; the SvarUt name is given with each constant,
+// and the changes allowed between them are the table in transitions. The string values are stored and sent on the
 // wire, so they never change.
 type Status string
 

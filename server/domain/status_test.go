@@ -29,8 +29,9 @@ func TestStatusValues(t *testing.T) {
 	}
 }
 
-// TestCanTransition checks every pair of statuses against the table of
-// allowed transitions in the design.
+// TestCanTransition checks every pair of statuses against the allowed
+// transitions, written out here apart from status.go so that a change to
+// either shows up.
 func TestCanTransition(t *testing.T) {
 	type pair struct{ from, to domain.Status }
 	allowed := map[pair]bool{

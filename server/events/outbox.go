@@ -59,6 +59,8 @@ type outbox struct {
 }
 
 func newOutbox(db *database.DB) *outbox {
+	// How long a gap has been waited out is measured on the wall clock,
+	// not the service's: it is about transactions in flight now.
 	return &outbox{db: db, now: time.Now, missing: make(map[int]time.Time)}
 }
 

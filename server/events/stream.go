@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
@@ -32,13 +33,32 @@ type Stream struct {
 	closed    chan struct{}
 }
 
-// NewStream returns a Stream on db polling every poll (DefaultPollInterval
-// if zero).
-func NewStream(db *database.DB, poll time.Duration) *Stream {
+// Config is what the Stream and the Deliverer need. DB is required.
+//
+// There is no clock here: an event's time is written with it, by the
+// transaction's clock (database.Tx.Now). What this package times itself
+// (polling, how long a gap in the ids is waited out, retry backoff, a
+// delivery's signature timestamp) is transport timing, on the wall clock.
+type Config struct {
+	DB *database.DB
+	// PollInterval is how often a stream looks for new events; default
+	// DefaultPollInterval.
+	PollInterval time.Duration
+	// WebhookClient posts deliveries; default NewClient(). A delivery
+	// takes at most its Timeout, or 10 s if it sets none.
+	WebhookClient *http.Client
+	// WebhookInterval is how often webhooks with undelivered events are
+	// looked for; default DefaultWebhookInterval.
+	WebhookInterval time.Duration
+}
+
+// NewStream returns a Stream; it uses DB and PollInterval of cfg.
+func NewStream(cfg Config) *Stream {
+	poll := cfg.PollInterval
 	if poll <= 0 {
 		poll = DefaultPollInterval
 	}
-	return &Stream{outbox: newOutbox(db), poll: poll, closed: make(chan struct{})}
+	return &Stream{outbox: newOutbox(cfg.DB), poll: poll, closed: make(chan struct{})}
 }
 
 // Close ends every watch, now and later, with Unavailable, so clients

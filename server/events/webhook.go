@@ -145,11 +145,10 @@ type Deliverer struct {
 	outbox   *outbox
 }
 
-// NewDeliverer returns a Deliverer that looks for work every interval
-// (DefaultWebhookInterval if zero) and posts with client (NewClient() if
-// nil). A delivery takes at most client.Timeout, or 10 s if the client
-// sets none.
-func NewDeliverer(db *database.DB, client *http.Client, interval time.Duration) *Deliverer {
+// NewDeliverer returns a Deliverer; it uses DB, WebhookClient and
+// WebhookInterval of cfg.
+func NewDeliverer(cfg Config) *Deliverer {
+	db, client, interval := cfg.DB, cfg.WebhookClient, cfg.WebhookInterval
 	if client == nil {
 		client = NewClient()
 	}
@@ -303,6 +302,8 @@ func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, e *ent.Event) erro
 	if err != nil {
 		return err
 	}
+	// The receiver checks the timestamp against its own clock to refuse
+	// replays, so it is wall time, not the service's clock.
 	ts := time.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "svarsign-webhook/1")

@@ -47,7 +47,7 @@ func TestHostileReceiver(t *testing.T) {
 	}))
 	defer recv.Close()
 
-	d := NewDeliverer(nil, nil, 0)
+	d := NewDeliverer(Config{})
 	e := &ent.Event{ID: 1, ShipmentID: uuid.New(), Time: time.Now()}
 	post := func(path string) error {
 		return d.post(context.Background(), &ent.Webhook{ID: 1, URL: recv.URL + path, Secret: "s"}, e)

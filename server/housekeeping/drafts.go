@@ -2,7 +2,6 @@ package housekeeping
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -118,8 +118,7 @@ func (w *draftWorker) purgeDraft(ctx context.Context, id uuid.UUID, cutoff, now 
 		for i, r := range rows {
 			keys[i] = r.BlobKey
 		}
-		_, err = river.ClientFromContext[*sql.Tx](ctx).InsertTx(ctx, tx.SQL, DeleteBlobsArgs{Keys: keys}, nil)
-		return err
+		return jobs.InsertFromWorker(ctx, tx, DeleteBlobsArgs{Keys: keys})
 	})
 	return docs, err
 }
@@ -159,22 +158,22 @@ func (w *blobWorker) Work(ctx context.Context, job *river.Job[DeleteBlobsArgs]) 
 }
 
 // DraftWorkers registers the draft purge and the blob deletion with a
-// queue; retention 0 means DefaultDraftRetention.
-func DraftWorkers(db *database.DB, blobs *store.Blobs, now func() time.Time, retention time.Duration, log *slog.Logger) func(*river.Workers) error {
-	if retention <= 0 {
-		retention = DefaultDraftRetention
-	}
+// queue (jobs.Config.Register).
+func DraftWorkers(cfg Config) func(*river.Workers) error {
+	cfg = cfg.withDefaults()
 	return func(ws *river.Workers) error {
-		if err := river.AddWorkerSafely(ws, &draftWorker{db: db, now: now, retention: retention, log: log}); err != nil {
+		if err := river.AddWorkerSafely(ws, &draftWorker{db: cfg.DB, now: cfg.Now, retention: cfg.DraftRetention, log: cfg.Logger}); err != nil {
 			return err
 		}
-		return river.AddWorkerSafely(ws, &blobWorker{db: db, blobs: blobs})
+		return river.AddWorkerSafely(ws, &blobWorker{db: cfg.DB, blobs: cfg.Blobs})
 	}
 }
 
-// DraftPeriodic runs the draft purge every interval, and once at start.
-func DraftPeriodic(interval time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
+// DraftPeriodic runs the draft purge every Interval, and once at start
+// (jobs.Config.Periodic).
+func DraftPeriodic(cfg Config) *river.PeriodicJob {
+	cfg = cfg.withDefaults()
+	return river.NewPeriodicJob(river.PeriodicInterval(cfg.Interval),
 		func() (river.JobArgs, *river.InsertOpts) { return DraftPurgeArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
 }

@@ -7,6 +7,7 @@
 package housekeeping
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -22,7 +23,45 @@ import (
 	"github.com/svarsign/svarsign/ent/usersession"
 	"github.com/svarsign/svarsign/ent/webhook"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/store"
 )
+
+// Config is what the housekeeping workers need. DB is required, and
+// Blobs by the draft purge.
+type Config struct {
+	DB    *database.DB
+	Blobs *store.Blobs
+	// Logger receives what was purged; default slog.Default().
+	Logger *slog.Logger
+	// Now is the service's clock, by which expiry and retention are
+	// measured; default time.Now.
+	Now func() time.Time
+	// EventRetention is how long events are kept; default
+	// DefaultEventRetention.
+	EventRetention time.Duration
+	// DraftRetention is how long an untouched draft is kept; default
+	// DefaultDraftRetention.
+	DraftRetention time.Duration
+	// Interval is how often the purges run; default 1 hour.
+	Interval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.EventRetention <= 0 {
+		c.EventRetention = DefaultEventRetention
+	}
+	if c.DraftRetention <= 0 {
+		c.DraftRetention = DefaultDraftRetention
+	}
+	if c.Interval <= 0 {
+		c.Interval = time.Hour
+	}
+	return c
+}
 
 // CeremonyGrace keeps an expired ceremony a while, so a citizen who comes
 // back to an old link is told it expired rather than that it never existed.
@@ -128,20 +167,19 @@ func (w *worker) purgeEvents(ctx context.Context, before time.Time) (int, error)
 	return total, nil
 }
 
-// Workers registers the purge worker with a queue; retention 0 means
-// DefaultEventRetention.
-func Workers(db *database.DB, now func() time.Time, retention time.Duration, log *slog.Logger) func(*river.Workers) error {
-	if retention <= 0 {
-		retention = DefaultEventRetention
-	}
+// Workers registers the purge worker with a queue (jobs.Config.Register).
+func Workers(cfg Config) func(*river.Workers) error {
+	cfg = cfg.withDefaults()
 	return func(ws *river.Workers) error {
-		return river.AddWorkerSafely(ws, &worker{db: db, now: now, retention: retention, log: log})
+		return river.AddWorkerSafely(ws, &worker{db: cfg.DB, now: cfg.Now, retention: cfg.EventRetention, log: cfg.Logger})
 	}
 }
 
-// Periodic runs the purge every interval, and once at start.
-func Periodic(interval time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
+// Periodic runs the purge every Interval, and once at start
+// (jobs.Config.Periodic).
+func Periodic(cfg Config) *river.PeriodicJob {
+	cfg = cfg.withDefaults()
+	return river.NewPeriodicJob(river.PeriodicInterval(cfg.Interval),
 		func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
 }

@@ -1,5 +1,8 @@
-// Package jobs is the service's durable work queue (River on the service's
-// own database) and the workers that carry shipments through delivery.
+// Package jobs is the service's durable work queue: River on the service's
+// own database, its queues and middleware, and the one way jobs are
+// inserted. The workers live with what they do (server/delivery,
+// server/signing, server/events, server/housekeeping) and are added
+// through Config.Register.
 //
 // Jobs are inserted in the transaction of the state change that causes
 // them, so either both commit or neither does; workers are idempotent,
@@ -48,16 +51,9 @@ type Config struct {
 	// JobTimeout. Default 2 minutes: River's own default of an hour would
 	// leave a crashed delivery waiting that long.
 	RescueAfter time.Duration
-	// Now is the clock of the read deadline; default time.Now.
-	Now func() time.Time
-	// PrintAfter is the read deadline: a delivered shipment still unread
-	// after it goes to print. Default DefaultPrintAfter.
-	PrintAfter time.Duration
-	// PrintInterval is how often the read deadline is checked; default 1 minute.
-	PrintInterval time.Duration
-	// Register adds the workers of other packages (such as signing) to the
-	// queue; a worker that needs to queue follow-up work inserts it with
-	// river.ClientFromContext inside its own transaction.
+	// Register adds the workers of the packages that do the work; a
+	// worker that needs to queue follow-up work inserts it with
+	// InsertFromWorker inside its own transaction.
 	Register []func(*river.Workers) error
 	// Periodic are jobs enqueued on a schedule, e.g. sweeps.
 	Periodic []*river.PeriodicJob
@@ -70,34 +66,29 @@ const (
 	defaultRescueAfter  = 2 * time.Minute
 )
 
-func (c Config) now() func() time.Time {
-	if c.Now == nil {
-		return time.Now
-	}
-	return c.Now
+// Enqueuer inserts durable jobs inside the caller's transaction, so a job
+// exists exactly when the state change that caused it was committed.
+// *Queue implements it; the services that queue work depend on this
+// rather than on the queue.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
 }
 
-func (c Config) printAfter() time.Duration { return cmp.Or(c.PrintAfter, DefaultPrintAfter) }
+var _ Enqueuer = (*Queue)(nil)
 
 // Queue runs jobs stored in the service's database.
 type Queue struct {
 	client *river.Client[*sql.Tx]
 }
 
-// New returns a queue on db with the shipment workers registered. It does
-// not work jobs until Start; InsertTx works before that.
+// New returns a queue on db with the workers of cfg.Register. It does not
+// work jobs until Start; InsertTx works before that.
 func New(db *database.DB, cfg Config) (*Queue, error) {
 	if db == nil {
 		return nil, errors.New("jobs: nil database")
 	}
 	logger := cmp.Or(cfg.Logger, slog.Default())
 	workers := river.NewWorkers()
-	if err := registerShipmentWorkers(workers, db, logger); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	if err := registerPrintWorker(workers, db, cfg, logger); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
 	for _, register := range cfg.Register {
 		if err := register(workers); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
@@ -123,7 +114,7 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 		Logger:               logger,
 		Queues:               queues,
 		Workers:              workers,
-		PeriodicJobs:         append([]*river.PeriodicJob{printSweep(cfg)}, cfg.Periodic...),
+		PeriodicJobs:         cfg.Periodic,
 		JobTimeout:           cmp.Or(cfg.JobTimeout, defaultJobTimeout),
 		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, defaultRescueAfter),
 		FetchPollInterval:    poll,
@@ -164,6 +155,13 @@ func (q *Queue) Stop(ctx context.Context) error {
 // and vanishes if tx rolls back.
 func (q *Queue) InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error {
 	return insertTx(ctx, q.client, tx, args)
+}
+
+// InsertFromWorker adds a job in tx from inside a running job, through the
+// client River puts in the worker's context; like InsertTx, the job exists
+// only if tx commits.
+func InsertFromWorker(ctx context.Context, tx *database.Tx, args river.JobArgs) error {
+	return insertTx(ctx, river.ClientFromContext[*sql.Tx](ctx), tx, args)
 }
 
 func insertTx(ctx context.Context, client *river.Client[*sql.Tx], tx *database.Tx, args river.JobArgs) error {

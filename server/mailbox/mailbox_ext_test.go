@@ -376,7 +376,7 @@ func TestSimulatedLoginDisabled(t *testing.T) {
 		t.Errorf("POST /mailbox/login without the flag set cookies %v", p.header.Values("Set-Cookie"))
 	}
 	// The handler on its own is off unless asked, too.
-	h, err := mailbox.New(mailbox.Config{DB: srv.App.DB(), Blobs: srv.App.Signer().Blobs, Signer: srv.App.Signer()})
+	h, err := mailbox.New(mailbox.Config{DB: srv.App.DB(), Blobs: srv.App.Blobs(), Signer: srv.App.Signer()})
 	if err != nil {
 		t.Fatal(err)
 	}

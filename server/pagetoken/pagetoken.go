@@ -1,6 +1,7 @@
-// Package pagetoken holds what every List RPC shares: the page size rule and
-// the opaque page token, the keyset position (time, id) of the last row of a
-// page. Keyset paging stays correct while rows are added, unlike offsets.
+// Package pagetoken holds what every List RPC shares: the page size rule,
+// the opaque page token, which is the keyset position (time, id) of the
+// last row of a page, and the keyset query itself (Keyset, Page). Keyset
+// paging stays correct while rows are added, unlike offsets.
 package pagetoken
 
 import (
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 )
 
@@ -72,4 +74,54 @@ func Size(requested int32) (size int, ok bool) {
 		return 0, false
 	}
 	return int(requested), true
+}
+
+// Keyset is a list ordered by a time column, then by an id column to
+// break ties, both descending (newest first) or both ascending. Its
+// methods are ent predicates and orderings: they fit the Where and Order
+// of any entity's query.
+type Keyset struct {
+	// Time and ID name the columns, e.g. shipment.FieldSentAt and
+	// shipment.FieldID.
+	Time, ID string
+	// Desc lists newest first.
+	Desc bool
+}
+
+// Order orders the list, for the query's Order.
+func (k Keyset) Order() func(*sql.Selector) {
+	dir := sql.Asc
+	if k.Desc {
+		dir = sql.Desc
+	}
+	return func(s *sql.Selector) { s.OrderBy(dir(s.C(k.Time)), dir(s.C(k.ID))) }
+}
+
+// After selects the rows that follow the page tok (made by Page) ended
+// with, for the query's Where. A token that Decode refuses is an error.
+func (k Keyset) After(tok string) (func(*sql.Selector), error) {
+	p, err := Decode(tok)
+	if err != nil {
+		return nil, err
+	}
+	beyond := sql.FieldGT
+	if k.Desc {
+		beyond = sql.FieldLT
+	}
+	return sql.OrPredicates(
+		beyond(k.Time, p.Time),
+		sql.AndPredicates(sql.FieldEQ(k.Time, p.Time), beyond(k.ID, p.ID)),
+	), nil
+}
+
+// Page cuts rows, queried with Limit(size+1), to a page of size (at least
+// 1, as Size returns) and
+// returns the token of the next page, made from the position (at) of the
+// page's last row; the token is "" when rows held no more than size.
+func Page[T any](rows []T, size int, at func(T) Position) ([]T, string) {
+	if len(rows) <= size {
+		return rows, ""
+	}
+	rows = rows[:size]
+	return rows, at(rows[size-1]).Encode()
 }

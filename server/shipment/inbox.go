@@ -27,6 +27,9 @@ const (
 	phaseDone    = "d"
 )
 
+// oldestSent is the order of each phase of ListIncoming.
+var oldestSent = pagetoken.Keyset{Time: shipment.FieldSentAt, ID: shipment.FieldID}
+
 // ListIncoming lists the caller's incoming shipments, unacknowledged first.
 func (s *Service) ListIncoming(ctx context.Context, req *connect.Request[svarsignv1.ListIncomingRequest]) (*connect.Response[svarsignv1.ListIncomingResponse], error) {
 	msg := req.Msg
@@ -71,29 +74,22 @@ func (s *Service) incomingPage(ctx context.Context, pending bool, after string, 
 		shipment.DirectionEQ(shipment.DirectionINCOMING), shipment.Pending(pending),
 	}
 	if after != "" {
-		pt, err := pagetoken.Decode(after)
+		p, err := oldestSent.After(after)
 		if err != nil {
 			return nil, "", domain.Invalid("page_token", domain.ReasonInvalidToken, "is not a token returned by ListIncoming")
 		}
-		preds = append(preds, shipment.Or(
-			shipment.SentAtGT(pt.Time),
-			shipment.And(shipment.SentAt(pt.Time), shipment.IDGT(pt.ID)),
-		))
+		preds = append(preds, p)
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(preds...).
-		Order(ent.Asc(shipment.FieldSentAt), ent.Asc(shipment.FieldID)).
+		Order(oldestSent.Order()).
 		Limit(n + 1).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
 		All(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	if len(rows) <= n {
-		return rows, "", nil
-	}
-	rows = rows[:n]
-	last := rows[n-1]
-	return rows, pagetoken.Position{Time: *last.SentAt, ID: last.ID}.Encode(), nil
+	rows, next := pagetoken.Page(rows, n, sentPosition)
+	return rows, next, nil
 }
 
 // incoming loads one of the caller's incoming shipments in tx.

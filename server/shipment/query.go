@@ -25,6 +25,14 @@ import (
 // maxStatusIDs bounds one GetStatuses call.
 const maxStatusIDs = 500
 
+// newestSent is the order of ListShipments and FindByExternalRef.
+var newestSent = pagetoken.Keyset{Time: shipment.FieldSentAt, ID: shipment.FieldID, Desc: true}
+
+// sentPosition is where a page of shipments listed by sending time ended.
+func sentPosition(s *ent.Shipment) pagetoken.Position {
+	return pagetoken.Position{Time: *s.SentAt, ID: s.ID}
+}
+
 // visible restricts a query to sent or received shipments: drafts are not
 // shipments yet. (Which organisation's is the tenant scope's business; see
 // package tenant.)
@@ -117,21 +125,18 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		preds = append(preds, shipment.SentAtLT(t.AsTime()))
 	}
 	if tok := msg.GetPageToken(); tok != "" {
-		pt, err := pagetoken.Decode(tok)
+		after, err := newestSent.After(tok)
 		if err != nil {
 			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListShipments")
 		} else {
-			preds = append(preds, shipment.Or(
-				shipment.SentAtLT(pt.Time),
-				shipment.And(shipment.SentAt(pt.Time), shipment.IDLT(pt.ID)),
-			))
+			preds = append(preds, after)
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "ListShipments", err)
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(preds...).
-		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
+		Order(newestSent.Order()).
 		Limit(size + 1).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
 		WithSigningOrder().
@@ -140,11 +145,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		return nil, apierr.Map(ctx, s.log, "ListShipments", err)
 	}
 	out := &svarsignv1.ListShipmentsResponse{}
-	if len(rows) > size {
-		rows = rows[:size]
-		last := rows[len(rows)-1]
-		out.NextPageToken = pagetoken.Position{Time: *last.SentAt, ID: last.ID}.Encode()
-	}
+	rows, out.NextPageToken = pagetoken.Page(rows, size, sentPosition)
 	for _, r := range rows {
 		out.Shipments = append(out.Shipments, shipmentToProto(r))
 	}
@@ -228,7 +229,7 @@ func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[sv
 		return nil, domain.Invalid("external_ref", domain.ReasonTooLong, fmt.Sprintf("must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen))
 	}
 	rows, err := s.db.Ent.Shipment.Query().Where(visible(), shipment.ExternalRef(ref)).
-		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
+		Order(newestSent.Order()).
 		Limit(pagetoken.MaxSize).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
 		WithSigningOrder().

@@ -22,8 +22,8 @@ import (
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/delivery"
 	"github.com/svarsign/svarsign/server/domain"
-	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/signing"
 )
 
@@ -337,7 +337,7 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, p *sendPlan, inli
 			return sendResult{}, err
 		}
 	}
-	if err := s.jobs.InsertTx(ctx, tx, jobs.AcceptShipmentArgs{ShipmentID: p.id}); err != nil {
+	if err := s.jobs.InsertTx(ctx, tx, delivery.AcceptShipmentArgs{ShipmentID: p.id}); err != nil {
 		return sendResult{}, fmt.Errorf("queueing acceptance: %w", err)
 	}
 	return sendResult{drop: docs.drop}, nil

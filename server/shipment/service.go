@@ -4,25 +4,19 @@
 package shipment
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/store"
 )
-
-// Enqueuer inserts durable jobs inside the caller's transaction, so a job
-// exists exactly when the state change that caused it was committed.
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
-}
 
 // Service implements svarsignv1connect.ShipmentServiceHandler.
 type Service struct {
@@ -30,7 +24,7 @@ type Service struct {
 
 	db     *database.DB
 	blobs  *store.Blobs
-	jobs   Enqueuer
+	jobs   jobs.Enqueuer
 	log    *slog.Logger
 	now    func() time.Time
 	maxDoc int64
@@ -40,39 +34,48 @@ type Service struct {
 	events      EventWatcher
 }
 
-// Option configures a Service.
-type Option func(*Service)
-
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
-
-// WithMaxDocumentSize bounds one uploaded document (default
-// domain.MaxDocumentBytes); n <= 0 keeps the default.
-func WithMaxDocumentSize(n int64) Option {
-	return func(s *Service) {
-		if n > 0 {
-			s.maxDoc = n
-		}
-	}
+// Config is what the service needs. DB, Blobs and Jobs are required.
+type Config struct {
+	DB    *database.DB
+	Blobs *store.Blobs
+	Jobs  jobs.Enqueuer
+	// CheckPDF decides whether a document can be signed (parses as PDF,
+	// not encrypted); the signing provider supplies it. Without it no
+	// document is accepted for signing.
+	CheckPDF func(io.ReaderAt, int64) error
+	// Events serves WatchEvents; without it WatchEvents is Unimplemented.
+	Events EventWatcher
+	// Logger receives the errors the service hides from callers; default
+	// slog.Default().
+	Logger *slog.Logger
+	// Now is the service's clock: send, upload and acknowledgement times
+	// and the signing deadline rules. Default time.Now.
+	Now func() time.Time
+	// MaxDocumentBytes bounds one uploaded document; default
+	// domain.MaxDocumentBytes.
+	MaxDocumentBytes int64
+	// MaxShipmentBytes bounds the documents of one shipment in all;
+	// default domain.MaxShipmentBytes.
+	MaxShipmentBytes int64
 }
 
-// WithMaxShipmentSize bounds the documents of one shipment in all (default
-// domain.MaxShipmentBytes); n <= 0 keeps the default.
-func WithMaxShipmentSize(n int64) Option {
-	return func(s *Service) {
-		if n > 0 {
-			s.maxShipment = n
-		}
+// New returns the service.
+func New(cfg Config) *Service {
+	s := &Service{
+		db: cfg.DB, blobs: cfg.Blobs, jobs: cfg.Jobs, checkPDF: cfg.CheckPDF, events: cfg.Events,
+		log: cmp.Or(cfg.Logger, slog.Default()), now: func() time.Time { return time.Now().UTC() },
+		maxDoc: domain.MaxDocumentBytes, maxShipment: domain.MaxShipmentBytes,
 	}
-}
-
-// New returns the service. checkPDF decides whether a document can be
-// signed (parses as PDF, not encrypted); the signing provider supplies it.
-func New(db *database.DB, blobs *store.Blobs, jobs Enqueuer, checkPDF func(io.ReaderAt, int64) error, log *slog.Logger, opts ...Option) *Service {
-	s := &Service{db: db, blobs: blobs, jobs: jobs, checkPDF: checkPDF, log: log, now: func() time.Time { return time.Now().UTC() },
-		maxDoc: domain.MaxDocumentBytes, maxShipment: domain.MaxShipmentBytes}
-	for _, o := range opts {
-		o(s)
+	if cfg.Now != nil {
+		// Stored times are UTC (see ent/schema/time.go), whatever the
+		// clock's zone.
+		s.now = func() time.Time { return cfg.Now().UTC() }
+	}
+	if cfg.MaxDocumentBytes > 0 {
+		s.maxDoc = cfg.MaxDocumentBytes
+	}
+	if cfg.MaxShipmentBytes > 0 {
+		s.maxShipment = cfg.MaxShipmentBytes
 	}
 	return s
 }

@@ -28,8 +28,9 @@ type parsedSend struct {
 	signatureType domain.SignatureType
 }
 
-// validateSend checks every rule of DESIGN.md §3 that needs no database and
-// reports all problems at once.
+// validateSend checks every rule of a send that needs no database (the
+// contract's field comments in proto/svarsign/v1 state them; validate_test.go
+// breaks each once) and reports all problems at once.
 func validateSend(req *svarsignv1.SendShipmentRequest, now time.Time, v *domain.Violations) parsedSend {
 	var p parsedSend
 	if s := req.GetShipmentId(); s != "" {

@@ -20,10 +20,6 @@ type EventWatcher interface {
 	Watch(ctx context.Context, orgID int, cursor string, send func(*svarsignv1.WatchEventsResponse) error) error
 }
 
-// WithEvents makes WatchEvents serve from w; without it WatchEvents is
-// Unimplemented.
-func WithEvents(w EventWatcher) Option { return func(s *Service) { s.events = w } }
-
 // WatchEvents streams the caller's events until the client goes away.
 func (s *Service) WatchEvents(ctx context.Context, req *connect.Request[svarsignv1.WatchEventsRequest], stream *connect.ServerStream[svarsignv1.WatchEventsResponse]) error {
 	if s.events == nil {

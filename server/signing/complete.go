@@ -14,6 +14,7 @@ import (
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/store"
 	"github.com/svarsign/svarsign/server/tenant"
@@ -22,11 +23,18 @@ import (
 // Signer completes signing orders with a provider: the signing ceremony
 // calls it once the citizen has identified and chosen to sign.
 type Signer struct {
-	DB       *database.DB
-	Blobs    *store.Blobs
-	Provider provider.Provider
-	Jobs     Enqueuer
-	Now      func() time.Time
+	db       *database.DB
+	blobs    *store.Blobs
+	provider provider.Provider
+	jobs     jobs.Enqueuer
+	now      func() time.Time
+}
+
+// NewSigner returns a Signer; it uses DB, Blobs, Jobs, Provider and Now
+// of cfg.
+func NewSigner(cfg Config) *Signer {
+	cfg = cfg.withDefaults()
+	return &Signer{db: cfg.DB, blobs: cfg.Blobs, provider: cfg.Provider, jobs: cfg.Jobs, now: cfg.Now}
 }
 
 // Errors a ceremony shows the citizen, each of a domain kind for the
@@ -42,13 +50,13 @@ var (
 // order is looked up in the signer's own view (tenant.Citizen): another
 // person's order is not found.
 func (s *Signer) Check(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer) (*ent.SigningOrder, error) {
-	o, err := s.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).
+	o, err := s.db.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).
 		Only(tenant.With(ctx, tenant.Citizen(signer.NationalID)))
 	if ent.IsNotFound(err) {
 		// Another person's order is told apart from none, so that the
 		// ceremony can say so; this yes-or-no is the one look outside
 		// the signer's view.
-		exists, xerr := s.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).
+		exists, xerr := s.db.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).
 			Exist(tenant.With(ctx, tenant.System("signing: another person's order")))
 		if xerr != nil {
 			return nil, xerr
@@ -61,7 +69,7 @@ func (s *Signer) Check(ctx context.Context, shipmentID uuid.UUID, signer provide
 	if err != nil {
 		return nil, err
 	}
-	return o, permitted(o, signer, s.Now())
+	return o, permitted(o, signer, s.now())
 }
 
 // actingFor finds the order of shipmentID in the signer's view and returns
@@ -107,19 +115,19 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 		return nil, err
 	}
 	ctx = tenant.With(ctx, tenant.Org(o.OrgID)) // see actingFor
-	sh, err := s.DB.Ent.Shipment.Get(ctx, shipmentID)
+	sh, err := s.db.Ent.Shipment.Get(ctx, shipmentID)
 	if err != nil {
 		return nil, err
 	}
-	org, err := s.DB.Ent.Org.Get(ctx, sh.OrgID)
+	org, err := s.db.Ent.Org.Get(ctx, sh.OrgID)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := s.DB.Ent.Document.Get(ctx, o.DocumentID)
+	doc, err := s.db.Ent.Document.Get(ctx, o.DocumentID)
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.Blobs.OpenFile(ctx, doc.BlobKey)
+	f, err := s.blobs.OpenFile(ctx, doc.BlobKey)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +142,7 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 	}
 	done := make(chan result, 1)
 	go func() {
-		ev, err := s.Provider.Sign(ctx, pw, provider.Request{
+		ev, err := s.provider.Sign(ctx, pw, provider.Request{
 			JobID: jobID, Document: f, Size: f.Size(), FileName: doc.FileName,
 			Title: sh.Title, Sender: org.Name,
 			Type:   o.SignatureType,
@@ -143,11 +151,11 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 		pw.CloseWithError(err)
 		done <- result{ev, err}
 	}()
-	size, sum, putErr := s.Blobs.Put(ctx, key, pr)
+	size, sum, putErr := s.blobs.Put(ctx, key, pr)
 	pr.CloseWithError(putErr)
 	res := <-done
 	if res.err != nil || putErr != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), key)
+		s.blobs.Delete(context.WithoutCancel(ctx), key)
 		return nil, fmt.Errorf("signing: %w", errors.Join(res.err, putErr))
 	}
 	evidence, err := json.MarshalIndent(res.ev, "", "  ")
@@ -155,12 +163,12 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 		return nil, err
 	}
 
-	err = s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		o, err = tx.Ent.SigningOrder.Get(ctx, o.ID)
 		if err != nil {
 			return err
 		}
-		if err := permitted(o, signer, s.Now()); err != nil {
+		if err := permitted(o, signer, s.now()); err != nil {
 			return err
 		}
 		if err := tx.Ent.SigningOrder.UpdateOne(o).
@@ -174,10 +182,10 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 			return err
 		}
 		// The signed document goes back to reply_to by itself.
-		return s.Jobs.InsertTx(ctx, tx, ReturnArgs{ShipmentID: shipmentID})
+		return s.jobs.InsertTx(ctx, tx, ReturnArgs{ShipmentID: shipmentID})
 	})
 	if err != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), key)
+		s.blobs.Delete(context.WithoutCancel(ctx), key)
 		return nil, err
 	}
 	return o, nil
@@ -191,15 +199,15 @@ func (s *Signer) Start(ctx context.Context, shipmentID uuid.UUID, signer provide
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+	return s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		o, err := orderOf(ctx, tx.Ent, shipmentID)
 		if err != nil {
 			return err
 		}
-		if err := permitted(o, signer, s.Now()); err != nil {
+		if err := permitted(o, signer, s.now()); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, o, fmt.Sprintf("Signing started by %s at %s (job %s)", signer.Name, s.Provider.Name(), jobID), nil)
+		return addEvent(ctx, tx, o, fmt.Sprintf("Signing started by %s at %s (job %s)", signer.Name, s.provider.Name(), jobID), nil)
 	})
 }
 
@@ -211,12 +219,12 @@ func (s *Signer) Reject(ctx context.Context, shipmentID uuid.UUID, signer provid
 		return nil, err
 	}
 	var out *ent.SigningOrder
-	err = s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		o, err := orderOf(ctx, tx.Ent, shipmentID)
 		if err != nil {
 			return err
 		}
-		if err := permitted(o, signer, s.Now()); err != nil {
+		if err := permitted(o, signer, s.now()); err != nil {
 			return err
 		}
 		text := "Rejected by the recipient " + signer.Name

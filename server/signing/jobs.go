@@ -9,7 +9,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/server/database"
-	"github.com/svarsign/svarsign/server/store"
 )
 
 // ExpireArgs expires one signing order at its deadline.
@@ -61,22 +60,26 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 	return err
 }
 
-// Workers registers the signing workers with a queue.
-func Workers(db *database.DB, blobs *store.Blobs, now func() time.Time, log *slog.Logger) func(*river.Workers) error {
+// Workers registers the signing workers with a queue
+// (jobs.Config.Register); they use DB, Blobs, Logger and Now of cfg.
+func Workers(cfg Config) func(*river.Workers) error {
+	cfg = cfg.withDefaults()
 	return func(ws *river.Workers) error {
-		if err := river.AddWorkerSafely(ws, &expireWorker{db: db, now: now}); err != nil {
+		if err := river.AddWorkerSafely(ws, &expireWorker{db: cfg.DB, now: cfg.Now}); err != nil {
 			return err
 		}
-		if err := river.AddWorkerSafely(ws, &returnWorker{db: db, blobs: blobs, now: now}); err != nil {
+		if err := river.AddWorkerSafely(ws, &returnWorker{db: cfg.DB, blobs: cfg.Blobs}); err != nil {
 			return err
 		}
-		return river.AddWorkerSafely(ws, &sweepWorker{db: db, now: now, log: log})
+		return river.AddWorkerSafely(ws, &sweepWorker{db: cfg.DB, now: cfg.Now, log: cfg.Logger})
 	}
 }
 
-// Sweep is the periodic deadline sweep, every interval.
-func Sweep(interval time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
+// Periodic is the deadline sweep, every SweepInterval and once at start
+// (jobs.Config.Periodic).
+func Periodic(cfg Config) *river.PeriodicJob {
+	cfg = cfg.withDefaults()
+	return river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
 }

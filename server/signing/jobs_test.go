@@ -56,6 +56,7 @@ func newFixture(t *testing.T, db *database.DB) *fixture {
 	}
 	t.Cleanup(func() { blobs.Close() })
 	f := &fixture{db: db, blobs: blobs, ctx: databasetest.Context(t), now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	db.Now = f.clock // the workers date what they write by the transaction's clock
 	f.jobDriver, f.jobTx = jobTx(t, db)
 	if f.sender, err = db.Ent.Org.Create().SetNumber(testSender).SetName("Avsender kommune").Save(f.ctx); err != nil {
 		t.Fatal(err)
@@ -252,7 +253,7 @@ func TestSweepWorker(t *testing.T) {
 func TestReturnWorker(t *testing.T) {
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
 		f := newFixture(t, db)
-		w := &returnWorker{db: db, blobs: f.blobs, now: f.clock}
+		w := &returnWorker{db: db, blobs: f.blobs}
 		o := f.order(t, f.now.Add(time.Hour))
 
 		// Not signed yet: nothing to return.

@@ -7,18 +7,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 )
-
-// Enqueuer inserts durable jobs inside the caller's transaction.
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error
-}
 
 // Spec is a signing order as SendShipment registers it.
 type Spec struct {
@@ -35,13 +30,14 @@ type Spec struct {
 
 // Register stores a WAITING order with its first history event and queues
 // its expiry at the deadline, all in the caller's transaction.
-func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error {
+func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec) error {
 	o, err := tx.Ent.SigningOrder.Create().
 		SetShipmentID(s.ShipmentID).SetOrgID(s.OrgID).
 		SetDocumentID(s.DocumentID).SetFileName(s.FileName).
 		SetSignatureType(s.SignatureType).SetDeadline(s.Deadline).
 		SetStatus(domain.SigningWaiting).SetRequireLevel4(s.RequireLevel4).
 		SetReplyTo(s.ReplyTo).SetSignerID(s.SignerID).
+		SetCreatedAt(tx.Now()).SetUpdatedAt(tx.Now()).
 		Save(ctx)
 	if err != nil {
 		return fmt.Errorf("storing signing order: %w", err)
@@ -56,13 +52,13 @@ func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error
 	if err := addEvent(ctx, tx, o, text, nil); err != nil {
 		return err
 	}
-	return jobs.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
+	return queue.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
 }
 
 // addEvent records a signing event in the order's history and in the
 // organisation's event outbox.
 func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text string, returnID *uuid.UUID) error {
-	ev, err := tx.Ent.SigningEvent.Create().
+	ev, err := tx.Ent.SigningEvent.Create().SetTime(tx.Now()).
 		SetSigningOrderID(o.ID).SetOrgID(o.OrgID).SetStatus(o.Status).
 		SetText(text).SetNillableReturnShipmentID(returnID).
 		Save(ctx)
@@ -83,7 +79,7 @@ func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text st
 func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to domain.SigningStatus, text string) (*ent.SigningOrder, error) {
 	// The status hook makes this a compare-and-set on the status o was
 	// read in: NotFound or a refused transition means another change won.
-	updated, err := tx.Ent.SigningOrder.UpdateOne(o).SetStatus(to).Save(ctx)
+	updated, err := tx.Ent.SigningOrder.UpdateOne(o).SetStatus(to).SetUpdatedAt(tx.Now()).Save(ctx)
 	var te *domain.TransitionError
 	if ent.IsNotFound(err) || errors.As(err, &te) {
 		return nil, fmt.Errorf("signing order of shipment %s: %w", o.ShipmentID, ErrNotWaiting)

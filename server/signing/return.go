@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -36,7 +35,6 @@ type returnWorker struct {
 	river.WorkerDefaults[ReturnArgs]
 	db    *database.DB
 	blobs *store.Blobs
-	now   func() time.Time
 }
 
 // Work is idempotent: an order already returned is left alone, so a retry
@@ -78,7 +76,7 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 		if err != nil {
 			return fmt.Errorf("finding reply_to organisation %s: %w", o.ReplyTo, err)
 		}
-		now := w.now()
+		now := tx.Now()
 		id := uuid.New()
 		err = tx.Ent.Shipment.Create().
 			SetID(id).SetOrgID(to.ID).SetDirection(shipment.DirectionINCOMING).
@@ -110,7 +108,7 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 			fmt.Sprintf("Signed document returned for shipment %s; ready for pickup", orig.ID)); err != nil {
 			return err
 		}
-		o, err = tx.Ent.SigningOrder.UpdateOne(o).SetReturnShipmentID(id).Save(ctx)
+		o, err = tx.Ent.SigningOrder.UpdateOne(o).SetReturnShipmentID(id).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@
 package signing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -25,27 +26,66 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/pagetoken"
 	"github.com/svarsign/svarsign/server/protoconv"
+	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/store"
 )
 
 // downloadChunk is the size of each streamed download message.
 const downloadChunk = 256 << 10
 
+// newestCreated is the order of ListSigningOrders.
+var newestCreated = pagetoken.Keyset{Time: signingorder.FieldCreatedAt, ID: signingorder.FieldID, Desc: true}
+
+// Config is what the package's parts need: the service (New), the Signer
+// (NewSigner) and the workers (Workers, Periodic). Each uses the fields
+// its comment names; DB is required by all.
+type Config struct {
+	DB *database.DB
+	// Blobs holds the documents to sign and the signed ones: required
+	// by all but Periodic.
+	Blobs *store.Blobs
+	// Jobs queues the return of a signed document (Signer).
+	Jobs jobs.Enqueuer
+	// Provider signs (Signer).
+	Provider provider.Provider
+	// Logger receives what callers are not told; default slog.Default().
+	Logger *slog.Logger
+	// Now is the service's clock, by which deadlines are judged (Signer,
+	// workers); default time.Now. What a transaction writes is dated by
+	// the database's clock (database.Tx.Now), which app sets to the same.
+	Now func() time.Time
+	// SweepInterval is how often overdue orders are looked for
+	// (Periodic); default 1 minute.
+	SweepInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = time.Minute
+	}
+	return c
+}
+
 // Service implements svarsignv1connect.SigningServiceHandler.
 type Service struct {
 	db    *database.DB
 	blobs *store.Blobs
 	log   *slog.Logger
-	now   func() time.Time
 }
 
 var _ svarsignv1connect.SigningServiceHandler = (*Service)(nil)
 
-// New returns the service; now is the clock used for cancellation times.
-func New(db *database.DB, blobs *store.Blobs, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{db: db, blobs: blobs, log: log, now: now}
+// New returns the service.
+func New(cfg Config) *Service {
+	cfg = cfg.withDefaults()
+	return &Service{db: cfg.DB, blobs: cfg.Blobs, log: cfg.Logger}
 }
 
 func caller(ctx context.Context) auth.Caller {
@@ -120,31 +160,26 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 		preds = append(preds, signingorder.StatusIn(sts...))
 	}
 	if tok := msg.GetPageToken(); tok != "" {
-		pos, err := pagetoken.Decode(tok)
+		after, err := newestCreated.After(tok)
 		if err != nil {
 			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListSigningOrders")
 		} else {
-			preds = append(preds, signingorder.Or(
-				signingorder.CreatedAtLT(pos.Time),
-				signingorder.And(signingorder.CreatedAt(pos.Time), signingorder.IDLT(pos.ID)),
-			))
+			preds = append(preds, after)
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "ListSigningOrders", err)
 	}
 	rows, err := s.db.Ent.SigningOrder.Query().Where(preds...).
-		Order(ent.Desc(signingorder.FieldCreatedAt), ent.Desc(signingorder.FieldID)).
+		Order(newestCreated.Order()).
 		Limit(size + 1).All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "ListSigningOrders", err)
 	}
 	out := &svarsignv1.ListSigningOrdersResponse{}
-	if len(rows) > size {
-		rows = rows[:size]
-		last := rows[len(rows)-1]
-		out.NextPageToken = pagetoken.Position{Time: last.CreatedAt, ID: last.ID}.Encode()
-	}
+	rows, out.NextPageToken = pagetoken.Page(rows, size, func(o *ent.SigningOrder) pagetoken.Position {
+		return pagetoken.Position{Time: o.CreatedAt, ID: o.ID}
+	})
 	for _, o := range rows {
 		out.SigningOrders = append(out.SigningOrders, &svarsignv1.SigningOrderSummary{ShipmentId: o.ShipmentID.String(), SigningOrder: ToProto(o)})
 	}

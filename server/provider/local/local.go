@@ -41,10 +41,27 @@ type Provider struct {
 
 var _ provider.Provider = (*Provider)(nil)
 
-// Open loads the CA from dir, creating it on first use. tmpDir holds the
-// intermediate file of each signing ("" means the system's).
-func Open(dir, orgName, tmpDir string, now func() time.Time) (*Provider, error) {
-	ca, err := pki.LoadOrCreate(dir, orgName, now)
+// Config is what the provider needs. Dir is required.
+type Config struct {
+	// Dir holds the CA, created there on first use.
+	Dir string
+	// OrgName is the service's organisation, named in the CA's certificates.
+	OrgName string
+	// TmpDir holds the intermediate file of each signing; "" means the
+	// system's.
+	TmpDir string
+	// Now is the service's clock: signing times, time stamps and the
+	// validity of the certificates issued. Default time.Now.
+	Now func() time.Time
+}
+
+// Open loads the CA from cfg.Dir, creating it on first use.
+func Open(cfg Config) (*Provider, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	ca, err := pki.LoadOrCreate(cfg.Dir, cfg.OrgName, now)
 	if err != nil {
 		return nil, fmt.Errorf("local provider: %w", err)
 	}
@@ -52,7 +69,7 @@ func Open(dir, orgName, tmpDir string, now func() time.Time) (*Provider, error) 
 	if err != nil {
 		return nil, fmt.Errorf("local provider: %w", err)
 	}
-	return &Provider{ca: ca, tsa: tsa.New(ca.TSA, now), now: now, tmpDir: tmpDir, oslo: oslo}, nil
+	return &Provider{ca: ca, tsa: tsa.New(ca.TSA, now), now: now, tmpDir: cfg.TmpDir, oslo: oslo}, nil
 }
 
 // Authority is the CA, whose root verifies what this provider signed.

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/svarsign/svarsign/internal/memstat"
 	"github.com/svarsign/svarsign/internal/testpdf"
@@ -28,7 +27,7 @@ var kari = provider.Signer{
 
 func open(t testing.TB) *local.Provider {
 	t.Helper()
-	p, err := local.Open(filepath.Join(t.TempDir(), "ca"), "Eksempel kommune", t.TempDir(), time.Now)
+	p, err := local.Open(local.Config{Dir: filepath.Join(t.TempDir(), "ca"), OrgName: "Eksempel kommune", TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -280,7 +280,7 @@ type Signer struct {
 func NewSigner(t testing.TB) *Signer {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "ca")
-	p, err := local.Open(dir, "Eksempel kommune", t.TempDir(), time.Now)
+	p, err := local.Open(local.Config{Dir: dir, OrgName: "Eksempel kommune", TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,7 @@
-package jobs
+package delivery
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/jobs"
 )
 
 // AcceptShipmentArgs asks for a RECEIVED shipment to be accepted for
@@ -40,13 +40,6 @@ const (
 	notifiedText = "Delivered to the recipient's digital mailbox; the recipient was notified"
 )
 
-func registerShipmentWorkers(workers *river.Workers, db *database.DB, logger *slog.Logger) error {
-	if err := river.AddWorkerSafely(workers, &acceptWorker{db: db, logger: logger}); err != nil {
-		return err
-	}
-	return river.AddWorkerSafely(workers, &deliverWorker{db: db, logger: logger})
-}
-
 // acceptWorker moves a shipment from RECEIVED to ACCEPTED and queues its
 // delivery, in one transaction.
 type acceptWorker struct {
@@ -64,8 +57,7 @@ func (w *acceptWorker) Work(ctx context.Context, job *river.Job[AcceptShipmentAr
 		if err != nil || !moved {
 			return err
 		}
-		client := river.ClientFromContext[*sql.Tx](ctx)
-		return insertTx(ctx, client, tx, DeliverShipmentArgs{ShipmentID: id})
+		return jobs.InsertFromWorker(ctx, tx, DeliverShipmentArgs{ShipmentID: id})
 	})
 	logDone(ctx, w.logger, job.Kind, id, moved, err)
 	return err

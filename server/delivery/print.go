@@ -1,4 +1,4 @@
-package jobs
+package delivery
 
 import (
 	"context"
@@ -23,12 +23,6 @@ type PrintSweepArgs struct{}
 
 // Kind names the job in the queue; stored jobs depend on it, so it must not change.
 func (PrintSweepArgs) Kind() string { return "print_unread" }
-
-// Defaults for the read deadline and how often it is checked.
-const (
-	DefaultPrintAfter    = 7 * 24 * time.Hour
-	defaultPrintInterval = time.Minute
-)
 
 type printWorker struct {
 	river.WorkerDefaults[PrintSweepArgs]
@@ -84,18 +78,4 @@ func printable(stored string) bool {
 		return false
 	}
 	return len(a.Lines) > 0 && strings.TrimSpace(a.Lines[0]) != "" && a.PostalCode != "" && a.PostalArea != ""
-}
-
-func registerPrintWorker(workers *river.Workers, db *database.DB, cfg Config, logger *slog.Logger) error {
-	return river.AddWorkerSafely(workers, &printWorker{db: db, now: cfg.now(), after: cfg.printAfter(), logger: logger})
-}
-
-func printSweep(cfg Config) *river.PeriodicJob {
-	interval := cfg.PrintInterval
-	if interval <= 0 {
-		interval = defaultPrintInterval
-	}
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) { return PrintSweepArgs{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})
 }
