@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/shipment"
@@ -79,15 +80,21 @@ func insert(ctx context.Context, t *testing.T, db *database.DB, q *jobs.Queue, a
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor waits until cond holds, checking it again each time q finishes
+// a job (every change here is a job's), and fails after 15 s.
+func waitFor(t *testing.T, q *jobs.Queue, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Subscribed before cond is first checked, so no job finishing in
+	// between is missed.
+	events, cancel := q.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobSnoozed, river.EventKindJobCancelled)
+	defer cancel()
+	timeout := time.After(15 * time.Second)
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-events:
+		case <-timeout:
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -126,6 +133,7 @@ func history(ctx context.Context, t *testing.T, db *database.DB, id uuid.UUID) [
 }
 
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	if got := (jobs.AcceptShipmentArgs{}).Kind(); got != "accept_shipment" {
 		t.Errorf("AcceptShipmentArgs.Kind() = %q", got)
 	}
@@ -135,6 +143,7 @@ func TestKinds(t *testing.T) {
 }
 
 func TestShipmentDelivery(t *testing.T) {
+	t.Parallel()
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := t.Context()
 		id := createShipment(ctx, t, db)
@@ -144,15 +153,15 @@ func TestShipmentDelivery(t *testing.T) {
 		insert(ctx, t, db, q, jobs.AcceptShipmentArgs{ShipmentID: id}, jobs.AcceptShipmentArgs{ShipmentID: id})
 		start(t, q)
 
-		waitFor(t, "shipment NOTIFIED", func() bool { return status(ctx, t, db, id) == shipment.StatusNOTIFIED })
-		waitFor(t, "all jobs completed", func() bool {
+		waitFor(t, q, "shipment NOTIFIED", func() bool { return status(ctx, t, db, id) == shipment.StatusNOTIFIED })
+		waitFor(t, q, "all jobs completed", func() bool {
 			all, completed := jobCounts(ctx, t, db)
 			return all == 3 && completed == 3 // two accepts, one deliver
 		})
 
 		// Once more, after delivery: nothing happens.
 		insert(ctx, t, db, q, jobs.AcceptShipmentArgs{ShipmentID: id})
-		waitFor(t, "repeated accept completed", func() bool {
+		waitFor(t, q, "repeated accept completed", func() bool {
 			all, completed := jobCounts(ctx, t, db)
 			return all == 4 && completed == 4
 		})
@@ -176,6 +185,7 @@ func TestShipmentDelivery(t *testing.T) {
 }
 
 func TestJobOfRolledBackTxNeverRuns(t *testing.T) {
+	t.Parallel()
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := t.Context()
 		rolledBack := createShipment(ctx, t, db)
@@ -196,7 +206,7 @@ func TestJobOfRolledBackTxNeverRuns(t *testing.T) {
 		insert(ctx, t, db, q, jobs.AcceptShipmentArgs{ShipmentID: committed})
 		start(t, q)
 
-		waitFor(t, "committed shipment NOTIFIED", func() bool {
+		waitFor(t, q, "committed shipment NOTIFIED", func() bool {
 			return status(ctx, t, db, committed) == shipment.StatusNOTIFIED
 		})
 		if s := status(ctx, t, db, rolledBack); s != shipment.StatusRECEIVED {
@@ -212,6 +222,7 @@ func TestJobOfRolledBackTxNeverRuns(t *testing.T) {
 }
 
 func TestAcceptIgnoresOtherStatuses(t *testing.T) {
+	t.Parallel()
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := t.Context()
 		id := createShipment(ctx, t, db)
@@ -224,7 +235,7 @@ func TestAcceptIgnoresOtherStatuses(t *testing.T) {
 			jobs.AcceptShipmentArgs{ShipmentID: uuid.New()}, // no such shipment
 		)
 		start(t, q)
-		waitFor(t, "jobs completed", func() bool {
+		waitFor(t, q, "jobs completed", func() bool {
 			all, completed := jobCounts(ctx, t, db)
 			return all == 2 && completed == 2
 		})
