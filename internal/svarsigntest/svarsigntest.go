@@ -63,7 +63,8 @@ func Start(t testing.TB, mod ...func(*app.Config)) *Server {
 	// The listener is open since Open, so this request waits until Run
 	// serves, which it does once the job queue has started: a test that
 	// ends at once then stops a server that was running.
-	resp, err := http.Get(a.URL() + "/")
+	once := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := once.Get(a.URL() + "/")
 	if err != nil {
 		t.Fatalf("svarsign does not answer: %v", err)
 	}
