@@ -19,6 +19,7 @@ import (
 	"github.com/svarsign/svarsign/internal/testenv"
 	"github.com/svarsign/svarsign/internal/testpdf"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/database/databasetest"
 	"github.com/svarsign/svarsign/server/pki"
 	"github.com/svarsign/svarsign/server/verify"
 )
@@ -146,7 +147,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 		t.Fatalf("verify: %v\n%s", err, b.String())
 	}
 	// The second block acknowledged the return shipment.
-	sh, err := srv.App.DB().Ent.Shipment.Get(ctx, uuid.MustParse(ret))
+	sh, err := srv.App.DB().Ent.Shipment.Get(databasetest.Context(t), uuid.MustParse(ret))
 	if err != nil {
 		t.Fatalf("return shipment %q: %v", ret, err)
 	}

@@ -434,12 +434,14 @@ func (c *APIKeyClient) QueryOrg(_m *APIKey) *OrgQuery {
 
 // Hooks returns the client hooks.
 func (c *APIKeyClient) Hooks() []Hook {
-	return c.hooks.APIKey
+	hooks := c.hooks.APIKey
+	return append(hooks[:len(hooks):len(hooks)], apikey.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *APIKeyClient) Interceptors() []Interceptor {
-	return c.inters.APIKey
+	inters := c.inters.APIKey
+	return append(inters[:len(inters):len(inters)], apikey.Interceptors[:]...)
 }
 
 func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, error) {
@@ -849,12 +851,14 @@ func (c *DocumentClient) QueryShipment(_m *Document) *ShipmentQuery {
 
 // Hooks returns the client hooks.
 func (c *DocumentClient) Hooks() []Hook {
-	return c.hooks.Document
+	hooks := c.hooks.Document
+	return append(hooks[:len(hooks):len(hooks)], document.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *DocumentClient) Interceptors() []Interceptor {
-	return c.inters.Document
+	inters := c.inters.Document
+	return append(inters[:len(inters):len(inters)], document.Interceptors[:]...)
 }
 
 func (c *DocumentClient) mutate(ctx context.Context, m *DocumentMutation) (Value, error) {
@@ -982,12 +986,14 @@ func (c *EventClient) GetX(ctx context.Context, id int) *Event {
 
 // Hooks returns the client hooks.
 func (c *EventClient) Hooks() []Hook {
-	return c.hooks.Event
+	hooks := c.hooks.Event
+	return append(hooks[:len(hooks):len(hooks)], event.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *EventClient) Interceptors() []Interceptor {
-	return c.inters.Event
+	inters := c.inters.Event
+	return append(inters[:len(inters):len(inters)], event.Interceptors[:]...)
 }
 
 func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, error) {
@@ -1360,12 +1366,14 @@ func (c *ShipmentClient) QuerySigningOrder(_m *Shipment) *SigningOrderQuery {
 
 // Hooks returns the client hooks.
 func (c *ShipmentClient) Hooks() []Hook {
-	return c.hooks.Shipment
+	hooks := c.hooks.Shipment
+	return append(hooks[:len(hooks):len(hooks)], shipment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ShipmentClient) Interceptors() []Interceptor {
-	return c.inters.Shipment
+	inters := c.inters.Shipment
+	return append(inters[:len(inters):len(inters)], shipment.Interceptors[:]...)
 }
 
 func (c *ShipmentClient) mutate(ctx context.Context, m *ShipmentMutation) (Value, error) {
@@ -1509,12 +1517,14 @@ func (c *ShipmentEventClient) QueryShipment(_m *ShipmentEvent) *ShipmentQuery {
 
 // Hooks returns the client hooks.
 func (c *ShipmentEventClient) Hooks() []Hook {
-	return c.hooks.ShipmentEvent
+	hooks := c.hooks.ShipmentEvent
+	return append(hooks[:len(hooks):len(hooks)], shipmentevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ShipmentEventClient) Interceptors() []Interceptor {
-	return c.inters.ShipmentEvent
+	inters := c.inters.ShipmentEvent
+	return append(inters[:len(inters):len(inters)], shipmentevent.Interceptors[:]...)
 }
 
 func (c *ShipmentEventClient) mutate(ctx context.Context, m *ShipmentEventMutation) (Value, error) {
@@ -1658,12 +1668,14 @@ func (c *SigningEventClient) QuerySigningOrder(_m *SigningEvent) *SigningOrderQu
 
 // Hooks returns the client hooks.
 func (c *SigningEventClient) Hooks() []Hook {
-	return c.hooks.SigningEvent
+	hooks := c.hooks.SigningEvent
+	return append(hooks[:len(hooks):len(hooks)], signingevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *SigningEventClient) Interceptors() []Interceptor {
-	return c.inters.SigningEvent
+	inters := c.inters.SigningEvent
+	return append(inters[:len(inters):len(inters)], signingevent.Interceptors[:]...)
 }
 
 func (c *SigningEventClient) mutate(ctx context.Context, m *SigningEventMutation) (Value, error) {
@@ -1823,12 +1835,14 @@ func (c *SigningOrderClient) QueryEvents(_m *SigningOrder) *SigningEventQuery {
 
 // Hooks returns the client hooks.
 func (c *SigningOrderClient) Hooks() []Hook {
-	return c.hooks.SigningOrder
+	hooks := c.hooks.SigningOrder
+	return append(hooks[:len(hooks):len(hooks)], signingorder.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *SigningOrderClient) Interceptors() []Interceptor {
-	return c.inters.SigningOrder
+	inters := c.inters.SigningOrder
+	return append(inters[:len(inters):len(inters)], signingorder.Interceptors[:]...)
 }
 
 func (c *SigningOrderClient) mutate(ctx context.Context, m *SigningOrderMutation) (Value, error) {
@@ -1988,12 +2002,14 @@ func (c *UserClient) QuerySessions(_m *User) *UserSessionQuery {
 
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
-	return c.hooks.User
+	hooks := c.hooks.User
+	return append(hooks[:len(hooks):len(hooks)], user.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *UserClient) Interceptors() []Interceptor {
-	return c.inters.User
+	inters := c.inters.User
+	return append(inters[:len(inters):len(inters)], user.Interceptors[:]...)
 }
 
 func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error) {
@@ -2270,12 +2286,14 @@ func (c *WebhookClient) GetX(ctx context.Context, id int) *Webhook {
 
 // Hooks returns the client hooks.
 func (c *WebhookClient) Hooks() []Hook {
-	return c.hooks.Webhook
+	hooks := c.hooks.Webhook
+	return append(hooks[:len(hooks):len(hooks)], webhook.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *WebhookClient) Interceptors() []Interceptor {
-	return c.inters.Webhook
+	inters := c.inters.Webhook
+	return append(inters[:len(inters):len(inters)], webhook.Interceptors[:]...)
 }
 
 func (c *WebhookClient) mutate(ctx context.Context, m *WebhookMutation) (Value, error) {

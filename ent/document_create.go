@@ -155,7 +155,9 @@ func (_c *DocumentCreate) Mutation() *DocumentMutation {
 
 // Save creates the Document in the database.
 func (_c *DocumentCreate) Save(ctx context.Context) (*Document, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -182,7 +184,7 @@ func (_c *DocumentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *DocumentCreate) defaults() {
+func (_c *DocumentCreate) defaults() error {
 	if _, ok := _c.mutation.Sign(); !ok {
 		v := document.DefaultSign
 		_c.mutation.SetSign(v)
@@ -196,13 +198,20 @@ func (_c *DocumentCreate) defaults() {
 		_c.mutation.SetPosition(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if document.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized document.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := document.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if document.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized document.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := document.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/event"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // Event is the model entity for the Event schema.
@@ -25,9 +26,9 @@ type Event struct {
 	// Time holds the value of the "time" field.
 	Time time.Time `json:"time,omitempty"`
 	// ShipmentStatus holds the value of the "shipment_status" field.
-	ShipmentStatus string `json:"shipment_status,omitempty"`
-	// SigningStatus holds the value of the "signing_status" field.
-	SigningStatus string `json:"signing_status,omitempty"`
+	ShipmentStatus domain.Status `json:"shipment_status,omitempty"`
+	// empty without a signing order
+	SigningStatus domain.SigningStatus `json:"signing_status,omitempty"`
 	// Text holds the value of the "text" field.
 	Text         string `json:"text,omitempty"`
 	selectValues sql.SelectValues
@@ -89,13 +90,13 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field shipment_status", values[i])
 			} else if value.Valid {
-				_m.ShipmentStatus = value.String
+				_m.ShipmentStatus = domain.Status(value.String)
 			}
 		case event.FieldSigningStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field signing_status", values[i])
 			} else if value.Valid {
-				_m.SigningStatus = value.String
+				_m.SigningStatus = domain.SigningStatus(value.String)
 			}
 		case event.FieldText:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -149,10 +150,10 @@ func (_m *Event) String() string {
 	builder.WriteString(_m.Time.Format(time.ANSIC))
 	builder.WriteString(", ")
 	builder.WriteString("shipment_status=")
-	builder.WriteString(_m.ShipmentStatus)
+	builder.WriteString(fmt.Sprintf("%v", _m.ShipmentStatus))
 	builder.WriteString(", ")
 	builder.WriteString("signing_status=")
-	builder.WriteString(_m.SigningStatus)
+	builder.WriteString(fmt.Sprintf("%v", _m.SigningStatus))
 	builder.WriteString(", ")
 	builder.WriteString("text=")
 	builder.WriteString(_m.Text)

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/event"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // EventCreate is the builder for creating a Event entity.
@@ -50,19 +51,19 @@ func (_c *EventCreate) SetNillableTime(v *time.Time) *EventCreate {
 }
 
 // SetShipmentStatus sets the "shipment_status" field.
-func (_c *EventCreate) SetShipmentStatus(v string) *EventCreate {
+func (_c *EventCreate) SetShipmentStatus(v domain.Status) *EventCreate {
 	_c.mutation.SetShipmentStatus(v)
 	return _c
 }
 
 // SetSigningStatus sets the "signing_status" field.
-func (_c *EventCreate) SetSigningStatus(v string) *EventCreate {
+func (_c *EventCreate) SetSigningStatus(v domain.SigningStatus) *EventCreate {
 	_c.mutation.SetSigningStatus(v)
 	return _c
 }
 
 // SetNillableSigningStatus sets the "signing_status" field if the given value is not nil.
-func (_c *EventCreate) SetNillableSigningStatus(v *string) *EventCreate {
+func (_c *EventCreate) SetNillableSigningStatus(v *domain.SigningStatus) *EventCreate {
 	if v != nil {
 		_c.SetSigningStatus(*v)
 	}
@@ -82,7 +83,9 @@ func (_c *EventCreate) Mutation() *EventMutation {
 
 // Save creates the Event in the database.
 func (_c *EventCreate) Save(ctx context.Context) (*Event, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -109,8 +112,11 @@ func (_c *EventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *EventCreate) defaults() {
+func (_c *EventCreate) defaults() error {
 	if _, ok := _c.mutation.Time(); !ok {
+		if event.DefaultTime == nil {
+			return fmt.Errorf("ent: uninitialized event.DefaultTime (forgotten import ent/runtime?)")
+		}
 		v := event.DefaultTime()
 		_c.mutation.SetTime(v)
 	}
@@ -118,6 +124,7 @@ func (_c *EventCreate) defaults() {
 		v := event.DefaultSigningStatus
 		_c.mutation.SetSigningStatus(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

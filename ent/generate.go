@@ -4,4 +4,4 @@
 //	go generate ./ent
 package ent
 
-//go:generate go tool ent generate --feature sql/upsert,sql/lock,sql/execquery ./schema
+//go:generate go tool ent generate --feature sql/upsert,sql/lock,sql/execquery,intercept ./schema

@@ -26,6 +26,7 @@ import (
 	"github.com/svarsign/svarsign/ent/user"
 	"github.com/svarsign/svarsign/ent/usersession"
 	"github.com/svarsign/svarsign/ent/webhook"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 const (
@@ -3262,8 +3263,8 @@ type EventMutation struct {
 	addorg_id       *int
 	shipment_id     *uuid.UUID
 	time            *time.Time
-	shipment_status *string
-	signing_status  *string
+	shipment_status *domain.Status
+	signing_status  *domain.SigningStatus
 	text            *string
 	clearedFields   map[string]struct{}
 	done            bool
@@ -3498,12 +3499,12 @@ func (m *EventMutation) ResetTime() {
 }
 
 // SetShipmentStatus sets the "shipment_status" field.
-func (m *EventMutation) SetShipmentStatus(s string) {
-	m.shipment_status = &s
+func (m *EventMutation) SetShipmentStatus(d domain.Status) {
+	m.shipment_status = &d
 }
 
 // ShipmentStatus returns the value of the "shipment_status" field in the mutation.
-func (m *EventMutation) ShipmentStatus() (r string, exists bool) {
+func (m *EventMutation) ShipmentStatus() (r domain.Status, exists bool) {
 	v := m.shipment_status
 	if v == nil {
 		return
@@ -3514,7 +3515,7 @@ func (m *EventMutation) ShipmentStatus() (r string, exists bool) {
 // OldShipmentStatus returns the old "shipment_status" field's value of the Event entity.
 // If the Event object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EventMutation) OldShipmentStatus(ctx context.Context) (v string, err error) {
+func (m *EventMutation) OldShipmentStatus(ctx context.Context) (v domain.Status, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldShipmentStatus is only allowed on UpdateOne operations")
 	}
@@ -3534,12 +3535,12 @@ func (m *EventMutation) ResetShipmentStatus() {
 }
 
 // SetSigningStatus sets the "signing_status" field.
-func (m *EventMutation) SetSigningStatus(s string) {
-	m.signing_status = &s
+func (m *EventMutation) SetSigningStatus(ds domain.SigningStatus) {
+	m.signing_status = &ds
 }
 
 // SigningStatus returns the value of the "signing_status" field in the mutation.
-func (m *EventMutation) SigningStatus() (r string, exists bool) {
+func (m *EventMutation) SigningStatus() (r domain.SigningStatus, exists bool) {
 	v := m.signing_status
 	if v == nil {
 		return
@@ -3550,7 +3551,7 @@ func (m *EventMutation) SigningStatus() (r string, exists bool) {
 // OldSigningStatus returns the old "signing_status" field's value of the Event entity.
 // If the Event object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EventMutation) OldSigningStatus(ctx context.Context) (v string, err error) {
+func (m *EventMutation) OldSigningStatus(ctx context.Context) (v domain.SigningStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSigningStatus is only allowed on UpdateOne operations")
 	}
@@ -3730,14 +3731,14 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		m.SetTime(v)
 		return nil
 	case event.FieldShipmentStatus:
-		v, ok := value.(string)
+		v, ok := value.(domain.Status)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetShipmentStatus(v)
 		return nil
 	case event.FieldSigningStatus:
-		v, ok := value.(string)
+		v, ok := value.(domain.SigningStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -4674,7 +4675,7 @@ type ShipmentMutation struct {
 	typ                  string
 	id                   *uuid.UUID
 	direction            *shipment.Direction
-	status               *shipment.Status
+	status               *domain.Status
 	batch_id             *uuid.UUID
 	sender_org_number    *string
 	title                *string
@@ -4893,12 +4894,12 @@ func (m *ShipmentMutation) ResetDirection() {
 }
 
 // SetStatus sets the "status" field.
-func (m *ShipmentMutation) SetStatus(s shipment.Status) {
-	m.status = &s
+func (m *ShipmentMutation) SetStatus(d domain.Status) {
+	m.status = &d
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *ShipmentMutation) Status() (r shipment.Status, exists bool) {
+func (m *ShipmentMutation) Status() (r domain.Status, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -4909,7 +4910,7 @@ func (m *ShipmentMutation) Status() (r shipment.Status, exists bool) {
 // OldStatus returns the old "status" field's value of the Shipment entity.
 // If the Shipment object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ShipmentMutation) OldStatus(ctx context.Context) (v shipment.Status, err error) {
+func (m *ShipmentMutation) OldStatus(ctx context.Context) (v domain.Status, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -6391,7 +6392,7 @@ func (m *ShipmentMutation) SetField(name string, value ent.Value) error {
 		m.SetDirection(v)
 		return nil
 	case shipment.FieldStatus:
-		v, ok := value.(shipment.Status)
+		v, ok := value.(domain.Status)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -6924,7 +6925,7 @@ type ShipmentEventMutation struct {
 	org_id          *int
 	addorg_id       *int
 	time            *time.Time
-	status          *string
+	status          *domain.Status
 	text            *string
 	clearedFields   map[string]struct{}
 	shipment        *uuid.UUID
@@ -7161,12 +7162,12 @@ func (m *ShipmentEventMutation) ResetTime() {
 }
 
 // SetStatus sets the "status" field.
-func (m *ShipmentEventMutation) SetStatus(s string) {
-	m.status = &s
+func (m *ShipmentEventMutation) SetStatus(d domain.Status) {
+	m.status = &d
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *ShipmentEventMutation) Status() (r string, exists bool) {
+func (m *ShipmentEventMutation) Status() (r domain.Status, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -7177,7 +7178,7 @@ func (m *ShipmentEventMutation) Status() (r string, exists bool) {
 // OldStatus returns the old "status" field's value of the ShipmentEvent entity.
 // If the ShipmentEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ShipmentEventMutation) OldStatus(ctx context.Context) (v string, err error) {
+func (m *ShipmentEventMutation) OldStatus(ctx context.Context) (v domain.Status, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -7377,7 +7378,7 @@ func (m *ShipmentEventMutation) SetField(name string, value ent.Value) error {
 		m.SetTime(v)
 		return nil
 	case shipmentevent.FieldStatus:
-		v, ok := value.(string)
+		v, ok := value.(domain.Status)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -7556,7 +7557,7 @@ type SigningEventMutation struct {
 	org_id               *int
 	addorg_id            *int
 	time                 *time.Time
-	status               *string
+	status               *domain.SigningStatus
 	text                 *string
 	return_shipment_id   *uuid.UUID
 	clearedFields        map[string]struct{}
@@ -7794,12 +7795,12 @@ func (m *SigningEventMutation) ResetTime() {
 }
 
 // SetStatus sets the "status" field.
-func (m *SigningEventMutation) SetStatus(s string) {
-	m.status = &s
+func (m *SigningEventMutation) SetStatus(ds domain.SigningStatus) {
+	m.status = &ds
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *SigningEventMutation) Status() (r string, exists bool) {
+func (m *SigningEventMutation) Status() (r domain.SigningStatus, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -7810,7 +7811,7 @@ func (m *SigningEventMutation) Status() (r string, exists bool) {
 // OldStatus returns the old "status" field's value of the SigningEvent entity.
 // If the SigningEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SigningEventMutation) OldStatus(ctx context.Context) (v string, err error) {
+func (m *SigningEventMutation) OldStatus(ctx context.Context) (v domain.SigningStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -8066,7 +8067,7 @@ func (m *SigningEventMutation) SetField(name string, value ent.Value) error {
 		m.SetTime(v)
 		return nil
 	case signingevent.FieldStatus:
-		v, ok := value.(string)
+		v, ok := value.(domain.SigningStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -8265,9 +8266,9 @@ type SigningOrderMutation struct {
 	addorg_id          *int
 	document_id        *uuid.UUID
 	file_name          *string
-	signature_type     *signingorder.SignatureType
+	signature_type     *domain.SignatureType
 	deadline           *time.Time
-	status             *signingorder.Status
+	status             *domain.SigningStatus
 	require_level4     *bool
 	reply_to           *string
 	signer_id          *string
@@ -8560,12 +8561,12 @@ func (m *SigningOrderMutation) ResetFileName() {
 }
 
 // SetSignatureType sets the "signature_type" field.
-func (m *SigningOrderMutation) SetSignatureType(st signingorder.SignatureType) {
-	m.signature_type = &st
+func (m *SigningOrderMutation) SetSignatureType(dt domain.SignatureType) {
+	m.signature_type = &dt
 }
 
 // SignatureType returns the value of the "signature_type" field in the mutation.
-func (m *SigningOrderMutation) SignatureType() (r signingorder.SignatureType, exists bool) {
+func (m *SigningOrderMutation) SignatureType() (r domain.SignatureType, exists bool) {
 	v := m.signature_type
 	if v == nil {
 		return
@@ -8576,7 +8577,7 @@ func (m *SigningOrderMutation) SignatureType() (r signingorder.SignatureType, ex
 // OldSignatureType returns the old "signature_type" field's value of the SigningOrder entity.
 // If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SigningOrderMutation) OldSignatureType(ctx context.Context) (v signingorder.SignatureType, err error) {
+func (m *SigningOrderMutation) OldSignatureType(ctx context.Context) (v domain.SignatureType, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSignatureType is only allowed on UpdateOne operations")
 	}
@@ -8632,12 +8633,12 @@ func (m *SigningOrderMutation) ResetDeadline() {
 }
 
 // SetStatus sets the "status" field.
-func (m *SigningOrderMutation) SetStatus(s signingorder.Status) {
-	m.status = &s
+func (m *SigningOrderMutation) SetStatus(ds domain.SigningStatus) {
+	m.status = &ds
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *SigningOrderMutation) Status() (r signingorder.Status, exists bool) {
+func (m *SigningOrderMutation) Status() (r domain.SigningStatus, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -8648,7 +8649,7 @@ func (m *SigningOrderMutation) Status() (r signingorder.Status, exists bool) {
 // OldStatus returns the old "status" field's value of the SigningOrder entity.
 // If the SigningOrder object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SigningOrderMutation) OldStatus(ctx context.Context) (v signingorder.Status, err error) {
+func (m *SigningOrderMutation) OldStatus(ctx context.Context) (v domain.SigningStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -9393,7 +9394,7 @@ func (m *SigningOrderMutation) SetField(name string, value ent.Value) error {
 		m.SetFileName(v)
 		return nil
 	case signingorder.FieldSignatureType:
-		v, ok := value.(signingorder.SignatureType)
+		v, ok := value.(domain.SignatureType)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -9407,7 +9408,7 @@ func (m *SigningOrderMutation) SetField(name string, value ent.Value) error {
 		m.SetDeadline(v)
 		return nil
 	case signingorder.FieldStatus:
-		v, ok := value.(signingorder.Status)
+		v, ok := value.(domain.SigningStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

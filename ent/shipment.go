@@ -13,6 +13,7 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // Shipment is the model entity for the Shipment schema.
@@ -24,8 +25,8 @@ type Shipment struct {
 	OrgID int `json:"org_id,omitempty"`
 	// Direction holds the value of the "direction" field.
 	Direction shipment.Direction `json:"direction,omitempty"`
-	// Status holds the value of the "status" field.
-	Status shipment.Status `json:"status,omitempty"`
+	// changes only as domain.CanTransition allows; see statusHook
+	Status domain.Status `json:"status,omitempty"`
 	// BatchID holds the value of the "batch_id" field.
 	BatchID *uuid.UUID `json:"batch_id,omitempty"`
 	// SenderOrgNumber holds the value of the "sender_org_number" field.
@@ -193,7 +194,7 @@ func (_m *Shipment) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = shipment.Status(value.String)
+				_m.Status = domain.Status(value.String)
 			}
 		case shipment.FieldBatchID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {

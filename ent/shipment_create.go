@@ -18,6 +18,7 @@ import (
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ShipmentCreate is the builder for creating a Shipment entity.
@@ -49,7 +50,7 @@ func (_c *ShipmentCreate) SetNillableDirection(v *shipment.Direction) *ShipmentC
 }
 
 // SetStatus sets the "status" field.
-func (_c *ShipmentCreate) SetStatus(v shipment.Status) *ShipmentCreate {
+func (_c *ShipmentCreate) SetStatus(v domain.Status) *ShipmentCreate {
 	_c.mutation.SetStatus(v)
 	return _c
 }
@@ -471,7 +472,9 @@ func (_c *ShipmentCreate) Mutation() *ShipmentMutation {
 
 // Save creates the Shipment in the database.
 func (_c *ShipmentCreate) Save(ctx context.Context) (*Shipment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -498,7 +501,7 @@ func (_c *ShipmentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ShipmentCreate) defaults() {
+func (_c *ShipmentCreate) defaults() error {
 	if _, ok := _c.mutation.Direction(); !ok {
 		v := shipment.DefaultDirection
 		_c.mutation.SetDirection(v)
@@ -556,10 +559,16 @@ func (_c *ShipmentCreate) defaults() {
 		_c.mutation.SetRequireLevel4(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if shipment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if shipment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -568,9 +577,13 @@ func (_c *ShipmentCreate) defaults() {
 		_c.mutation.SetPending(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if shipment.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized shipment.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := shipment.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -912,7 +925,7 @@ type (
 )
 
 // SetStatus sets the "status" field.
-func (u *ShipmentUpsert) SetStatus(v shipment.Status) *ShipmentUpsert {
+func (u *ShipmentUpsert) SetStatus(v domain.Status) *ShipmentUpsert {
 	u.Set(shipment.FieldStatus, v)
 	return u
 }
@@ -1308,7 +1321,7 @@ func (u *ShipmentUpsertOne) Update(set func(*ShipmentUpsert)) *ShipmentUpsertOne
 }
 
 // SetStatus sets the "status" field.
-func (u *ShipmentUpsertOne) SetStatus(v shipment.Status) *ShipmentUpsertOne {
+func (u *ShipmentUpsertOne) SetStatus(v domain.Status) *ShipmentUpsertOne {
 	return u.Update(func(s *ShipmentUpsert) {
 		s.SetStatus(v)
 	})
@@ -1927,7 +1940,7 @@ func (u *ShipmentUpsertBulk) Update(set func(*ShipmentUpsert)) *ShipmentUpsertBu
 }
 
 // SetStatus sets the "status" field.
-func (u *ShipmentUpsertBulk) SetStatus(v shipment.Status) *ShipmentUpsertBulk {
+func (u *ShipmentUpsertBulk) SetStatus(v domain.Status) *ShipmentUpsertBulk {
 	return u.Update(func(s *ShipmentUpsert) {
 		s.SetStatus(v)
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ShipmentUpdate is the builder for updating Shipment entities.
@@ -33,13 +34,13 @@ func (_u *ShipmentUpdate) Where(ps ...predicate.Shipment) *ShipmentUpdate {
 }
 
 // SetStatus sets the "status" field.
-func (_u *ShipmentUpdate) SetStatus(v shipment.Status) *ShipmentUpdate {
+func (_u *ShipmentUpdate) SetStatus(v domain.Status) *ShipmentUpdate {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *ShipmentUpdate) SetNillableStatus(v *shipment.Status) *ShipmentUpdate {
+func (_u *ShipmentUpdate) SetNillableStatus(v *domain.Status) *ShipmentUpdate {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -504,7 +505,9 @@ func (_u *ShipmentUpdate) ClearSigningOrder() *ShipmentUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ShipmentUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -531,11 +534,15 @@ func (_u *ShipmentUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ShipmentUpdate) defaults() {
+func (_u *ShipmentUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if shipment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -807,13 +814,13 @@ type ShipmentUpdateOne struct {
 }
 
 // SetStatus sets the "status" field.
-func (_u *ShipmentUpdateOne) SetStatus(v shipment.Status) *ShipmentUpdateOne {
+func (_u *ShipmentUpdateOne) SetStatus(v domain.Status) *ShipmentUpdateOne {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *ShipmentUpdateOne) SetNillableStatus(v *shipment.Status) *ShipmentUpdateOne {
+func (_u *ShipmentUpdateOne) SetNillableStatus(v *domain.Status) *ShipmentUpdateOne {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -1291,7 +1298,9 @@ func (_u *ShipmentUpdateOne) Select(field string, fields ...string) *ShipmentUpd
 
 // Save executes the query and returns the updated Shipment entity.
 func (_u *ShipmentUpdateOne) Save(ctx context.Context) (*Shipment, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1318,11 +1327,15 @@ func (_u *ShipmentUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ShipmentUpdateOne) defaults() {
+func (_u *ShipmentUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if shipment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

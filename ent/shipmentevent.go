@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ShipmentEvent is the model entity for the ShipmentEvent schema.
@@ -26,7 +27,7 @@ type ShipmentEvent struct {
 	// Time holds the value of the "time" field.
 	Time time.Time `json:"time,omitempty"`
 	// Status holds the value of the "status" field.
-	Status string `json:"status,omitempty"`
+	Status domain.Status `json:"status,omitempty"`
 	// Text holds the value of the "text" field.
 	Text string `json:"text,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -111,7 +112,7 @@ func (_m *ShipmentEvent) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = value.String
+				_m.Status = domain.Status(value.String)
 			}
 		case shipmentevent.FieldText:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -170,7 +171,7 @@ func (_m *ShipmentEvent) String() string {
 	builder.WriteString(_m.Time.Format(time.ANSIC))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
-	builder.WriteString(_m.Status)
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
 	builder.WriteString("text=")
 	builder.WriteString(_m.Text)

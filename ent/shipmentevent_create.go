@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ShipmentEventCreate is the builder for creating a ShipmentEvent entity.
@@ -51,7 +52,7 @@ func (_c *ShipmentEventCreate) SetNillableTime(v *time.Time) *ShipmentEventCreat
 }
 
 // SetStatus sets the "status" field.
-func (_c *ShipmentEventCreate) SetStatus(v string) *ShipmentEventCreate {
+func (_c *ShipmentEventCreate) SetStatus(v domain.Status) *ShipmentEventCreate {
 	_c.mutation.SetStatus(v)
 	return _c
 }
@@ -74,7 +75,9 @@ func (_c *ShipmentEventCreate) Mutation() *ShipmentEventMutation {
 
 // Save creates the ShipmentEvent in the database.
 func (_c *ShipmentEventCreate) Save(ctx context.Context) (*ShipmentEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -101,11 +104,15 @@ func (_c *ShipmentEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ShipmentEventCreate) defaults() {
+func (_c *ShipmentEventCreate) defaults() error {
 	if _, ok := _c.mutation.Time(); !ok {
+		if shipmentevent.DefaultTime == nil {
+			return fmt.Errorf("ent: uninitialized shipmentevent.DefaultTime (forgotten import ent/runtime?)")
+		}
 		v := shipmentevent.DefaultTime()
 		_c.mutation.SetTime(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

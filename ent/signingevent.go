@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SigningEvent is the model entity for the SigningEvent schema.
@@ -26,7 +27,7 @@ type SigningEvent struct {
 	// Time holds the value of the "time" field.
 	Time time.Time `json:"time,omitempty"`
 	// Status holds the value of the "status" field.
-	Status string `json:"status,omitempty"`
+	Status domain.SigningStatus `json:"status,omitempty"`
 	// Text holds the value of the "text" field.
 	Text string `json:"text,omitempty"`
 	// ReturnShipmentID holds the value of the "return_shipment_id" field.
@@ -115,7 +116,7 @@ func (_m *SigningEvent) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = value.String
+				_m.Status = domain.SigningStatus(value.String)
 			}
 		case signingevent.FieldText:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -181,7 +182,7 @@ func (_m *SigningEvent) String() string {
 	builder.WriteString(_m.Time.Format(time.ANSIC))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
-	builder.WriteString(_m.Status)
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
 	builder.WriteString("text=")
 	builder.WriteString(_m.Text)

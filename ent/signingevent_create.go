@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SigningEventCreate is the builder for creating a SigningEvent entity.
@@ -51,7 +52,7 @@ func (_c *SigningEventCreate) SetNillableTime(v *time.Time) *SigningEventCreate 
 }
 
 // SetStatus sets the "status" field.
-func (_c *SigningEventCreate) SetStatus(v string) *SigningEventCreate {
+func (_c *SigningEventCreate) SetStatus(v domain.SigningStatus) *SigningEventCreate {
 	_c.mutation.SetStatus(v)
 	return _c
 }
@@ -88,7 +89,9 @@ func (_c *SigningEventCreate) Mutation() *SigningEventMutation {
 
 // Save creates the SigningEvent in the database.
 func (_c *SigningEventCreate) Save(ctx context.Context) (*SigningEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -115,11 +118,15 @@ func (_c *SigningEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SigningEventCreate) defaults() {
+func (_c *SigningEventCreate) defaults() error {
 	if _, ok := _c.mutation.Time(); !ok {
+		if signingevent.DefaultTime == nil {
+			return fmt.Errorf("ent: uninitialized signingevent.DefaultTime (forgotten import ent/runtime?)")
+		}
 		v := signingevent.DefaultTime()
 		_c.mutation.SetTime(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

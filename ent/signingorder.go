@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SigningOrder is the model entity for the SigningOrder schema.
@@ -28,11 +29,11 @@ type SigningOrder struct {
 	// of the document to sign
 	FileName string `json:"file_name,omitempty"`
 	// SignatureType holds the value of the "signature_type" field.
-	SignatureType signingorder.SignatureType `json:"signature_type,omitempty"`
+	SignatureType domain.SignatureType `json:"signature_type,omitempty"`
 	// Deadline holds the value of the "deadline" field.
 	Deadline time.Time `json:"deadline,omitempty"`
-	// Status holds the value of the "status" field.
-	Status signingorder.Status `json:"status,omitempty"`
+	// changes only as domain.CanTransitionSigning allows; see signingStatusHook
+	Status domain.SigningStatus `json:"status,omitempty"`
 	// RequireLevel4 holds the value of the "require_level4" field.
 	RequireLevel4 bool `json:"require_level4,omitempty"`
 	// organisation number that gets the signed document
@@ -158,7 +159,7 @@ func (_m *SigningOrder) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field signature_type", values[i])
 			} else if value.Valid {
-				_m.SignatureType = signingorder.SignatureType(value.String)
+				_m.SignatureType = domain.SignatureType(value.String)
 			}
 		case signingorder.FieldDeadline:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -170,7 +171,7 @@ func (_m *SigningOrder) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = signingorder.Status(value.String)
+				_m.Status = domain.SigningStatus(value.String)
 			}
 		case signingorder.FieldRequireLevel4:
 			if value, ok := values[i].(*sql.NullBool); !ok {

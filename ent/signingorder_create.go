@@ -16,6 +16,7 @@ import (
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SigningOrderCreate is the builder for creating a SigningOrder entity.
@@ -51,7 +52,7 @@ func (_c *SigningOrderCreate) SetFileName(v string) *SigningOrderCreate {
 }
 
 // SetSignatureType sets the "signature_type" field.
-func (_c *SigningOrderCreate) SetSignatureType(v signingorder.SignatureType) *SigningOrderCreate {
+func (_c *SigningOrderCreate) SetSignatureType(v domain.SignatureType) *SigningOrderCreate {
 	_c.mutation.SetSignatureType(v)
 	return _c
 }
@@ -63,7 +64,7 @@ func (_c *SigningOrderCreate) SetDeadline(v time.Time) *SigningOrderCreate {
 }
 
 // SetStatus sets the "status" field.
-func (_c *SigningOrderCreate) SetStatus(v signingorder.Status) *SigningOrderCreate {
+func (_c *SigningOrderCreate) SetStatus(v domain.SigningStatus) *SigningOrderCreate {
 	_c.mutation.SetStatus(v)
 	return _c
 }
@@ -247,7 +248,9 @@ func (_c *SigningOrderCreate) Mutation() *SigningOrderMutation {
 
 // Save creates the SigningOrder in the database.
 func (_c *SigningOrderCreate) Save(ctx context.Context) (*SigningOrder, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -274,7 +277,7 @@ func (_c *SigningOrderCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SigningOrderCreate) defaults() {
+func (_c *SigningOrderCreate) defaults() error {
 	if _, ok := _c.mutation.RequireLevel4(); !ok {
 		v := signingorder.DefaultRequireLevel4
 		_c.mutation.SetRequireLevel4(v)
@@ -300,17 +303,27 @@ func (_c *SigningOrderCreate) defaults() {
 		_c.mutation.SetEvidence(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if signingorder.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signingorder.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := signingorder.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if signingorder.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signingorder.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := signingorder.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if signingorder.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized signingorder.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := signingorder.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -569,7 +582,7 @@ type (
 )
 
 // SetStatus sets the "status" field.
-func (u *SigningOrderUpsert) SetStatus(v signingorder.Status) *SigningOrderUpsert {
+func (u *SigningOrderUpsert) SetStatus(v domain.SigningStatus) *SigningOrderUpsert {
 	u.Set(signingorder.FieldStatus, v)
 	return u
 }
@@ -755,7 +768,7 @@ func (u *SigningOrderUpsertOne) Update(set func(*SigningOrderUpsert)) *SigningOr
 }
 
 // SetStatus sets the "status" field.
-func (u *SigningOrderUpsertOne) SetStatus(v signingorder.Status) *SigningOrderUpsertOne {
+func (u *SigningOrderUpsertOne) SetStatus(v domain.SigningStatus) *SigningOrderUpsertOne {
 	return u.Update(func(s *SigningOrderUpsert) {
 		s.SetStatus(v)
 	})
@@ -1126,7 +1139,7 @@ func (u *SigningOrderUpsertBulk) Update(set func(*SigningOrderUpsert)) *SigningO
 }
 
 // SetStatus sets the "status" field.
-func (u *SigningOrderUpsertBulk) SetStatus(v signingorder.Status) *SigningOrderUpsertBulk {
+func (u *SigningOrderUpsertBulk) SetStatus(v domain.SigningStatus) *SigningOrderUpsertBulk {
 	return u.Update(func(s *SigningOrderUpsert) {
 		s.SetStatus(v)
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/svarsign/svarsign/ent/predicate"
 	"github.com/svarsign/svarsign/ent/signingevent"
 	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SigningOrderUpdate is the builder for updating SigningOrder entities.
@@ -31,13 +32,13 @@ func (_u *SigningOrderUpdate) Where(ps ...predicate.SigningOrder) *SigningOrderU
 }
 
 // SetStatus sets the "status" field.
-func (_u *SigningOrderUpdate) SetStatus(v signingorder.Status) *SigningOrderUpdate {
+func (_u *SigningOrderUpdate) SetStatus(v domain.SigningStatus) *SigningOrderUpdate {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *SigningOrderUpdate) SetNillableStatus(v *signingorder.Status) *SigningOrderUpdate {
+func (_u *SigningOrderUpdate) SetNillableStatus(v *domain.SigningStatus) *SigningOrderUpdate {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -190,7 +191,9 @@ func (_u *SigningOrderUpdate) RemoveEvents(v ...*SigningEvent) *SigningOrderUpda
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SigningOrderUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -217,11 +220,15 @@ func (_u *SigningOrderUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SigningOrderUpdate) defaults() {
+func (_u *SigningOrderUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if signingorder.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signingorder.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := signingorder.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -345,13 +352,13 @@ type SigningOrderUpdateOne struct {
 }
 
 // SetStatus sets the "status" field.
-func (_u *SigningOrderUpdateOne) SetStatus(v signingorder.Status) *SigningOrderUpdateOne {
+func (_u *SigningOrderUpdateOne) SetStatus(v domain.SigningStatus) *SigningOrderUpdateOne {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *SigningOrderUpdateOne) SetNillableStatus(v *signingorder.Status) *SigningOrderUpdateOne {
+func (_u *SigningOrderUpdateOne) SetNillableStatus(v *domain.SigningStatus) *SigningOrderUpdateOne {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -517,7 +524,9 @@ func (_u *SigningOrderUpdateOne) Select(field string, fields ...string) *Signing
 
 // Save executes the query and returns the updated SigningOrder entity.
 func (_u *SigningOrderUpdateOne) Save(ctx context.Context) (*SigningOrder, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -544,11 +553,15 @@ func (_u *SigningOrderUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SigningOrderUpdateOne) defaults() {
+func (_u *SigningOrderUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if signingorder.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized signingorder.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := signingorder.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

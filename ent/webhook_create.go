@@ -89,7 +89,9 @@ func (_c *WebhookCreate) Mutation() *WebhookMutation {
 
 // Save creates the Webhook in the database.
 func (_c *WebhookCreate) Save(ctx context.Context) (*Webhook, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -116,12 +118,15 @@ func (_c *WebhookCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WebhookCreate) defaults() {
+func (_c *WebhookCreate) defaults() error {
 	if _, ok := _c.mutation.DeliveredEventID(); !ok {
 		v := webhook.DefaultDeliveredEventID
 		_c.mutation.SetDeliveredEventID(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if webhook.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webhook.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := webhook.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
@@ -129,6 +134,7 @@ func (_c *WebhookCreate) defaults() {
 		v := webhook.DefaultDisabled
 		_c.mutation.SetDisabled(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent/user"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
 // TestAdminUserCreate is not parallel: it sets SVARSIGN_PASSWORD, which
@@ -49,7 +50,7 @@ func TestAdminUserCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	u, err := db.Ent.User.Query().Where(user.Email("sak.behandler@eksempel.no")).Only(ctx)
+	u, err := db.Ent.User.Query().Where(user.Email("sak.behandler@eksempel.no")).Only(databasetest.Context(t))
 	if err != nil {
 		t.Fatal(err)
 	}

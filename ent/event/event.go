@@ -5,7 +5,9 @@ package event
 import (
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 const (
@@ -50,11 +52,18 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/svarsign/svarsign/ent/runtime"
 var (
+	Hooks        [1]ent.Hook
+	Interceptors [1]ent.Interceptor
 	// DefaultTime holds the default value on creation for the "time" field.
 	DefaultTime func() time.Time
 	// DefaultSigningStatus holds the default value on creation for the "signing_status" field.
-	DefaultSigningStatus string
+	DefaultSigningStatus domain.SigningStatus
 )
 
 // OrderOption defines the ordering options for the Event queries.

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ID filters vertices based on their ID field.
@@ -71,13 +72,15 @@ func Time(v time.Time) predicate.Event {
 }
 
 // ShipmentStatus applies equality check predicate on the "shipment_status" field. It's identical to ShipmentStatusEQ.
-func ShipmentStatus(v string) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldShipmentStatus, v))
+func ShipmentStatus(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEQ(FieldShipmentStatus, vc))
 }
 
 // SigningStatus applies equality check predicate on the "signing_status" field. It's identical to SigningStatusEQ.
-func SigningStatus(v string) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldSigningStatus, v))
+func SigningStatus(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEQ(FieldSigningStatus, vc))
 }
 
 // Text applies equality check predicate on the "text" field. It's identical to TextEQ.
@@ -206,133 +209,171 @@ func TimeLTE(v time.Time) predicate.Event {
 }
 
 // ShipmentStatusEQ applies the EQ predicate on the "shipment_status" field.
-func ShipmentStatusEQ(v string) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldShipmentStatus, v))
+func ShipmentStatusEQ(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEQ(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusNEQ applies the NEQ predicate on the "shipment_status" field.
-func ShipmentStatusNEQ(v string) predicate.Event {
-	return predicate.Event(sql.FieldNEQ(FieldShipmentStatus, v))
+func ShipmentStatusNEQ(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldNEQ(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusIn applies the In predicate on the "shipment_status" field.
-func ShipmentStatusIn(vs ...string) predicate.Event {
-	return predicate.Event(sql.FieldIn(FieldShipmentStatus, vs...))
+func ShipmentStatusIn(vs ...domain.Status) predicate.Event {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.Event(sql.FieldIn(FieldShipmentStatus, v...))
 }
 
 // ShipmentStatusNotIn applies the NotIn predicate on the "shipment_status" field.
-func ShipmentStatusNotIn(vs ...string) predicate.Event {
-	return predicate.Event(sql.FieldNotIn(FieldShipmentStatus, vs...))
+func ShipmentStatusNotIn(vs ...domain.Status) predicate.Event {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.Event(sql.FieldNotIn(FieldShipmentStatus, v...))
 }
 
 // ShipmentStatusGT applies the GT predicate on the "shipment_status" field.
-func ShipmentStatusGT(v string) predicate.Event {
-	return predicate.Event(sql.FieldGT(FieldShipmentStatus, v))
+func ShipmentStatusGT(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldGT(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusGTE applies the GTE predicate on the "shipment_status" field.
-func ShipmentStatusGTE(v string) predicate.Event {
-	return predicate.Event(sql.FieldGTE(FieldShipmentStatus, v))
+func ShipmentStatusGTE(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldGTE(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusLT applies the LT predicate on the "shipment_status" field.
-func ShipmentStatusLT(v string) predicate.Event {
-	return predicate.Event(sql.FieldLT(FieldShipmentStatus, v))
+func ShipmentStatusLT(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldLT(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusLTE applies the LTE predicate on the "shipment_status" field.
-func ShipmentStatusLTE(v string) predicate.Event {
-	return predicate.Event(sql.FieldLTE(FieldShipmentStatus, v))
+func ShipmentStatusLTE(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldLTE(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusContains applies the Contains predicate on the "shipment_status" field.
-func ShipmentStatusContains(v string) predicate.Event {
-	return predicate.Event(sql.FieldContains(FieldShipmentStatus, v))
+func ShipmentStatusContains(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldContains(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusHasPrefix applies the HasPrefix predicate on the "shipment_status" field.
-func ShipmentStatusHasPrefix(v string) predicate.Event {
-	return predicate.Event(sql.FieldHasPrefix(FieldShipmentStatus, v))
+func ShipmentStatusHasPrefix(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldHasPrefix(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusHasSuffix applies the HasSuffix predicate on the "shipment_status" field.
-func ShipmentStatusHasSuffix(v string) predicate.Event {
-	return predicate.Event(sql.FieldHasSuffix(FieldShipmentStatus, v))
+func ShipmentStatusHasSuffix(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldHasSuffix(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusEqualFold applies the EqualFold predicate on the "shipment_status" field.
-func ShipmentStatusEqualFold(v string) predicate.Event {
-	return predicate.Event(sql.FieldEqualFold(FieldShipmentStatus, v))
+func ShipmentStatusEqualFold(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEqualFold(FieldShipmentStatus, vc))
 }
 
 // ShipmentStatusContainsFold applies the ContainsFold predicate on the "shipment_status" field.
-func ShipmentStatusContainsFold(v string) predicate.Event {
-	return predicate.Event(sql.FieldContainsFold(FieldShipmentStatus, v))
+func ShipmentStatusContainsFold(v domain.Status) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldContainsFold(FieldShipmentStatus, vc))
 }
 
 // SigningStatusEQ applies the EQ predicate on the "signing_status" field.
-func SigningStatusEQ(v string) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldSigningStatus, v))
+func SigningStatusEQ(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEQ(FieldSigningStatus, vc))
 }
 
 // SigningStatusNEQ applies the NEQ predicate on the "signing_status" field.
-func SigningStatusNEQ(v string) predicate.Event {
-	return predicate.Event(sql.FieldNEQ(FieldSigningStatus, v))
+func SigningStatusNEQ(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldNEQ(FieldSigningStatus, vc))
 }
 
 // SigningStatusIn applies the In predicate on the "signing_status" field.
-func SigningStatusIn(vs ...string) predicate.Event {
-	return predicate.Event(sql.FieldIn(FieldSigningStatus, vs...))
+func SigningStatusIn(vs ...domain.SigningStatus) predicate.Event {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.Event(sql.FieldIn(FieldSigningStatus, v...))
 }
 
 // SigningStatusNotIn applies the NotIn predicate on the "signing_status" field.
-func SigningStatusNotIn(vs ...string) predicate.Event {
-	return predicate.Event(sql.FieldNotIn(FieldSigningStatus, vs...))
+func SigningStatusNotIn(vs ...domain.SigningStatus) predicate.Event {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.Event(sql.FieldNotIn(FieldSigningStatus, v...))
 }
 
 // SigningStatusGT applies the GT predicate on the "signing_status" field.
-func SigningStatusGT(v string) predicate.Event {
-	return predicate.Event(sql.FieldGT(FieldSigningStatus, v))
+func SigningStatusGT(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldGT(FieldSigningStatus, vc))
 }
 
 // SigningStatusGTE applies the GTE predicate on the "signing_status" field.
-func SigningStatusGTE(v string) predicate.Event {
-	return predicate.Event(sql.FieldGTE(FieldSigningStatus, v))
+func SigningStatusGTE(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldGTE(FieldSigningStatus, vc))
 }
 
 // SigningStatusLT applies the LT predicate on the "signing_status" field.
-func SigningStatusLT(v string) predicate.Event {
-	return predicate.Event(sql.FieldLT(FieldSigningStatus, v))
+func SigningStatusLT(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldLT(FieldSigningStatus, vc))
 }
 
 // SigningStatusLTE applies the LTE predicate on the "signing_status" field.
-func SigningStatusLTE(v string) predicate.Event {
-	return predicate.Event(sql.FieldLTE(FieldSigningStatus, v))
+func SigningStatusLTE(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldLTE(FieldSigningStatus, vc))
 }
 
 // SigningStatusContains applies the Contains predicate on the "signing_status" field.
-func SigningStatusContains(v string) predicate.Event {
-	return predicate.Event(sql.FieldContains(FieldSigningStatus, v))
+func SigningStatusContains(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldContains(FieldSigningStatus, vc))
 }
 
 // SigningStatusHasPrefix applies the HasPrefix predicate on the "signing_status" field.
-func SigningStatusHasPrefix(v string) predicate.Event {
-	return predicate.Event(sql.FieldHasPrefix(FieldSigningStatus, v))
+func SigningStatusHasPrefix(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldHasPrefix(FieldSigningStatus, vc))
 }
 
 // SigningStatusHasSuffix applies the HasSuffix predicate on the "signing_status" field.
-func SigningStatusHasSuffix(v string) predicate.Event {
-	return predicate.Event(sql.FieldHasSuffix(FieldSigningStatus, v))
+func SigningStatusHasSuffix(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldHasSuffix(FieldSigningStatus, vc))
 }
 
 // SigningStatusEqualFold applies the EqualFold predicate on the "signing_status" field.
-func SigningStatusEqualFold(v string) predicate.Event {
-	return predicate.Event(sql.FieldEqualFold(FieldSigningStatus, v))
+func SigningStatusEqualFold(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEqualFold(FieldSigningStatus, vc))
 }
 
 // SigningStatusContainsFold applies the ContainsFold predicate on the "signing_status" field.
-func SigningStatusContainsFold(v string) predicate.Event {
-	return predicate.Event(sql.FieldContainsFold(FieldSigningStatus, v))
+func SigningStatusContainsFold(v domain.SigningStatus) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldContainsFold(FieldSigningStatus, vc))
 }
 
 // TextEQ applies the EQ predicate on the "text" field.

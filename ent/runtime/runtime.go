@@ -2,7 +2,389 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/svarsign/svarsign/ent/runtime.go
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/svarsign/svarsign/ent/apikey"
+	"github.com/svarsign/svarsign/ent/ceremony"
+	"github.com/svarsign/svarsign/ent/citizensession"
+	"github.com/svarsign/svarsign/ent/document"
+	"github.com/svarsign/svarsign/ent/event"
+	"github.com/svarsign/svarsign/ent/org"
+	"github.com/svarsign/svarsign/ent/schema"
+	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/ent/shipmentevent"
+	"github.com/svarsign/svarsign/ent/signingevent"
+	"github.com/svarsign/svarsign/ent/signingorder"
+	"github.com/svarsign/svarsign/ent/user"
+	"github.com/svarsign/svarsign/ent/usersession"
+	"github.com/svarsign/svarsign/ent/webhook"
+	"github.com/svarsign/svarsign/server/domain"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	apikeyMixin := schema.APIKey{}.Mixin()
+	apikeyMixinHooks0 := apikeyMixin[0].Hooks()
+	apikey.Hooks[0] = apikeyMixinHooks0[0]
+	apikeyMixinInters0 := apikeyMixin[0].Interceptors()
+	apikey.Interceptors[0] = apikeyMixinInters0[0]
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescKeyID is the schema descriptor for key_id field.
+	apikeyDescKeyID := apikeyFields[0].Descriptor()
+	// apikey.KeyIDValidator is a validator for the "key_id" field. It is called by the builders before save.
+	apikey.KeyIDValidator = apikeyDescKeyID.Validators[0].(func(string) error)
+	// apikeyDescSecretHash is the schema descriptor for secret_hash field.
+	apikeyDescSecretHash := apikeyFields[1].Descriptor()
+	// apikey.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	apikey.SecretHashValidator = apikeyDescSecretHash.Validators[0].(func([]byte) error)
+	// apikeyDescLabel is the schema descriptor for label field.
+	apikeyDescLabel := apikeyFields[3].Descriptor()
+	// apikey.DefaultLabel holds the default value on creation for the label field.
+	apikey.DefaultLabel = apikeyDescLabel.Default.(string)
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[4].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	ceremonyFields := schema.Ceremony{}.Fields()
+	_ = ceremonyFields
+	// ceremonyDescCreatedAt is the schema descriptor for created_at field.
+	ceremonyDescCreatedAt := ceremonyFields[6].Descriptor()
+	// ceremony.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ceremony.DefaultCreatedAt = ceremonyDescCreatedAt.Default.(func() time.Time)
+	// ceremonyDescID is the schema descriptor for id field.
+	ceremonyDescID := ceremonyFields[0].Descriptor()
+	// ceremony.DefaultID holds the default value on creation for the id field.
+	ceremony.DefaultID = ceremonyDescID.Default.(func() uuid.UUID)
+	citizensessionFields := schema.CitizenSession{}.Fields()
+	_ = citizensessionFields
+	// citizensessionDescCreatedAt is the schema descriptor for created_at field.
+	citizensessionDescCreatedAt := citizensessionFields[5].Descriptor()
+	// citizensession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	citizensession.DefaultCreatedAt = citizensessionDescCreatedAt.Default.(func() time.Time)
+	documentMixin := schema.Document{}.Mixin()
+	documentMixinHooks0 := documentMixin[0].Hooks()
+	document.Hooks[0] = documentMixinHooks0[0]
+	documentMixinInters0 := documentMixin[0].Interceptors()
+	document.Interceptors[0] = documentMixinInters0[0]
+	documentFields := schema.Document{}.Fields()
+	_ = documentFields
+	// documentDescFileName is the schema descriptor for file_name field.
+	documentDescFileName := documentFields[2].Descriptor()
+	// document.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	document.FileNameValidator = documentDescFileName.Validators[0].(func(string) error)
+	// documentDescFileNameKey is the schema descriptor for file_name_key field.
+	documentDescFileNameKey := documentFields[3].Descriptor()
+	// document.FileNameKeyValidator is a validator for the "file_name_key" field. It is called by the builders before save.
+	document.FileNameKeyValidator = documentDescFileNameKey.Validators[0].(func(string) error)
+	// documentDescMimeType is the schema descriptor for mime_type field.
+	documentDescMimeType := documentFields[4].Descriptor()
+	// document.MimeTypeValidator is a validator for the "mime_type" field. It is called by the builders before save.
+	document.MimeTypeValidator = documentDescMimeType.Validators[0].(func(string) error)
+	// documentDescSign is the schema descriptor for sign field.
+	documentDescSign := documentFields[7].Descriptor()
+	// document.DefaultSign holds the default value on creation for the sign field.
+	document.DefaultSign = documentDescSign.Default.(bool)
+	// documentDescPersonallySensitive is the schema descriptor for personally_sensitive field.
+	documentDescPersonallySensitive := documentFields[8].Descriptor()
+	// document.DefaultPersonallySensitive holds the default value on creation for the personally_sensitive field.
+	document.DefaultPersonallySensitive = documentDescPersonallySensitive.Default.(bool)
+	// documentDescBlobKey is the schema descriptor for blob_key field.
+	documentDescBlobKey := documentFields[10].Descriptor()
+	// document.BlobKeyValidator is a validator for the "blob_key" field. It is called by the builders before save.
+	document.BlobKeyValidator = documentDescBlobKey.Validators[0].(func(string) error)
+	// documentDescPosition is the schema descriptor for position field.
+	documentDescPosition := documentFields[11].Descriptor()
+	// document.DefaultPosition holds the default value on creation for the position field.
+	document.DefaultPosition = documentDescPosition.Default.(int)
+	// documentDescCreatedAt is the schema descriptor for created_at field.
+	documentDescCreatedAt := documentFields[12].Descriptor()
+	// document.DefaultCreatedAt holds the default value on creation for the created_at field.
+	document.DefaultCreatedAt = documentDescCreatedAt.Default.(func() time.Time)
+	// documentDescID is the schema descriptor for id field.
+	documentDescID := documentFields[0].Descriptor()
+	// document.DefaultID holds the default value on creation for the id field.
+	document.DefaultID = documentDescID.Default.(func() uuid.UUID)
+	eventMixin := schema.Event{}.Mixin()
+	eventMixinHooks0 := eventMixin[0].Hooks()
+	event.Hooks[0] = eventMixinHooks0[0]
+	eventMixinInters0 := eventMixin[0].Interceptors()
+	event.Interceptors[0] = eventMixinInters0[0]
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescTime is the schema descriptor for time field.
+	eventDescTime := eventFields[2].Descriptor()
+	// event.DefaultTime holds the default value on creation for the time field.
+	event.DefaultTime = eventDescTime.Default.(func() time.Time)
+	// eventDescSigningStatus is the schema descriptor for signing_status field.
+	eventDescSigningStatus := eventFields[4].Descriptor()
+	// event.DefaultSigningStatus holds the default value on creation for the signing_status field.
+	event.DefaultSigningStatus = domain.SigningStatus(eventDescSigningStatus.Default.(string))
+	orgFields := schema.Org{}.Fields()
+	_ = orgFields
+	// orgDescNumber is the schema descriptor for number field.
+	orgDescNumber := orgFields[0].Descriptor()
+	// org.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	org.NumberValidator = func() func(string) error {
+		validators := orgDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orgDescName is the schema descriptor for name field.
+	orgDescName := orgFields[1].Descriptor()
+	// org.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	org.NameValidator = func() func(string) error {
+		validators := orgDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orgDescCreatedAt is the schema descriptor for created_at field.
+	orgDescCreatedAt := orgFields[2].Descriptor()
+	// org.DefaultCreatedAt holds the default value on creation for the created_at field.
+	org.DefaultCreatedAt = orgDescCreatedAt.Default.(func() time.Time)
+	// orgDescEventsPurgedThrough is the schema descriptor for events_purged_through field.
+	orgDescEventsPurgedThrough := orgFields[3].Descriptor()
+	// org.DefaultEventsPurgedThrough holds the default value on creation for the events_purged_through field.
+	org.DefaultEventsPurgedThrough = orgDescEventsPurgedThrough.Default.(int)
+	shipmentMixin := schema.Shipment{}.Mixin()
+	shipmentMixinHooks0 := shipmentMixin[0].Hooks()
+	shipmentHooks := schema.Shipment{}.Hooks()
+	shipment.Hooks[0] = shipmentMixinHooks0[0]
+	shipment.Hooks[1] = shipmentHooks[0]
+	shipmentMixinInters0 := shipmentMixin[0].Interceptors()
+	shipment.Interceptors[0] = shipmentMixinInters0[0]
+	shipmentFields := schema.Shipment{}.Fields()
+	_ = shipmentFields
+	// shipmentDescSenderOrgNumber is the schema descriptor for sender_org_number field.
+	shipmentDescSenderOrgNumber := shipmentFields[5].Descriptor()
+	// shipment.DefaultSenderOrgNumber holds the default value on creation for the sender_org_number field.
+	shipment.DefaultSenderOrgNumber = shipmentDescSenderOrgNumber.Default.(string)
+	// shipmentDescTitle is the schema descriptor for title field.
+	shipmentDescTitle := shipmentFields[6].Descriptor()
+	// shipment.DefaultTitle holds the default value on creation for the title field.
+	shipment.DefaultTitle = shipmentDescTitle.Default.(string)
+	// shipmentDescSenderSystem is the schema descriptor for sender_system field.
+	shipmentDescSenderSystem := shipmentFields[7].Descriptor()
+	// shipment.DefaultSenderSystem holds the default value on creation for the sender_system field.
+	shipment.DefaultSenderSystem = shipmentDescSenderSystem.Default.(string)
+	// shipmentDescExternalRef is the schema descriptor for external_ref field.
+	shipmentDescExternalRef := shipmentFields[8].Descriptor()
+	// shipment.DefaultExternalRef holds the default value on creation for the external_ref field.
+	shipment.DefaultExternalRef = shipmentDescExternalRef.Default.(string)
+	// shipmentDescRecipientID is the schema descriptor for recipient_id field.
+	shipmentDescRecipientID := shipmentFields[10].Descriptor()
+	// shipment.DefaultRecipientID holds the default value on creation for the recipient_id field.
+	shipment.DefaultRecipientID = shipmentDescRecipientID.Default.(string)
+	// shipmentDescRecipientName is the schema descriptor for recipient_name field.
+	shipmentDescRecipientName := shipmentFields[11].Descriptor()
+	// shipment.DefaultRecipientName holds the default value on creation for the recipient_name field.
+	shipment.DefaultRecipientName = shipmentDescRecipientName.Default.(string)
+	// shipmentDescRecipientAddress is the schema descriptor for recipient_address field.
+	shipmentDescRecipientAddress := shipmentFields[12].Descriptor()
+	// shipment.DefaultRecipientAddress holds the default value on creation for the recipient_address field.
+	shipment.DefaultRecipientAddress = shipmentDescRecipientAddress.Default.(string)
+	// shipmentDescReplyTo is the schema descriptor for reply_to field.
+	shipmentDescReplyTo := shipmentFields[13].Descriptor()
+	// shipment.DefaultReplyTo holds the default value on creation for the reply_to field.
+	shipment.DefaultReplyTo = shipmentDescReplyTo.Default.(string)
+	// shipmentDescInReplyTo is the schema descriptor for in_reply_to field.
+	shipmentDescInReplyTo := shipmentFields[14].Descriptor()
+	// shipment.DefaultInReplyTo holds the default value on creation for the in_reply_to field.
+	shipment.DefaultInReplyTo = shipmentDescInReplyTo.Default.(string)
+	// shipmentDescArchiveMetadata is the schema descriptor for archive_metadata field.
+	shipmentDescArchiveMetadata := shipmentFields[15].Descriptor()
+	// shipment.DefaultArchiveMetadata holds the default value on creation for the archive_metadata field.
+	shipment.DefaultArchiveMetadata = shipmentDescArchiveMetadata.Default.(string)
+	// shipmentDescPrintSettings is the schema descriptor for print_settings field.
+	shipmentDescPrintSettings := shipmentFields[16].Descriptor()
+	// shipment.DefaultPrintSettings holds the default value on creation for the print_settings field.
+	shipment.DefaultPrintSettings = shipmentDescPrintSettings.Default.(string)
+	// shipmentDescOnlyDigital is the schema descriptor for only_digital field.
+	shipmentDescOnlyDigital := shipmentFields[17].Descriptor()
+	// shipment.DefaultOnlyDigital holds the default value on creation for the only_digital field.
+	shipment.DefaultOnlyDigital = shipmentDescOnlyDigital.Default.(bool)
+	// shipmentDescRequireLevel4 is the schema descriptor for require_level4 field.
+	shipmentDescRequireLevel4 := shipmentFields[18].Descriptor()
+	// shipment.DefaultRequireLevel4 holds the default value on creation for the require_level4 field.
+	shipment.DefaultRequireLevel4 = shipmentDescRequireLevel4.Default.(bool)
+	// shipmentDescCreatedAt is the schema descriptor for created_at field.
+	shipmentDescCreatedAt := shipmentFields[21].Descriptor()
+	// shipment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shipment.DefaultCreatedAt = shipmentDescCreatedAt.Default.(func() time.Time)
+	// shipmentDescUpdatedAt is the schema descriptor for updated_at field.
+	shipmentDescUpdatedAt := shipmentFields[23].Descriptor()
+	// shipment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	shipment.DefaultUpdatedAt = shipmentDescUpdatedAt.Default.(func() time.Time)
+	// shipment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	shipment.UpdateDefaultUpdatedAt = shipmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shipmentDescPending is the schema descriptor for pending field.
+	shipmentDescPending := shipmentFields[28].Descriptor()
+	// shipment.DefaultPending holds the default value on creation for the pending field.
+	shipment.DefaultPending = shipmentDescPending.Default.(bool)
+	// shipmentDescID is the schema descriptor for id field.
+	shipmentDescID := shipmentFields[0].Descriptor()
+	// shipment.DefaultID holds the default value on creation for the id field.
+	shipment.DefaultID = shipmentDescID.Default.(func() uuid.UUID)
+	shipmenteventMixin := schema.ShipmentEvent{}.Mixin()
+	shipmenteventMixinHooks0 := shipmenteventMixin[0].Hooks()
+	shipmentevent.Hooks[0] = shipmenteventMixinHooks0[0]
+	shipmenteventMixinInters0 := shipmenteventMixin[0].Interceptors()
+	shipmentevent.Interceptors[0] = shipmenteventMixinInters0[0]
+	shipmenteventFields := schema.ShipmentEvent{}.Fields()
+	_ = shipmenteventFields
+	// shipmenteventDescTime is the schema descriptor for time field.
+	shipmenteventDescTime := shipmenteventFields[2].Descriptor()
+	// shipmentevent.DefaultTime holds the default value on creation for the time field.
+	shipmentevent.DefaultTime = shipmenteventDescTime.Default.(func() time.Time)
+	signingeventMixin := schema.SigningEvent{}.Mixin()
+	signingeventMixinHooks0 := signingeventMixin[0].Hooks()
+	signingevent.Hooks[0] = signingeventMixinHooks0[0]
+	signingeventMixinInters0 := signingeventMixin[0].Interceptors()
+	signingevent.Interceptors[0] = signingeventMixinInters0[0]
+	signingeventFields := schema.SigningEvent{}.Fields()
+	_ = signingeventFields
+	// signingeventDescTime is the schema descriptor for time field.
+	signingeventDescTime := signingeventFields[2].Descriptor()
+	// signingevent.DefaultTime holds the default value on creation for the time field.
+	signingevent.DefaultTime = signingeventDescTime.Default.(func() time.Time)
+	signingorderMixin := schema.SigningOrder{}.Mixin()
+	signingorderMixinHooks0 := signingorderMixin[0].Hooks()
+	signingorderHooks := schema.SigningOrder{}.Hooks()
+	signingorder.Hooks[0] = signingorderMixinHooks0[0]
+	signingorder.Hooks[1] = signingorderHooks[0]
+	signingorderMixinInters0 := signingorderMixin[0].Interceptors()
+	signingorder.Interceptors[0] = signingorderMixinInters0[0]
+	signingorderFields := schema.SigningOrder{}.Fields()
+	_ = signingorderFields
+	// signingorderDescRequireLevel4 is the schema descriptor for require_level4 field.
+	signingorderDescRequireLevel4 := signingorderFields[8].Descriptor()
+	// signingorder.DefaultRequireLevel4 holds the default value on creation for the require_level4 field.
+	signingorder.DefaultRequireLevel4 = signingorderDescRequireLevel4.Default.(bool)
+	// signingorderDescProviderJobID is the schema descriptor for provider_job_id field.
+	signingorderDescProviderJobID := signingorderFields[11].Descriptor()
+	// signingorder.DefaultProviderJobID holds the default value on creation for the provider_job_id field.
+	signingorder.DefaultProviderJobID = signingorderDescProviderJobID.Default.(string)
+	// signingorderDescSignedBlobKey is the schema descriptor for signed_blob_key field.
+	signingorderDescSignedBlobKey := signingorderFields[12].Descriptor()
+	// signingorder.DefaultSignedBlobKey holds the default value on creation for the signed_blob_key field.
+	signingorder.DefaultSignedBlobKey = signingorderDescSignedBlobKey.Default.(string)
+	// signingorderDescSignedSha256 is the schema descriptor for signed_sha256 field.
+	signingorderDescSignedSha256 := signingorderFields[13].Descriptor()
+	// signingorder.DefaultSignedSha256 holds the default value on creation for the signed_sha256 field.
+	signingorder.DefaultSignedSha256 = signingorderDescSignedSha256.Default.(string)
+	// signingorderDescSignedSize is the schema descriptor for signed_size field.
+	signingorderDescSignedSize := signingorderFields[14].Descriptor()
+	// signingorder.DefaultSignedSize holds the default value on creation for the signed_size field.
+	signingorder.DefaultSignedSize = signingorderDescSignedSize.Default.(int64)
+	// signingorderDescEvidence is the schema descriptor for evidence field.
+	signingorderDescEvidence := signingorderFields[15].Descriptor()
+	// signingorder.DefaultEvidence holds the default value on creation for the evidence field.
+	signingorder.DefaultEvidence = signingorderDescEvidence.Default.(string)
+	// signingorderDescCreatedAt is the schema descriptor for created_at field.
+	signingorderDescCreatedAt := signingorderFields[17].Descriptor()
+	// signingorder.DefaultCreatedAt holds the default value on creation for the created_at field.
+	signingorder.DefaultCreatedAt = signingorderDescCreatedAt.Default.(func() time.Time)
+	// signingorderDescUpdatedAt is the schema descriptor for updated_at field.
+	signingorderDescUpdatedAt := signingorderFields[18].Descriptor()
+	// signingorder.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	signingorder.DefaultUpdatedAt = signingorderDescUpdatedAt.Default.(func() time.Time)
+	// signingorder.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	signingorder.UpdateDefaultUpdatedAt = signingorderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// signingorderDescID is the schema descriptor for id field.
+	signingorderDescID := signingorderFields[0].Descriptor()
+	// signingorder.DefaultID holds the default value on creation for the id field.
+	signingorder.DefaultID = signingorderDescID.Default.(func() uuid.UUID)
+	userMixin := schema.User{}.Mixin()
+	userMixinHooks0 := userMixin[0].Hooks()
+	user.Hooks[0] = userMixinHooks0[0]
+	userMixinInters0 := userMixin[0].Interceptors()
+	user.Interceptors[0] = userMixinInters0[0]
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[1].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = func() func(string) error {
+		validators := userDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescPasswordHash is the schema descriptor for password_hash field.
+	userDescPasswordHash := userFields[2].Descriptor()
+	// user.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	user.PasswordHashValidator = userDescPasswordHash.Validators[0].(func(string) error)
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userFields[3].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	usersessionFields := schema.UserSession{}.Fields()
+	_ = usersessionFields
+	// usersessionDescCreatedAt is the schema descriptor for created_at field.
+	usersessionDescCreatedAt := usersessionFields[3].Descriptor()
+	// usersession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	usersession.DefaultCreatedAt = usersessionDescCreatedAt.Default.(func() time.Time)
+	webhookMixin := schema.Webhook{}.Mixin()
+	webhookMixinHooks0 := webhookMixin[0].Hooks()
+	webhook.Hooks[0] = webhookMixinHooks0[0]
+	webhookMixinInters0 := webhookMixin[0].Interceptors()
+	webhook.Interceptors[0] = webhookMixinInters0[0]
+	webhookFields := schema.Webhook{}.Fields()
+	_ = webhookFields
+	// webhookDescURL is the schema descriptor for url field.
+	webhookDescURL := webhookFields[1].Descriptor()
+	// webhook.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhook.URLValidator = webhookDescURL.Validators[0].(func(string) error)
+	// webhookDescSecret is the schema descriptor for secret field.
+	webhookDescSecret := webhookFields[2].Descriptor()
+	// webhook.SecretValidator is a validator for the "secret" field. It is called by the builders before save.
+	webhook.SecretValidator = webhookDescSecret.Validators[0].(func(string) error)
+	// webhookDescDeliveredEventID is the schema descriptor for delivered_event_id field.
+	webhookDescDeliveredEventID := webhookFields[3].Descriptor()
+	// webhook.DefaultDeliveredEventID holds the default value on creation for the delivered_event_id field.
+	webhook.DefaultDeliveredEventID = webhookDescDeliveredEventID.Default.(int)
+	// webhookDescCreatedAt is the schema descriptor for created_at field.
+	webhookDescCreatedAt := webhookFields[4].Descriptor()
+	// webhook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhook.DefaultCreatedAt = webhookDescCreatedAt.Default.(func() time.Time)
+	// webhookDescDisabled is the schema descriptor for disabled field.
+	webhookDescDisabled := webhookFields[5].Descriptor()
+	// webhook.DefaultDisabled holds the default value on creation for the disabled field.
+	webhook.DefaultDisabled = webhookDescDisabled.Default.(bool)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

@@ -26,3 +26,6 @@ func (APIKey) Edges() []ent.Edge {
 		edge.From("org", Org.Type).Ref("api_keys").Field("org_id").Unique().Required().Immutable(),
 	}
 }
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (APIKey) Mixin() []ent.Mixin { return []ent.Mixin{orgOwned{}} }

@@ -41,3 +41,6 @@ func (Document) Indexes() []ent.Index {
 		index.Fields("shipment_id", "file_name_key").Unique(),
 	}
 }
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (Document) Mixin() []ent.Mixin { return []ent.Mixin{shipmentOwned{}} }

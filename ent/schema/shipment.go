@@ -6,6 +6,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // Shipment is one forsendelse to one recipient. A row in status DRAFT is an
@@ -17,8 +19,7 @@ func (Shipment) Fields() []ent.Field {
 		field.UUID("id", uuid.UUID{}).Default(uuid.New).Immutable(),
 		field.Int("org_id").Immutable(),
 		field.Enum("direction").Values("OUTGOING", "INCOMING").Default("OUTGOING").Immutable(),
-		field.Enum("status").Values("DRAFT", "RECEIVED", "ACCEPTED", "NOTIFIED", "READ",
-			"REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP"),
+		field.Enum("status").GoType(domain.Status("")).Comment("changes only as domain.CanTransition allows; see statusHook"),
 		field.UUID("batch_id", uuid.UUID{}).Optional().Nillable(),
 		field.String("sender_org_number").Default(""),
 		field.String("title").Default("").Comment("at most 1000 characters, checked by the service"),
@@ -66,3 +67,6 @@ func (Shipment) Indexes() []ent.Index {
 		index.Fields("status", "notified_at"), // the read-deadline sweep
 	}
 }
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (Shipment) Mixin() []ent.Mixin { return []ent.Mixin{orgOwned{citizenView: shipmentCitizenView}} }

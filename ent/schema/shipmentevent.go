@@ -6,6 +6,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ShipmentEvent is one entry of a shipment's history. The auto-increment id
@@ -17,7 +19,7 @@ func (ShipmentEvent) Fields() []ent.Field {
 		field.UUID("shipment_id", uuid.UUID{}).Immutable(),
 		field.Int("org_id").Immutable(),
 		field.Time("time").Default(nowUTC).Immutable(),
-		field.String("status").Immutable(),
+		field.String("status").GoType(domain.Status("")).Immutable(),
 		field.String("text").Immutable(),
 	}
 }
@@ -33,3 +35,6 @@ func (ShipmentEvent) Indexes() []ent.Index {
 		index.Fields("org_id", "id"),
 	}
 }
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (ShipmentEvent) Mixin() []ent.Mixin { return []ent.Mixin{orgOwned{}} }

@@ -6,6 +6,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SigningOrder is the signeringsoppdrag of one shipment: its recipient is
@@ -19,9 +21,9 @@ func (SigningOrder) Fields() []ent.Field {
 		field.Int("org_id").Immutable(),
 		field.UUID("document_id", uuid.UUID{}).Immutable(),
 		field.String("file_name").Immutable().Comment("of the document to sign"),
-		field.Enum("signature_type").Values("AUTHENTICATED", "ADVANCED").Immutable(),
+		field.Enum("signature_type").GoType(domain.SignatureType("")).Immutable(),
 		field.Time("deadline").Immutable(),
-		field.Enum("status").Values("WAITING", "SIGNED", "REJECTED_BY_RECIPIENT", "EXPIRED", "REJECTED_BY_SERVICE", "CANCELLED"),
+		field.Enum("status").GoType(domain.SigningStatus("")).Comment("changes only as domain.CanTransitionSigning allows; see signingStatusHook"),
 		field.Bool("require_level4").Default(false).Immutable(),
 		field.String("reply_to").Immutable().Comment("organisation number that gets the signed document"),
 		field.String("signer_id").Immutable().Comment("national identity number of the one who must sign"),
@@ -48,4 +50,9 @@ func (SigningOrder) Indexes() []ent.Index {
 		index.Fields("org_id", "status", "created_at"),
 		index.Fields("status", "deadline"),
 	}
+}
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (SigningOrder) Mixin() []ent.Mixin {
+	return []ent.Mixin{orgOwned{citizenView: signingOrderCitizenView}}
 }

@@ -34,3 +34,6 @@ func (User) Indexes() []ent.Index {
 		index.Fields("org_id", "email").Unique(),
 	}
 }
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{orgOwned{}} }

@@ -21,3 +21,6 @@ func (Webhook) Fields() []ent.Field {
 		field.Bool("disabled").Default(false),
 	}
 }
+
+// Mixin scopes every query and write to the caller's tenant (tenant.go).
+func (Webhook) Mixin() []ent.Mixin { return []ent.Mixin{orgOwned{}} }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 const (
@@ -155,7 +157,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/svarsign/svarsign/ent/runtime"
 var (
+	Hooks        [2]ent.Hook
+	Interceptors [1]ent.Interceptor
 	// DefaultSenderOrgNumber holds the default value on creation for the "sender_org_number" field.
 	DefaultSenderOrgNumber string
 	// DefaultTitle holds the default value on creation for the "title" field.
@@ -220,30 +229,10 @@ func DirectionValidator(d Direction) error {
 	}
 }
 
-// Status defines the type for the "status" enum field.
-type Status string
-
-// Status values.
-const (
-	StatusDRAFT            Status = "DRAFT"
-	StatusRECEIVED         Status = "RECEIVED"
-	StatusACCEPTED         Status = "ACCEPTED"
-	StatusNOTIFIED         Status = "NOTIFIED"
-	StatusREAD             Status = "READ"
-	StatusREJECTED         Status = "REJECTED"
-	StatusSENT_TO_PRINT    Status = "SENT_TO_PRINT"
-	StatusNOT_DELIVERED    Status = "NOT_DELIVERED"
-	StatusREADY_FOR_PICKUP Status = "READY_FOR_PICKUP"
-)
-
-func (s Status) String() string {
-	return string(s)
-}
-
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
-func StatusValidator(s Status) error {
+func StatusValidator(s domain.Status) error {
 	switch s {
-	case StatusDRAFT, StatusRECEIVED, StatusACCEPTED, StatusNOTIFIED, StatusREAD, StatusREJECTED, StatusSENT_TO_PRINT, StatusNOT_DELIVERED, StatusREADY_FOR_PICKUP:
+	case "DRAFT", "RECEIVED", "ACCEPTED", "NOTIFIED", "READ", "REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP":
 		return nil
 	default:
 		return fmt.Errorf("shipment: invalid enum value for status field: %q", s)

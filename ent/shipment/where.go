@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ID filters vertices based on their ID field.
@@ -222,23 +223,33 @@ func DirectionNotIn(vs ...Direction) predicate.Shipment {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.Shipment {
-	return predicate.Shipment(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v domain.Status) predicate.Shipment {
+	vc := v
+	return predicate.Shipment(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.Shipment {
-	return predicate.Shipment(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v domain.Status) predicate.Shipment {
+	vc := v
+	return predicate.Shipment(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.Shipment {
-	return predicate.Shipment(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...domain.Status) predicate.Shipment {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Shipment(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.Shipment {
-	return predicate.Shipment(sql.FieldNotIn(FieldStatus, vs...))
+func StatusNotIn(vs ...domain.Status) predicate.Shipment {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Shipment(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // BatchIDEQ applies the EQ predicate on the "batch_id" field.

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ID filters vertices based on their ID field.
@@ -72,8 +73,9 @@ func Time(v time.Time) predicate.ShipmentEvent {
 }
 
 // Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
-func Status(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldEQ(FieldStatus, v))
+func Status(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldEQ(FieldStatus, vc))
 }
 
 // Text applies equality check predicate on the "text" field. It's identical to TextEQ.
@@ -182,68 +184,87 @@ func TimeLTE(v time.Time) predicate.ShipmentEvent {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...domain.Status) predicate.ShipmentEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.ShipmentEvent(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldNotIn(FieldStatus, vs...))
+func StatusNotIn(vs ...domain.Status) predicate.ShipmentEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.ShipmentEvent(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // StatusGT applies the GT predicate on the "status" field.
-func StatusGT(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldGT(FieldStatus, v))
+func StatusGT(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldGT(FieldStatus, vc))
 }
 
 // StatusGTE applies the GTE predicate on the "status" field.
-func StatusGTE(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldGTE(FieldStatus, v))
+func StatusGTE(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldGTE(FieldStatus, vc))
 }
 
 // StatusLT applies the LT predicate on the "status" field.
-func StatusLT(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldLT(FieldStatus, v))
+func StatusLT(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldLT(FieldStatus, vc))
 }
 
 // StatusLTE applies the LTE predicate on the "status" field.
-func StatusLTE(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldLTE(FieldStatus, v))
+func StatusLTE(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldLTE(FieldStatus, vc))
 }
 
 // StatusContains applies the Contains predicate on the "status" field.
-func StatusContains(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldContains(FieldStatus, v))
+func StatusContains(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldContains(FieldStatus, vc))
 }
 
 // StatusHasPrefix applies the HasPrefix predicate on the "status" field.
-func StatusHasPrefix(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldHasPrefix(FieldStatus, v))
+func StatusHasPrefix(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldHasPrefix(FieldStatus, vc))
 }
 
 // StatusHasSuffix applies the HasSuffix predicate on the "status" field.
-func StatusHasSuffix(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldHasSuffix(FieldStatus, v))
+func StatusHasSuffix(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldHasSuffix(FieldStatus, vc))
 }
 
 // StatusEqualFold applies the EqualFold predicate on the "status" field.
-func StatusEqualFold(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldEqualFold(FieldStatus, v))
+func StatusEqualFold(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldEqualFold(FieldStatus, vc))
 }
 
 // StatusContainsFold applies the ContainsFold predicate on the "status" field.
-func StatusContainsFold(v string) predicate.ShipmentEvent {
-	return predicate.ShipmentEvent(sql.FieldContainsFold(FieldStatus, v))
+func StatusContainsFold(v domain.Status) predicate.ShipmentEvent {
+	vc := string(v)
+	return predicate.ShipmentEvent(sql.FieldContainsFold(FieldStatus, vc))
 }
 
 // TextEQ applies the EQ predicate on the "text" field.

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ID filters vertices based on their ID field.
@@ -72,8 +73,9 @@ func Time(v time.Time) predicate.SigningEvent {
 }
 
 // Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
-func Status(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldEQ(FieldStatus, v))
+func Status(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldEQ(FieldStatus, vc))
 }
 
 // Text applies equality check predicate on the "text" field. It's identical to TextEQ.
@@ -187,68 +189,87 @@ func TimeLTE(v time.Time) predicate.SigningEvent {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...domain.SigningStatus) predicate.SigningEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.SigningEvent(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldNotIn(FieldStatus, vs...))
+func StatusNotIn(vs ...domain.SigningStatus) predicate.SigningEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = string(vs[i])
+	}
+	return predicate.SigningEvent(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // StatusGT applies the GT predicate on the "status" field.
-func StatusGT(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldGT(FieldStatus, v))
+func StatusGT(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldGT(FieldStatus, vc))
 }
 
 // StatusGTE applies the GTE predicate on the "status" field.
-func StatusGTE(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldGTE(FieldStatus, v))
+func StatusGTE(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldGTE(FieldStatus, vc))
 }
 
 // StatusLT applies the LT predicate on the "status" field.
-func StatusLT(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldLT(FieldStatus, v))
+func StatusLT(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldLT(FieldStatus, vc))
 }
 
 // StatusLTE applies the LTE predicate on the "status" field.
-func StatusLTE(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldLTE(FieldStatus, v))
+func StatusLTE(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldLTE(FieldStatus, vc))
 }
 
 // StatusContains applies the Contains predicate on the "status" field.
-func StatusContains(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldContains(FieldStatus, v))
+func StatusContains(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldContains(FieldStatus, vc))
 }
 
 // StatusHasPrefix applies the HasPrefix predicate on the "status" field.
-func StatusHasPrefix(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldHasPrefix(FieldStatus, v))
+func StatusHasPrefix(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldHasPrefix(FieldStatus, vc))
 }
 
 // StatusHasSuffix applies the HasSuffix predicate on the "status" field.
-func StatusHasSuffix(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldHasSuffix(FieldStatus, v))
+func StatusHasSuffix(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldHasSuffix(FieldStatus, vc))
 }
 
 // StatusEqualFold applies the EqualFold predicate on the "status" field.
-func StatusEqualFold(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldEqualFold(FieldStatus, v))
+func StatusEqualFold(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldEqualFold(FieldStatus, vc))
 }
 
 // StatusContainsFold applies the ContainsFold predicate on the "status" field.
-func StatusContainsFold(v string) predicate.SigningEvent {
-	return predicate.SigningEvent(sql.FieldContainsFold(FieldStatus, v))
+func StatusContainsFold(v domain.SigningStatus) predicate.SigningEvent {
+	vc := string(v)
+	return predicate.SigningEvent(sql.FieldContainsFold(FieldStatus, vc))
 }
 
 // TextEQ applies the EQ predicate on the "text" field.

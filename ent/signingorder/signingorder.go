@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 const (
@@ -107,7 +109,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/svarsign/svarsign/ent/runtime"
 var (
+	Hooks        [2]ent.Hook
+	Interceptors [1]ent.Interceptor
 	// DefaultRequireLevel4 holds the default value on creation for the "require_level4" field.
 	DefaultRequireLevel4 bool
 	// DefaultProviderJobID holds the default value on creation for the "provider_job_id" field.
@@ -130,50 +139,20 @@ var (
 	DefaultID func() uuid.UUID
 )
 
-// SignatureType defines the type for the "signature_type" enum field.
-type SignatureType string
-
-// SignatureType values.
-const (
-	SignatureTypeAUTHENTICATED SignatureType = "AUTHENTICATED"
-	SignatureTypeADVANCED      SignatureType = "ADVANCED"
-)
-
-func (st SignatureType) String() string {
-	return string(st)
-}
-
 // SignatureTypeValidator is a validator for the "signature_type" field enum values. It is called by the builders before save.
-func SignatureTypeValidator(st SignatureType) error {
+func SignatureTypeValidator(st domain.SignatureType) error {
 	switch st {
-	case SignatureTypeAUTHENTICATED, SignatureTypeADVANCED:
+	case "AUTHENTICATED", "ADVANCED":
 		return nil
 	default:
 		return fmt.Errorf("signingorder: invalid enum value for signature_type field: %q", st)
 	}
 }
 
-// Status defines the type for the "status" enum field.
-type Status string
-
-// Status values.
-const (
-	StatusWAITING               Status = "WAITING"
-	StatusSIGNED                Status = "SIGNED"
-	StatusREJECTED_BY_RECIPIENT Status = "REJECTED_BY_RECIPIENT"
-	StatusEXPIRED               Status = "EXPIRED"
-	StatusREJECTED_BY_SERVICE   Status = "REJECTED_BY_SERVICE"
-	StatusCANCELLED             Status = "CANCELLED"
-)
-
-func (s Status) String() string {
-	return string(s)
-}
-
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
-func StatusValidator(s Status) error {
+func StatusValidator(s domain.SigningStatus) error {
 	switch s {
-	case StatusWAITING, StatusSIGNED, StatusREJECTED_BY_RECIPIENT, StatusEXPIRED, StatusREJECTED_BY_SERVICE, StatusCANCELLED:
+	case "WAITING", "SIGNED", "REJECTED_BY_RECIPIENT", "EXPIRED", "REJECTED_BY_SERVICE", "CANCELLED":
 		return nil
 	default:
 		return fmt.Errorf("signingorder: invalid enum value for status field: %q", s)

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/svarsign/svarsign/ent/predicate"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // ID filters vertices based on their ID field.
@@ -302,23 +303,33 @@ func FileNameContainsFold(v string) predicate.SigningOrder {
 }
 
 // SignatureTypeEQ applies the EQ predicate on the "signature_type" field.
-func SignatureTypeEQ(v SignatureType) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldEQ(FieldSignatureType, v))
+func SignatureTypeEQ(v domain.SignatureType) predicate.SigningOrder {
+	vc := v
+	return predicate.SigningOrder(sql.FieldEQ(FieldSignatureType, vc))
 }
 
 // SignatureTypeNEQ applies the NEQ predicate on the "signature_type" field.
-func SignatureTypeNEQ(v SignatureType) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldNEQ(FieldSignatureType, v))
+func SignatureTypeNEQ(v domain.SignatureType) predicate.SigningOrder {
+	vc := v
+	return predicate.SigningOrder(sql.FieldNEQ(FieldSignatureType, vc))
 }
 
 // SignatureTypeIn applies the In predicate on the "signature_type" field.
-func SignatureTypeIn(vs ...SignatureType) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldIn(FieldSignatureType, vs...))
+func SignatureTypeIn(vs ...domain.SignatureType) predicate.SigningOrder {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.SigningOrder(sql.FieldIn(FieldSignatureType, v...))
 }
 
 // SignatureTypeNotIn applies the NotIn predicate on the "signature_type" field.
-func SignatureTypeNotIn(vs ...SignatureType) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldNotIn(FieldSignatureType, vs...))
+func SignatureTypeNotIn(vs ...domain.SignatureType) predicate.SigningOrder {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.SigningOrder(sql.FieldNotIn(FieldSignatureType, v...))
 }
 
 // DeadlineEQ applies the EQ predicate on the "deadline" field.
@@ -362,23 +373,33 @@ func DeadlineLTE(v time.Time) predicate.SigningOrder {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v domain.SigningStatus) predicate.SigningOrder {
+	vc := v
+	return predicate.SigningOrder(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v domain.SigningStatus) predicate.SigningOrder {
+	vc := v
+	return predicate.SigningOrder(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...domain.SigningStatus) predicate.SigningOrder {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.SigningOrder(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.SigningOrder {
-	return predicate.SigningOrder(sql.FieldNotIn(FieldStatus, vs...))
+func StatusNotIn(vs ...domain.SigningStatus) predicate.SigningOrder {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.SigningOrder(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // RequireLevel4EQ applies the EQ predicate on the "require_level4" field.

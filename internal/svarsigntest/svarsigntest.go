@@ -16,8 +16,10 @@ import (
 
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	"github.com/svarsign/svarsign/server/admin"
+	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // Server is a running svarsign.
@@ -158,7 +160,9 @@ func (c tokenCreds) GetRequestMetadata(context.Context, ...string) (map[string]s
 
 func (tokenCreds) RequireTransportSecurity() bool { return false }
 
-// Code returns the Connect code of err, or connect.Code(0) for nil.
+// Code returns the Connect code of err, or connect.Code(0) for nil. A
+// domain error, as the services' own Go API (signing.Signer) returns it,
+// has the code the edge (apierr) would give it.
 func Code(err error) connect.Code {
 	if err == nil {
 		return 0
@@ -166,6 +170,9 @@ func Code(err error) connect.Code {
 	var ce *connect.Error
 	if errors.As(err, &ce) {
 		return ce.Code()
+	}
+	if k := domain.KindOf(err); k != 0 {
+		return apierr.Code(k)
 	}
 	return connect.CodeOf(err)
 }

@@ -61,7 +61,7 @@ func CreateKey(ctx context.Context, client *ent.Client, orgNumber, label string)
 	if err := checkText(label, maxLabelLen); err != nil {
 		return auth.Key{}, fmt.Errorf("key label: %w", err)
 	}
-	o, err := findOrg(ctx, client, orgNumber)
+	ctx, o, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return auth.Key{}, err
 	}

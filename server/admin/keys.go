@@ -12,11 +12,11 @@ import (
 // ListKeys returns an organisation's API keys, oldest first. Secrets are
 // never stored, so none can be shown.
 func ListKeys(ctx context.Context, client *ent.Client, orgNumber string) ([]*ent.APIKey, error) {
-	o, err := findOrg(ctx, client, orgNumber)
+	ctx, _, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return nil, err
 	}
-	return client.APIKey.Query().Where(apikey.OrgID(o.ID)).Order(ent.Asc(apikey.FieldID)).All(ctx)
+	return client.APIKey.Query().Order(ent.Asc(apikey.FieldID)).All(ctx)
 }
 
 // RevokeKey stops an API key from working, from now on. The key stays
@@ -25,12 +25,12 @@ func RevokeKey(ctx context.Context, client *ent.Client, orgNumber, keyID string)
 	if err := checkText(keyID, maxLabelLen); err != nil {
 		return fmt.Errorf("key id: %w", err)
 	}
-	o, err := findOrg(ctx, client, orgNumber)
+	ctx, _, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return err
 	}
 	n, err := client.APIKey.Update().
-		Where(apikey.OrgID(o.ID), apikey.KeyID(keyID), apikey.RevokedAtIsNil()).
+		Where(apikey.KeyID(keyID), apikey.RevokedAtIsNil()).
 		SetRevokedAt(time.Now().UTC()).
 		Save(ctx)
 	if err != nil {

@@ -26,7 +26,7 @@ func CreateUser(ctx context.Context, client *ent.Client, orgNumber, email, passw
 	if err := auth.CheckPasswordPolicy(password); err != nil {
 		return nil, err
 	}
-	o, err := findOrg(ctx, client, orgNumber)
+	ctx, o, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/webhook"
 	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/tenant"
 )
 
 // CreateWebhook registers url to receive the events of the organisation
@@ -23,14 +24,14 @@ func CreateWebhook(ctx context.Context, client *ent.Client, orgNumber, rawURL st
 	if err := checkWebhookURL(rawURL); err != nil {
 		return "", err
 	}
-	o, err := findOrg(ctx, client, orgNumber)
+	ctx, o, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return "", err
 	}
 	b := make([]byte, 32)
 	rand.Read(b) // never fails (crypto/rand)
 	secret = hex.EncodeToString(b)
-	last, err := client.Event.Query().Where(event.OrgID(o.ID)).Order(ent.Desc(event.FieldID)).First(ctx)
+	last, err := client.Event.Query().Order(ent.Desc(event.FieldID)).First(ctx)
 	start := 0
 	switch {
 	case ent.IsNotFound(err):
@@ -48,11 +49,11 @@ func CreateWebhook(ctx context.Context, client *ent.Client, orgNumber, rawURL st
 
 // ListWebhooks returns the organisation's webhooks, oldest first.
 func ListWebhooks(ctx context.Context, client *ent.Client, orgNumber string) ([]*ent.Webhook, error) {
-	o, err := findOrg(ctx, client, orgNumber)
+	ctx, _, err := findOrg(ctx, client, orgNumber)
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := client.Webhook.Query().Where(webhook.OrgID(o.ID)).Order(ent.Asc(webhook.FieldID)).All(ctx)
+	hooks, err := client.Webhook.Query().Order(ent.Asc(webhook.FieldID)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing webhooks: %w", err)
 	}
@@ -82,16 +83,18 @@ func checkWebhookURL(raw string) error {
 	return nil
 }
 
-func findOrg(ctx context.Context, client *ent.Client, number string) (*ent.Org, error) {
+// The returned context is scoped to the organisation (package tenant): an
+// operator's command about one organisation reads and writes its rows only.
+func findOrg(ctx context.Context, client *ent.Client, number string) (context.Context, *ent.Org, error) {
 	if err := domain.CheckOrganizationNumber(number); err != nil {
-		return nil, fmt.Errorf("organisation number %q: %w", number, err)
+		return nil, nil, fmt.Errorf("organisation number %q: %w", number, err)
 	}
 	o, err := client.Org.Query().Where(org.Number(number)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, fmt.Errorf("no organisation with number %s (create it with `svarsign admin org create`)", number)
+		return nil, nil, fmt.Errorf("no organisation with number %s (create it with `svarsign admin org create`)", number)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("finding organisation %s: %w", number, err)
+		return nil, nil, fmt.Errorf("finding organisation %s: %w", number, err)
 	}
-	return o, nil
+	return tenant.With(ctx, tenant.Org(o.ID)), o, nil
 }

@@ -27,12 +27,12 @@ import (
 	"github.com/svarsign/svarsign/gen"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
+	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/events"
 	"github.com/svarsign/svarsign/server/gateway"
 	"github.com/svarsign/svarsign/server/housekeeping"
-	"github.com/svarsign/svarsign/server/internal/websec"
 	"github.com/svarsign/svarsign/server/jobs"
 	"github.com/svarsign/svarsign/server/mailbox"
 	"github.com/svarsign/svarsign/server/metrics"
@@ -43,6 +43,7 @@ import (
 	"github.com/svarsign/svarsign/server/shipment"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // Config says where the service listens and keeps its data.
@@ -185,7 +186,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var public *url.URL
 	if cfg.PublicURL != "" {
-		if public, err = websec.ParsePublicURL(cfg.PublicURL); err != nil {
+		if public, err = websession.ParsePublicURL(cfg.PublicURL); err != nil {
 			return nil, err
 		}
 	}
@@ -360,7 +361,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 		}
 	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(a.metrics.Interceptor(), authn, reqcheck.Interceptor{}),
+		connect.WithInterceptors(a.metrics.Interceptor(), authn, reqcheck.Interceptor{}, apierr.Interceptor{}),
 		connect.WithReadMaxBytes(maxMessageBytes),
 	}
 	// Both services want a caller on every call: the middleware checks the

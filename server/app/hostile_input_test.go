@@ -607,7 +607,7 @@ func TestShipmentSizeLimited(t *testing.T) {
 func TestAdminRefusesHostileText(t *testing.T) {
 	t.Parallel()
 	eachDatabase(t, func(t *testing.T, srv *trackedServer) {
-		ctx := context.Background()
+		ctx := databasetest.Context(t)
 		db := srv.App.DB().Ent
 		srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 		for name, fn := range map[string]func() error{

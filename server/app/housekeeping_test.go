@@ -17,6 +17,8 @@ import (
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/housekeeping"
 )
 
@@ -25,7 +27,7 @@ import (
 func TestPurgeExpired(t *testing.T) {
 	t.Parallel()
 	srv := st.Start(t, func(c *app.Config) { c.PurgeInterval = 100 * time.Millisecond })
-	ctx := context.Background()
+	ctx := databasetest.Context(t)
 	db := srv.App.DB().Ent
 	now := time.Now().UTC()
 	token := func() []byte { b := make([]byte, 32); rand.Read(b); return b }
@@ -108,7 +110,7 @@ func TestDraftPurge(t *testing.T) {
 	clock.Advance(20 * time.Minute) // the first four are 70 minutes old, kept's upload 20
 
 	srv.Await(t, func() error {
-		n, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.StatusEQ(shipment.StatusDRAFT)).Count(ctx)
+		n, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.StatusEQ(domain.StatusDraft)).Count(databasetest.Context(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func sameDocuments(a, b []*svarsignv1.Document) bool {
 
 func orgShipments(t *testing.T, srv *trackedServer, orgNumber string) []string {
 	t.Helper()
-	rows, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.SenderOrgNumber(orgNumber)).All(context.Background())
+	rows, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.SenderOrgNumber(orgNumber)).All(databasetest.Context(t))
 	if err != nil {
 		t.Fatal(err)
 	}

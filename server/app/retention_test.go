@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
 // purge is the kind of the periodic purge (housekeeping.PurgeArgs).
@@ -33,7 +33,7 @@ func TestEventRetention(t *testing.T) {
 		c.WebhookInterval = 100 * time.Millisecond
 		c.ReadDeadline = 1000 * time.Hour // no printing in this test
 	})
-	ctx := context.Background()
+	ctx := databasetest.Context(t)
 	db := srv.App.DB().Ent
 	tokenA := srv.Org(t, st.OrgNumber(0), "Med webhook")
 	tokenB := srv.Org(t, st.OrgNumber(1), "Uten webhook")

@@ -15,11 +15,12 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/svarsign/svarsign/ent/shipment"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 const (
@@ -61,7 +62,7 @@ type signingCounts struct {
 
 func (s *trackedServer) signingStored(t *testing.T) signingCounts {
 	t.Helper()
-	ctx := context.Background()
+	ctx := databasetest.Context(t)
 	db := s.App.DB().Ent
 	var out signingCounts
 	var err error
@@ -261,14 +262,14 @@ func TestSigningOrderUploadedDocument(t *testing.T) {
 	if got := srv.signingStored(t); got != (signingCounts{Shipments: 1, Documents: 1, Blobs: 1}) {
 		t.Fatalf("after the refused send the server holds %+v, want the DRAFT and its upload only", got)
 	}
-	row, err := srv.App.DB().Ent.Shipment.Get(ctx, uuid.MustParse(id))
+	row, err := srv.App.DB().Ent.Shipment.Get(databasetest.Context(t), uuid.MustParse(id))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if row.Status != shipment.StatusDRAFT {
+	if row.Status != domain.StatusDraft {
 		t.Fatalf("reserved shipment is %v after a refused send, want DRAFT", row.Status)
 	}
-	doc, err := srv.App.DB().Ent.Document.Query().Only(ctx)
+	doc, err := srv.App.DB().Ent.Document.Query().Only(databasetest.Context(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,11 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
-	"github.com/svarsign/svarsign/ent/shipment"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
+	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // downloadAll downloads a whole document and returns the error the stream
@@ -193,14 +194,14 @@ func TestTenantIsolation(t *testing.T) {
 	if err != nil || string(body) != string(attachment) {
 		t.Errorf("A downloads %q, %v; want its attachment", body, err)
 	}
-	draft, err := srv.App.DB().Ent.Shipment.Get(ctx, uuid.MustParse(draftID))
+	draft, err := srv.App.DB().Ent.Shipment.Get(databasetest.Context(t), uuid.MustParse(draftID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if draft.Status != shipment.StatusDRAFT || draft.Title != "" {
+	if draft.Status != domain.StatusDraft || draft.Title != "" {
 		t.Errorf("A's reserved id is now %s %q", draft.Status, draft.Title)
 	}
-	if n, err := srv.App.DB().Ent.Document.Query().Count(ctx); err != nil || n != 3 {
+	if n, err := srv.App.DB().Ent.Document.Query().Count(databasetest.Context(t)); err != nil || n != 3 {
 		t.Errorf("document rows = %d (%v), want A's 2 and B's 1", n, err)
 	}
 	if got := srv.stored(t); got.Shipments != storedBefore.Shipments || got.Documents != storedBefore.Documents || got.Blobs != storedBefore.Blobs {

@@ -26,6 +26,7 @@ import (
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/auth"
+	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
 // genReader yields n deterministic pseudo-random bytes, generated as they
@@ -313,7 +314,7 @@ func TestUploadSameNameReplaces(t *testing.T) {
 	if firstSum == secondSum || first.GetSha256() != firstSum || second.GetSha256() != secondSum {
 		t.Fatalf("upload hashes: first %s (sent %s), second %s (sent %s)", first.GetSha256(), firstSum, second.GetSha256(), secondSum)
 	}
-	if n, err := srv.App.DB().Ent.Document.Query().Where(document.ShipmentID(uuid.MustParse(id))).Count(ctx); err != nil || n != 1 {
+	if n, err := srv.App.DB().Ent.Document.Query().Where(document.ShipmentID(uuid.MustParse(id))).Count(databasetest.Context(t)); err != nil || n != 1 {
 		t.Fatalf("document rows for the shipment = %d (err %v), want 1", n, err)
 	}
 	if files := blobFiles(t, filepath.Join(dataDir, "blobs")); len(files) != 1 {
@@ -354,7 +355,7 @@ func TestUploadChunkBeforeHeader(t *testing.T) {
 	if st.Code(err) != connect.CodeInvalidArgument {
 		t.Fatalf("chunk before header: err = %v, want InvalidArgument", err)
 	}
-	if n, err := srv.App.DB().Ent.Document.Query().Count(ctx); err != nil || n != 0 {
+	if n, err := srv.App.DB().Ent.Document.Query().Count(databasetest.Context(t)); err != nil || n != 0 {
 		t.Errorf("document rows = %d (err %v), want 0", n, err)
 	}
 	if files := blobFiles(t, filepath.Join(dataDir, "blobs")); len(files) != 0 {
@@ -374,7 +375,7 @@ func TestUploadChunkBeforeHeader(t *testing.T) {
 	if st.Code(err) != connect.CodeInvalidArgument {
 		t.Fatalf("second header: err = %v, want InvalidArgument", err)
 	}
-	if n, err := srv.App.DB().Ent.Document.Query().Count(ctx); err != nil || n != 0 {
+	if n, err := srv.App.DB().Ent.Document.Query().Count(databasetest.Context(t)); err != nil || n != 0 {
 		t.Errorf("document rows = %d (err %v), want 0", n, err)
 	}
 }
@@ -416,7 +417,7 @@ func TestUploadCancelledLeavesNothing(t *testing.T) {
 	waitFor(t, 10*time.Second, "blob files to be removed", func() bool {
 		return len(blobFiles(t, blobDir)) == 0
 	})
-	if n, err := srv.App.DB().Ent.Document.Query().Count(t.Context()); err != nil || n != 0 {
+	if n, err := srv.App.DB().Ent.Document.Query().Count(databasetest.Context(t)); err != nil || n != 0 {
 		t.Errorf("document rows = %d (err %v), want 0", n, err)
 	}
 

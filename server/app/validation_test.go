@@ -17,11 +17,12 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
-	"github.com/svarsign/svarsign/ent/shipment"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/gen/go/svarsign/v1/svarsignv1connect"
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 	"github.com/svarsign/svarsign/server/app"
+	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 var allProtocols = []st.Protocol{st.GRPC, st.Connect, st.GRPCWeb}
@@ -50,7 +51,7 @@ type storedCounts struct {
 
 func (s *trackedServer) stored(t *testing.T) storedCounts {
 	t.Helper()
-	ctx := context.Background()
+	ctx := databasetest.Context(t)
 	db := s.App.DB().Ent
 	var out storedCounts
 	var err error
@@ -436,11 +437,11 @@ func TestSendMissingUpload(t *testing.T) {
 		if got := srv.stored(t); got != (storedCounts{Shipments: 1}) {
 			t.Fatalf("server holds %+v, want only the DRAFT row (blobs %q)", got, srv.blobFiles(t))
 		}
-		rows, err := srv.App.DB().Ent.Shipment.Query().All(ctx)
+		rows, err := srv.App.DB().Ent.Shipment.Query().All(databasetest.Context(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rows[0].ID.String() != id || rows[0].Status != shipment.StatusDRAFT || rows[0].Title != "" || rows[0].SentAt != nil {
+		if rows[0].ID.String() != id || rows[0].Status != domain.StatusDraft || rows[0].Title != "" || rows[0].SentAt != nil {
 			t.Fatalf("reserved row changed: %+v", rows[0])
 		}
 		if got := listShipmentsOf(t, c); len(got) != 0 {

@@ -1,6 +1,10 @@
 package auth
 
-import "context"
+import (
+	"context"
+
+	"github.com/svarsign/svarsign/server/tenant"
+)
 
 // Caller is the authenticated organisation of a call, made by a system
 // with an API key or by a case worker with a session cookie.
@@ -16,9 +20,16 @@ type Caller struct {
 
 type callerKey struct{}
 
-// WithCaller returns a context carrying c.
+// WithCaller returns a context carrying c, and c's organisation as the
+// tenant scope of everything the call reads and writes.
 func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
+	return tenant.With(context.WithValue(ctx, callerKey{}, c), tenant.Org(c.OrgID))
+}
+
+// lookupScope is the scope of the credential lookups that tell who the
+// caller is: they must search every organisation's keys and sessions.
+func lookupScope(ctx context.Context) context.Context {
+	return tenant.With(ctx, tenant.System("authentication"))
 }
 
 // FromContext returns the caller set by the interceptor. Handlers behind the

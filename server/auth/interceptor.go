@@ -29,12 +29,12 @@ type EntKeys struct{ Client *ent.Client }
 
 // LookupKey implements Keys.
 func (k EntKeys) LookupKey(ctx context.Context, keyID string) (*ent.APIKey, error) {
-	return k.Client.APIKey.Query().Where(apikey.KeyID(keyID)).Only(ctx)
+	return k.Client.APIKey.Query().Where(apikey.KeyID(keyID)).Only(lookupScope(ctx))
 }
 
 // OrgNumber implements Keys.
 func (k EntKeys) OrgNumber(ctx context.Context, orgID int) (string, error) {
-	return k.Client.Org.Query().Where(org.ID(orgID)).Select(org.FieldNumber).String(ctx)
+	return k.Client.Org.Query().Where(org.ID(orgID)).Select(org.FieldNumber).String(lookupScope(ctx))
 }
 
 // errKeyRefused is the one answer for every key that is not accepted:

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/usersession"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // The manual submission page calls the same RPCs as any system, but its
@@ -60,7 +59,7 @@ func (s EntSessions) LookupSession(ctx context.Context, tokenHash []byte, now ti
 	us, err := s.Client.UserSession.Query().
 		Where(usersession.TokenHash(tokenHash), usersession.ExpiresAtGT(now.UTC())).
 		WithUser(func(q *ent.UserQuery) { q.WithOrg() }).
-		Only(ctx)
+		Only(lookupScope(ctx))
 	if err != nil {
 		return Session{}, err
 	}
@@ -69,19 +68,6 @@ func (s EntSessions) LookupSession(ctx context.Context, tokenHash []byte, now ti
 		UserID: u.ID, Email: u.Email, OrgID: u.OrgID, OrgNumber: u.Edges.Org.Number, OrgName: u.Edges.Org.Name,
 		CSRF: us.Csrf, ExpiresAt: us.ExpiresAt,
 	}, nil
-}
-
-// HashSessionToken is the stored form of a session cookie value. The value
-// is 256 random bits, so a plain hash is enough: nothing to guess.
-func HashSessionToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
-// TokensEqual compares a presented token with the expected one in constant
-// time; an empty expected token never matches.
-func TokensEqual(got, want string) bool {
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // SessionToken returns the session cookie's value in header, or "".
@@ -110,14 +96,14 @@ func AuthenticateSession(ctx context.Context, sessions Sessions, now time.Time, 
 	if token == "" {
 		return Caller{}, false, nil
 	}
-	s, err := sessions.LookupSession(ctx, HashSessionToken(token), now)
+	s, err := sessions.LookupSession(ctx, websession.Hash(token), now)
 	switch {
 	case ent.IsNotFound(err):
 		return Caller{}, true, connect.NewError(connect.CodeUnauthenticated, errors.New("session expired or logged out; log in again"))
 	case err != nil:
 		return Caller{}, true, connect.NewError(connect.CodeUnavailable, fmt.Errorf("looking up session: %w", err))
 	}
-	if !TokensEqual(header.Get(CSRFHeader), s.CSRF) {
+	if !websession.Equal(header.Get(CSRFHeader), s.CSRF) {
 		return Caller{}, true, connect.NewError(connect.CodePermissionDenied, errNoCSRF)
 	}
 	return Caller{OrgID: s.OrgID, OrgNumber: s.OrgNumber, UserID: s.UserID}, true, nil

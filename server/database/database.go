@@ -23,6 +23,10 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/svarsign/svarsign/ent"
+	// ent/runtime attaches the schema's defaults and hooks (the status
+	// rules among them) to the generated packages; without it they would
+	// silently not run.
+	_ "github.com/svarsign/svarsign/ent/runtime"
 )
 
 // DB is an open database: the pool, an ent client on it, and which dialect
@@ -31,6 +35,9 @@ type DB struct {
 	SQL     *sql.DB
 	Ent     *ent.Client
 	Dialect string
+	// Now is the service's clock, for the times written with status
+	// changes (WithClock; time.Now in UTC by default).
+	Now func() time.Time
 }
 
 // sqliteParams are added to every SQLite DSN. WAL lets readers run beside
@@ -50,7 +57,12 @@ type Option func(*options)
 type options struct {
 	log      *slog.Logger
 	existing bool
+	now      func() time.Time
 }
+
+// WithClock makes the times written by transactions (status changes,
+// history) come from now instead of time.Now, for tests that move time.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithLogger sends migration logs to log instead of slog.Default().
 func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
@@ -82,6 +94,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if o.log == nil {
 		o.log = slog.Default()
 	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
 	var (
 		sqlDB    *sql.DB
 		dialect  string
@@ -104,6 +120,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		SQL:     sqlDB,
 		Ent:     ent.NewClient(ent.Driver(entsql.OpenDB(dialect, sqlDB))),
 		Dialect: dialect,
+		Now:     func() time.Time { return now().UTC() },
 	}
 	if err := db.migrate(ctx, o.log, lockPath, o.existing); err != nil {
 		_ = sqlDB.Close()

@@ -13,10 +13,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/svarsign/svarsign/ent"
-	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 func createShipment(ctx context.Context, t testing.TB, c *ent.Client) *ent.Shipment {
@@ -28,7 +28,7 @@ func createShipment(ctx context.Context, t testing.TB, c *ent.Client) *ent.Shipm
 	if err != nil {
 		t.Fatalf("create org: %v", err)
 	}
-	s, err := c.Shipment.Create().SetOrgID(o.ID).SetStatus(shipment.StatusRECEIVED).SetTitle("Letter").Save(ctx)
+	s, err := c.Shipment.Create().SetOrgID(o.ID).SetStatus(domain.StatusReceived).SetTitle("Letter").Save(ctx)
 	if err != nil {
 		t.Fatalf("create shipment: %v", err)
 	}
@@ -36,7 +36,7 @@ func createShipment(ctx context.Context, t testing.TB, c *ent.Client) *ent.Shipm
 }
 
 func TestOpenSQLiteSettings(t *testing.T) {
-	ctx := t.Context()
+	ctx := databasetest.Context(t)
 	path := filepath.Join(t.TempDir(), "a", "b", "svarsign.db")
 	db, err := database.Open(ctx, "sqlite:"+path)
 	if err != nil {
@@ -91,13 +91,13 @@ func TestOpenRejectsMemory(t *testing.T) {
 
 func TestRecordStatus(t *testing.T) {
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := t.Context()
+		ctx := databasetest.Context(t)
 		s := createShipment(ctx, t, db.Ent)
 
 		var ev *ent.ShipmentEvent
 		err := db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 			var err error
-			ev, err = tx.RecordStatus(ctx, s.ID, shipment.StatusACCEPTED, "Accepted")
+			ev, err = tx.RecordStatus(ctx, s.ID, domain.StatusAccepted, "Accepted")
 			return err
 		})
 		if err != nil {
@@ -107,7 +107,7 @@ func TestRecordStatus(t *testing.T) {
 			t.Errorf("event = %+v, want shipment %s org %d ACCEPTED/Accepted", ev, s.ID, s.OrgID)
 		}
 		got := db.Ent.Shipment.GetX(ctx, s.ID)
-		if got.Status != shipment.StatusACCEPTED {
+		if got.Status != domain.StatusAccepted {
 			t.Errorf("status = %s, want ACCEPTED", got.Status)
 		}
 		if !got.UpdatedAt.After(s.UpdatedAt) {
@@ -117,15 +117,17 @@ func TestRecordStatus(t *testing.T) {
 			t.Errorf("read_at = %v, want unset before READ", got.ReadAt)
 		}
 
-		// read_at is set by the first READ and kept by later ones.
+		// read_at is set by READ; a second READ is not a transition and
+		// is refused, leaving everything as it was.
 		var firstRead time.Time
 		for i := range 2 {
 			err := db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-				_, err := tx.RecordStatus(ctx, s.ID, shipment.StatusREAD, "Read")
+				_, err := tx.RecordStatus(ctx, s.ID, domain.StatusRead, "Read")
 				return err
 			})
-			if err != nil {
-				t.Fatal(err)
+			var te *domain.TransitionError
+			if i == 0 && err != nil || i == 1 && !errors.As(err, &te) {
+				t.Fatalf("READ #%d: err = %v", i+1, err)
 			}
 			got := db.Ent.Shipment.GetX(ctx, s.ID)
 			if got.ReadAt == nil {
@@ -134,7 +136,7 @@ func TestRecordStatus(t *testing.T) {
 			if i == 0 {
 				firstRead = *got.ReadAt
 			} else if !got.ReadAt.Equal(firstRead) {
-				t.Errorf("read_at changed from %v to %v by a second READ", firstRead, *got.ReadAt)
+				t.Errorf("read_at changed from %v to %v by a refused READ", firstRead, *got.ReadAt)
 			}
 		}
 
@@ -144,14 +146,14 @@ func TestRecordStatus(t *testing.T) {
 			AllX(ctx)
 		var statuses []string
 		for _, e := range events {
-			statuses = append(statuses, e.Status)
+			statuses = append(statuses, string(e.Status))
 		}
-		if fmt.Sprint(statuses) != "[ACCEPTED READ READ]" {
-			t.Errorf("history = %v, want [ACCEPTED READ READ]", statuses)
+		if fmt.Sprint(statuses) != "[ACCEPTED READ]" {
+			t.Errorf("history = %v, want [ACCEPTED READ]", statuses)
 		}
 
 		err = db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-			_, err := tx.RecordStatus(ctx, uuid.New(), shipment.StatusREAD, "Read")
+			_, err := tx.RecordStatus(ctx, uuid.New(), domain.StatusRead, "Read")
 			return err
 		})
 		if !ent.IsNotFound(err) {
@@ -162,7 +164,7 @@ func TestRecordStatus(t *testing.T) {
 
 func TestInTxRollback(t *testing.T) {
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := t.Context()
+		ctx := databasetest.Context(t)
 		s := createShipment(ctx, t, db.Ent)
 		errFail := errors.New("fail on purpose")
 
@@ -170,7 +172,7 @@ func TestInTxRollback(t *testing.T) {
 			t.Helper()
 			// UpdateOne makes ent ask its driver for a transaction of
 			// its own; it must join this one.
-			if _, err := tx.RecordStatus(ctx, s.ID, shipment.StatusNOTIFIED, "Notified"); err != nil {
+			if _, err := tx.RecordStatus(ctx, s.ID, domain.StatusAccepted, "Accepted"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := tx.Ent.Org.Create().SetNumber("999999999").SetName("Rolled back").Save(ctx); err != nil {
@@ -192,7 +194,7 @@ func TestInTxRollback(t *testing.T) {
 			if n := db.Ent.ShipmentEvent.Query().CountX(ctx); n != 0 {
 				t.Errorf("after %s: %d events, want 0", how, n)
 			}
-			if got := db.Ent.Shipment.GetX(ctx, s.ID).Status; got != shipment.StatusRECEIVED {
+			if got := db.Ent.Shipment.GetX(ctx, s.ID).Status; got != domain.StatusReceived {
 				t.Errorf("after %s: status %s, want RECEIVED", how, got)
 			}
 		}
@@ -221,7 +223,7 @@ func TestInTxRollback(t *testing.T) {
 
 		// The pool is not left holding a transaction: a write still works.
 		err = db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-			_, err := tx.RecordStatus(ctx, s.ID, shipment.StatusACCEPTED, "Accepted")
+			_, err := tx.RecordStatus(ctx, s.ID, domain.StatusAccepted, "Accepted")
 			return err
 		})
 		if err != nil {
@@ -232,7 +234,7 @@ func TestInTxRollback(t *testing.T) {
 
 func TestInTxConcurrentWriters(t *testing.T) {
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := t.Context()
+		ctx := databasetest.Context(t)
 		const writers, txs = 8, 20
 		shipments := make([]*ent.Shipment, writers)
 		for i := range shipments {
@@ -249,7 +251,7 @@ func TestInTxConcurrentWriters(t *testing.T) {
 						if _, err := tx.Ent.Shipment.Get(ctx, s.ID); err != nil {
 							return err
 						}
-						_, err := tx.RecordStatus(ctx, s.ID, shipment.StatusNOTIFIED, fmt.Sprint("step ", i))
+						_, err := tx.RecordNote(ctx, s.ID, fmt.Sprint("step ", i))
 						return err
 					})
 					if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/shipment"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // Tx is one open transaction. SQL is for River's InsertTx and raw queries;
@@ -23,6 +24,7 @@ import (
 type Tx struct {
 	SQL *sql.Tx
 	Ent *ent.Client
+	now func() time.Time
 }
 
 // InTx runs fn in a transaction, committing it if fn returns nil and rolling
@@ -44,6 +46,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 		}
 	}()
 	tx := &Tx{
+		now: db.Now,
 		SQL: sqlTx,
 		Ent: ent.NewClient(ent.Driver(&txDriver{
 			Conn:    entsql.Conn{ExecQuerier: sqlTx},
@@ -77,47 +80,95 @@ func (d *txDriver) Tx(context.Context) (dialect.Tx, error) { return dialect.NopT
 // Close does nothing: the transaction belongs to InTx.
 func (d *txDriver) Close() error { return nil }
 
-// RecordStatus moves a shipment to status and appends the matching entry to
-// its history, so the two never disagree. It also stamps updated_at, and
-// read_at the first time the shipment becomes READ. It does not check that
-// the transition is allowed; that is the caller's business.
-func (tx *Tx) RecordStatus(ctx context.Context, shipmentID uuid.UUID, status shipment.Status, text string) (*ent.ShipmentEvent, error) {
-	s, err := tx.Ent.Shipment.Get(ctx, shipmentID)
+// Now is the time of the database's clock, in UTC.
+func (tx *Tx) Now() time.Time { return tx.now() }
+
+// RecordStatus moves shipment id to status to and appends the matching
+// entry to its history and the organisation's outbox, so the three never
+// disagree. It also stamps updated_at, and read_at and notified_at the
+// first time. The change must be one domain.CanTransition allows: ent's
+// status hook checks every status write, and a refused change is an error
+// wrapping a *domain.TransitionError.
+func (tx *Tx) RecordStatus(ctx context.Context, id uuid.UUID, to domain.Status, text string) (*ent.ShipmentEvent, error) {
+	s, err := tx.Ent.Shipment.Get(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("database: record status %s: %w", status, err)
+		return nil, fmt.Errorf("database: record status %s: %w", to, err)
 	}
-	now := time.Now().UTC()
-	update := tx.Ent.Shipment.UpdateOneID(shipmentID).SetStatus(status).SetUpdatedAt(now)
-	if status == shipment.StatusREAD && s.ReadAt == nil {
+	return tx.changeStatus(ctx, s, to, text)
+}
+
+// Advance is RecordStatus for a shipment expected in status from: one that
+// is missing or in another status, or that another transaction moves
+// first, is left alone, and Advance reports false. Jobs use it, so a job
+// run twice, even concurrently, records its step once.
+func (tx *Tx) Advance(ctx context.Context, id uuid.UUID, from, to domain.Status, text string) (bool, error) {
+	s, err := tx.Ent.Shipment.Query().Where(shipment.ID(id), shipment.StatusEQ(from)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("database: advance %s->%s: %w", from, to, err)
+	}
+	if _, err := tx.changeStatus(ctx, s, to, text); err != nil {
+		if ent.IsNotFound(err) { // the status hook's compare-and-set lost
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// RecordNote appends an entry to the shipment's history and outbox for its
+// current status, without changing it: the first entry of a shipment
+// created in its initial status, or a note such as a failed pickup.
+func (tx *Tx) RecordNote(ctx context.Context, id uuid.UUID, text string) (*ent.ShipmentEvent, error) {
+	s, err := tx.Ent.Shipment.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("database: record note: %w", err)
+	}
+	return tx.appendHistory(ctx, s, tx.now(), text)
+}
+
+func (tx *Tx) changeStatus(ctx context.Context, s *ent.Shipment, to domain.Status, text string) (*ent.ShipmentEvent, error) {
+	now := tx.now()
+	update := s.Update().SetStatus(to).SetUpdatedAt(now)
+	if to == domain.StatusRead && s.ReadAt == nil {
 		update.SetReadAt(now)
 	}
-	if status == shipment.StatusNOTIFIED && s.NotifiedAt == nil {
+	if to == domain.StatusNotified && s.NotifiedAt == nil {
 		update.SetNotifiedAt(now)
 	}
-	if err := update.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("database: record status %s: %w", status, err)
+	s, err := update.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("database: record status %s: %w", to, err)
 	}
-	var signingStatus string
+	return tx.appendHistory(ctx, s, now, text)
+}
+
+// appendHistory writes the history entry and the outbox event of s's
+// current status.
+func (tx *Tx) appendHistory(ctx context.Context, s *ent.Shipment, now time.Time, text string) (*ent.ShipmentEvent, error) {
 	ev, err := tx.Ent.ShipmentEvent.Create().
-		SetShipmentID(shipmentID).
+		SetShipmentID(s.ID).
 		SetOrgID(s.OrgID).
 		SetTime(now).
-		SetStatus(string(status)).
+		SetStatus(s.Status).
 		SetText(text).
 		Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("database: record status %s: %w", status, err)
+		return nil, fmt.Errorf("database: record status %s: %w", s.Status, err)
 	}
+	var signingStatus domain.SigningStatus
 	signing, err := s.QuerySigningOrder().Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
 	case err != nil:
-		return nil, fmt.Errorf("database: record status %s: %w", status, err)
+		return nil, fmt.Errorf("database: record status %s: %w", s.Status, err)
 	default:
-		signingStatus = signing.Status.String()
+		signingStatus = signing.Status
 	}
-	if err := tx.AppendEvent(ctx, Event{OrgID: s.OrgID, ShipmentID: shipmentID, Time: now,
-		ShipmentStatus: string(status), SigningStatus: signingStatus, Text: text}); err != nil {
+	if err := tx.AppendEvent(ctx, Event{OrgID: s.OrgID, ShipmentID: s.ID, Time: now,
+		ShipmentStatus: s.Status, SigningStatus: signingStatus, Text: text}); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -128,8 +179,8 @@ type Event struct {
 	OrgID          int
 	ShipmentID     uuid.UUID
 	Time           time.Time
-	ShipmentStatus string
-	SigningStatus  string // "" without a signing order
+	ShipmentStatus domain.Status
+	SigningStatus  domain.SigningStatus // "" without a signing order
 	Text           string
 }
 

@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,35 +31,35 @@ const forbiddenFileNameChars = `"<>?*|:\/`
 // checked by the caller.
 func CheckFileName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return errors.New("is required")
+		return RuleErrorf(ReasonRequired, "is required")
 	}
 	if !utf8.ValidString(name) {
-		return errors.New("must be valid UTF-8")
+		return RuleErrorf(ReasonInvalidUTF8, "must be valid UTF-8")
 	}
 	if n := utf8.RuneCountInString(name); n > MaxFileNameLen {
-		return fmt.Errorf("must be at most %d characters (has %d)", MaxFileNameLen, n)
+		return RuleErrorf(ReasonTooLong, "must be at most %d characters (has %d)", MaxFileNameLen, n)
 	}
 	for _, r := range name {
 		if invisible(r) {
-			return fmt.Errorf("must not contain control characters or invisible formatting characters (has %U)", r)
+			return RuleErrorf(ReasonControlCharacter, "must not contain control characters or invisible formatting characters (has %U)", r)
 		}
 		if strings.ContainsRune(forbiddenFileNameChars, r) {
-			return fmt.Errorf(`must not contain %c (none of " < > ? * | : \ / is allowed)`, r)
+			return RuleErrorf(ReasonInvalidFileName, `must not contain %c (none of " < > ? * | : \ / is allowed)`, r)
 		}
 	}
 	if name == "." || name == ".." {
-		return errors.New(`must not be "." or ".."`)
+		return RuleErrorf(ReasonInvalidFileName, `must not be "." or ".."`)
 	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, _ := utf8.DecodeLastRuneInString(name)
 	if unicode.IsSpace(first) || unicode.IsSpace(last) {
-		return errors.New("must not begin or end with white space")
+		return RuleErrorf(ReasonInvalidFileName, "must not begin or end with white space")
 	}
 	if last == '.' {
-		return errors.New("must not end with a dot")
+		return RuleErrorf(ReasonInvalidFileName, "must not end with a dot")
 	}
 	if stem := reservedStem(name); stem != "" {
-		return fmt.Errorf("must not be the Windows device name %s, with or without an extension", stem)
+		return RuleErrorf(ReasonInvalidFileName, "must not be the Windows device name %s, with or without an extension", stem)
 	}
 	return nil
 }

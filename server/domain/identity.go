@@ -1,20 +1,21 @@
 package domain
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // Errors of the identity-number checks. Their text is a field-independent
 // description, ready to be used as a [Violation] description.
 var (
-	errNINLength    = errors.New("must be 11 digits")
-	errNINCheck     = errors.New("check digits do not match")
-	errNINBirthDate = errors.New("does not contain a valid birth date")
-	errOrgLength    = errors.New("must be 9 digits")
-	errOrgCheck     = errors.New("check digit does not match")
-	errRepeated     = errors.New("must not be one digit repeated (such as 000000000): no one is given such a number")
+	errNINLength    = RuleErrorf(ReasonInvalidIdentityNumber, "must be 11 digits")
+	errNINCheck     = RuleErrorf(ReasonInvalidIdentityNumber, "check digits do not match")
+	errNINBirthDate = RuleErrorf(ReasonInvalidIdentityNumber, "does not contain a valid birth date")
+	errOrgLength    = RuleErrorf(ReasonInvalidOrganizationNumber, "must be 9 digits")
+	errOrgCheck     = RuleErrorf(ReasonInvalidOrganizationNumber, "check digit does not match")
+	errNINRepeated  = RuleErrorf(ReasonInvalidIdentityNumber, "%s", repeatedRule)
+	errOrgRepeated  = RuleErrorf(ReasonInvalidOrganizationNumber, "%s", repeatedRule)
 )
+
+// repeatedRule is the rule of both numbers against one digit repeated.
+const repeatedRule = "must not be one digit repeated (such as 000000000): no one is given such a number"
 
 // Weights of the modulus-11 check digits, one digit per weight, as
 // published by the Norwegian Tax Administration (fødselsnummer) and
@@ -48,7 +49,7 @@ func CheckNationalIdentityNumber(s string) error {
 		return errNINLength
 	}
 	if repeated(d) {
-		return errRepeated
+		return errNINRepeated
 	}
 	k1, ok := mod11(d[:9], ninWeights1)
 	if !ok || k1 != d[9] {
@@ -119,7 +120,7 @@ func CheckOrganizationNumber(s string) error {
 		return errOrgLength
 	}
 	if repeated(d) {
-		return errRepeated
+		return errOrgRepeated
 	}
 	k, ok := mod11(d[:8], orgWeights)
 	if !ok || k != d[8] {

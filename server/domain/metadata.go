@@ -18,31 +18,31 @@ import (
 // are visited in key order so that the report is the same on every call.
 func CheckMetadata(field string, m map[string]string, v *Violations) {
 	if len(m) > MaxMetadataEntries {
-		v.Addf(field, "must have at most %d entries (has %d)", MaxMetadataEntries, len(m))
+		v.Addf(field, ReasonTooMany, "must have at most %d entries (has %d)", MaxMetadataEntries, len(m))
 	}
 	for _, key := range slices.Sorted(maps.Keys(m)) {
 		value := m[key]
 		switch n := utf8.RuneCountInString(key); {
 		case key == "":
-			v.Add(field+`[""]`, "key must not be empty")
+			v.Add(field+`[""]`, ReasonRequired, "key must not be empty")
 		case !utf8.ValidString(key):
 			// A path holding invalid UTF-8 could not be sent back in an
 			// error detail, so the map itself is named.
-			v.Add(field, "keys must be valid UTF-8")
+			v.Add(field, ReasonInvalidUTF8, "keys must be valid UTF-8")
 			continue
 		case n > MaxMetadataKeyLen:
 			// Echoing a key of arbitrary length would let one request
 			// inflate the error (and gRPC trailers are small), so the map
 			// is named and the key shortened.
-			v.Addf(field, "key %q… must be at most %d characters (has %d)",
+			v.Addf(field, ReasonTooLong, "key %q… must be at most %d characters (has %d)",
 				truncateRunes(key, 20), MaxMetadataKeyLen, n)
 			continue
 		}
 		entry := fmt.Sprintf("%s[%q]", field, key)
 		if !utf8.ValidString(value) {
-			v.Add(entry, "must be valid UTF-8")
+			v.Add(entry, ReasonInvalidUTF8, "must be valid UTF-8")
 		} else if n := utf8.RuneCountInString(value); n > MaxMetadataValueLen {
-			v.Addf(entry, "must be at most %d characters (has %d)", MaxMetadataValueLen, n)
+			v.Addf(entry, ReasonTooLong, "must be at most %d characters (has %d)", MaxMetadataValueLen, n)
 		}
 	}
 }

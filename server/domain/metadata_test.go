@@ -32,34 +32,34 @@ func TestCheckMetadata(t *testing.T) {
 		{"empty value", map[string]string{"saksnummer": ""}, nil},
 
 		{"21 entries", entries(21), []domain.Violation{
-			{field, "must have at most 20 entries (has 21)"},
+			{field, domain.ReasonTooMany, "must have at most 20 entries (has 21)"},
 		}},
 		{"empty key", map[string]string{"": "x"}, []domain.Violation{
-			{field + `[""]`, "key must not be empty"},
+			{field + `[""]`, domain.ReasonRequired, "key must not be empty"},
 		}},
 		{"key 101 runes", map[string]string{strings.Repeat("æ", 101): "x"}, []domain.Violation{
-			{field, `key "` + strings.Repeat("æ", 20) + `"… must be at most 100 characters (has 101)`},
+			{field, domain.ReasonTooLong, `key "` + strings.Repeat("æ", 20) + `"… must be at most 100 characters (has 101)`},
 		}},
 		{"value 1001 runes", map[string]string{"saksnummer": strings.Repeat("ø", 1001)}, []domain.Violation{
-			{field + `["saksnummer"]`, "must be at most 1000 characters (has 1001)"},
+			{field + `["saksnummer"]`, domain.ReasonTooLong, "must be at most 1000 characters (has 1001)"},
 		}},
 		{"key with quote", map[string]string{`a"b`: strings.Repeat("x", 1001)}, []domain.Violation{
-			{field + `["a\"b"]`, "must be at most 1000 characters (has 1001)"},
+			{field + `["a\"b"]`, domain.ReasonTooLong, "must be at most 1000 characters (has 1001)"},
 		}},
 		{"invalid UTF-8 key", map[string]string{"a\xff": "x"}, []domain.Violation{
-			{field, "keys must be valid UTF-8"},
+			{field, domain.ReasonInvalidUTF8, "keys must be valid UTF-8"},
 		}},
 		{"invalid UTF-8 value", map[string]string{"a": "\xff"}, []domain.Violation{
-			{field + `["a"]`, "must be valid UTF-8"},
+			{field + `["a"]`, domain.ReasonInvalidUTF8, "must be valid UTF-8"},
 		}},
 		{"several problems in key order", map[string]string{
 			"b": strings.Repeat("x", 1001),
 			"":  "x",
 			"a": strings.Repeat("x", 1002),
 		}, []domain.Violation{
-			{field + `[""]`, "key must not be empty"},
-			{field + `["a"]`, "must be at most 1000 characters (has 1002)"},
-			{field + `["b"]`, "must be at most 1000 characters (has 1001)"},
+			{field + `[""]`, domain.ReasonRequired, "key must not be empty"},
+			{field + `["a"]`, domain.ReasonTooLong, "must be at most 1000 characters (has 1002)"},
+			{field + `["b"]`, domain.ReasonTooLong, "must be at most 1000 characters (has 1001)"},
 		}},
 	}
 	for _, tt := range tests {
@@ -75,7 +75,7 @@ func TestCheckMetadata(t *testing.T) {
 
 func TestCheckMetadataKeepsEarlierViolations(t *testing.T) {
 	var v domain.Violations
-	v.Add("title", "is required")
+	v.Add("title", domain.ReasonRequired, "is required")
 	domain.CheckMetadata("documents[0].metadata", map[string]string{"": ""}, &v)
 	if v.Len() != 2 || v.List()[0].Field != "title" {
 		t.Fatalf("violations = %q, want the earlier one kept and one added", v.List())

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 )
 
 var allStatuses = []domain.Status{
+	domain.StatusDraft,
 	domain.StatusReceived,
 	domain.StatusAccepted,
 	domain.StatusNotified,
@@ -19,7 +21,7 @@ var allStatuses = []domain.Status{
 }
 
 func TestStatusValues(t *testing.T) {
-	want := []string{"RECEIVED", "ACCEPTED", "NOTIFIED", "READ", "REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP"}
+	want := []string{"DRAFT", "RECEIVED", "ACCEPTED", "NOTIFIED", "READ", "REJECTED", "SENT_TO_PRINT", "NOT_DELIVERED", "READY_FOR_PICKUP"}
 	for i, s := range allStatuses {
 		if string(s) != want[i] {
 			t.Errorf("status %d = %q, want %q", i, s, want[i])
@@ -32,6 +34,7 @@ func TestStatusValues(t *testing.T) {
 func TestCanTransition(t *testing.T) {
 	type pair struct{ from, to domain.Status }
 	allowed := map[pair]bool{
+		{domain.StatusDraft, domain.StatusReceived}:          true,
 		{domain.StatusReceived, domain.StatusAccepted}:       true,
 		{domain.StatusReceived, domain.StatusRejected}:       true,
 		{domain.StatusAccepted, domain.StatusNotified}:       true,
@@ -79,5 +82,43 @@ func TestCanTransitionUnknown(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "unknown shipment status") {
 			t.Errorf("CanTransition(%q, %q) = %v, want unknown-status error", tt.from, tt.to, err)
 		}
+	}
+}
+
+func TestStatusesComplete(t *testing.T) {
+	if got := domain.Statuses(); len(got) != len(allStatuses) {
+		t.Fatalf("Statuses() has %d entries, the table test %d", len(got), len(allStatuses))
+	}
+	for _, s := range allStatuses {
+		if !s.Known() {
+			t.Errorf("%s is not Known", s)
+		}
+	}
+	initial := map[domain.Status]bool{domain.StatusDraft: true, domain.StatusReceived: true, domain.StatusReadyForPickup: true}
+	for _, s := range allStatuses {
+		if s.Initial() != initial[s] {
+			t.Errorf("%s.Initial() = %v, want %v", s, s.Initial(), initial[s])
+		}
+	}
+}
+
+// TestCanTransitionSigning checks every pair of signing statuses: a waiting
+// order may end in any final status, nothing else changes.
+func TestCanTransitionSigning(t *testing.T) {
+	for _, from := range domain.SigningStatuses() {
+		for _, to := range domain.SigningStatuses() {
+			err := domain.CanTransitionSigning(from, to)
+			want := from == domain.SigningWaiting && to != domain.SigningWaiting
+			if (err == nil) != want {
+				t.Errorf("CanTransitionSigning(%s, %s) = %v, want allowed=%v", from, to, err, want)
+			}
+			var te *domain.TransitionError
+			if err != nil && !errors.As(err, &te) {
+				t.Errorf("CanTransitionSigning(%s, %s) error %T is not a *TransitionError", from, to, err)
+			}
+		}
+	}
+	if err := domain.CanTransitionSigning(domain.SigningWaiting, "DONE"); err == nil || !strings.Contains(err.Error(), "unknown") {
+		t.Errorf("change to an unknown signing status: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -10,8 +8,8 @@ import (
 
 // Errors of [CheckText]; their text is a field-independent description.
 var (
-	errTextUTF8 = errors.New("must be valid UTF-8")
-	errTextNUL  = errors.New("must not contain NUL (U+0000)")
+	errTextUTF8 = RuleErrorf(ReasonInvalidUTF8, "must be valid UTF-8")
+	errTextNUL  = RuleErrorf(ReasonControlCharacter, "must not contain NUL (U+0000)")
 )
 
 // CheckText reports whether s may be stored as the text of a request field:
@@ -36,9 +34,9 @@ func CheckText(s string, multiline bool) error {
 			return errTextNUL
 		case multiline && (r == '\t' || r == '\n' || r == '\r'):
 		case r == '\t' || r == '\n' || r == '\r':
-			return fmt.Errorf("must be one line, without tabs or line breaks (has %U)", r)
+			return RuleErrorf(ReasonControlCharacter, "must be one line, without tabs or line breaks (has %U)", r)
 		default:
-			return fmt.Errorf("must not contain control characters (has %U)", r)
+			return RuleErrorf(ReasonControlCharacter, "must not contain control characters (has %U)", r)
 		}
 	}
 	return nil

@@ -8,9 +8,11 @@ import (
 // Violation is one broken rule on one field. Field is a path into the
 // request such as "recipient.national_identity_number" or
 // "documents[1].file_name", so that clients can point at the offending
-// input; Description says what is wrong in words a user can act on.
+// input; Reason names the rule for machines, and Description says what is
+// wrong in words a user can act on.
 type Violation struct {
 	Field       string
+	Reason      Reason
 	Description string
 }
 
@@ -21,15 +23,22 @@ type Violations struct {
 	list []Violation
 }
 
-// Add records that field breaks a rule described by description.
-func (v *Violations) Add(field, description string) {
-	v.list = append(v.list, Violation{Field: field, Description: description})
+// Add records that field breaks the rule named by reason, described by
+// description.
+func (v *Violations) Add(field string, reason Reason, description string) {
+	v.list = append(v.list, Violation{Field: field, Reason: reason, Description: description})
 }
 
 // Addf is like [Violations.Add] with a description formatted as by
 // [fmt.Sprintf].
-func (v *Violations) Addf(field, format string, args ...any) {
-	v.Add(field, fmt.Sprintf(format, args...))
+func (v *Violations) Addf(field string, reason Reason, format string, args ...any) {
+	v.Add(field, reason, fmt.Sprintf(format, args...))
+}
+
+// AddError records err, as returned by a Check function of this package,
+// on field: its reason is [ReasonOf] err, its description err's message.
+func (v *Violations) AddError(field string, err error) {
+	v.Add(field, ReasonOf(err), err.Error())
 }
 
 // Len reports how many violations have been added.
@@ -54,6 +63,14 @@ func (v *Violations) Err() error {
 		return nil
 	}
 	return &ValidationError{Violations: v.List()}
+}
+
+// Invalid is a [*ValidationError] of one violation, for a request refused
+// on its first problem.
+func Invalid(field string, reason Reason, description string) error {
+	var v Violations
+	v.Add(field, reason, description)
+	return v.Err()
 }
 
 // ValidationError reports that a request broke one or more rules. Transport

@@ -24,12 +24,12 @@ func TestViolationsEmpty(t *testing.T) {
 
 func TestViolations(t *testing.T) {
 	var v domain.Violations
-	v.Add("title", "is required")
-	v.Addf("documents[1].file_name", "must be at most %d characters (has %d)", 226, 300)
+	v.Add("title", domain.ReasonRequired, "is required")
+	v.Addf("documents[1].file_name", domain.ReasonTooLong, "must be at most %d characters (has %d)", 226, 300)
 
 	want := []domain.Violation{
-		{Field: "title", Description: "is required"},
-		{Field: "documents[1].file_name", Description: "must be at most 226 characters (has 300)"},
+		{Field: "title", Reason: domain.ReasonRequired, Description: "is required"},
+		{Field: "documents[1].file_name", Reason: domain.ReasonTooLong, Description: "must be at most 226 characters (has 300)"},
 	}
 	if v.Len() != 2 {
 		t.Errorf("Len() = %d, want 2", v.Len())
@@ -56,7 +56,7 @@ func TestViolations(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", err.Error(), wantMsg)
 	}
 
-	v.Add("sender_system", "too long")
+	v.Add("sender_system", domain.ReasonTooLong, "too long")
 	if len(verr.Violations) != 2 {
 		t.Error("adding after Err changed the returned error")
 	}
@@ -68,8 +68,8 @@ func TestValidationErrorMessage(t *testing.T) {
 		want string
 	}{
 		{nil, "invalid request"},
-		{[]domain.Violation{{"", "recipient is required"}}, "invalid request: recipient is required"},
-		{[]domain.Violation{{"title", "is required"}}, "invalid request: title: is required"},
+		{[]domain.Violation{{Description: "recipient is required"}}, "invalid request: recipient is required"},
+		{[]domain.Violation{{Field: "title", Description: "is required"}}, "invalid request: title: is required"},
 	}
 	for _, tt := range tests {
 		e := &domain.ValidationError{Violations: tt.in}

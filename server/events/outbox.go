@@ -3,18 +3,17 @@ package events
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"connectrpc.com/connect"
-
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/tenant"
 )
 
 // settleTime is how long a missing event id may hold back the events after
@@ -68,7 +67,7 @@ func newOutbox(db *database.DB) *outbox {
 // caller's, so the first read has no old gaps (rolled back or purged ids of
 // others) to wait out.
 func (o *outbox) last(ctx context.Context) (int, error) {
-	e, err := o.db.Ent.Event.Query().Order(ent.Desc(event.FieldID)).First(ctx)
+	e, err := o.db.Ent.Event.Query().Order(ent.Desc(event.FieldID)).First(everyOrg(ctx))
 	switch {
 	case ent.IsNotFound(err):
 		return 0, nil
@@ -76,6 +75,13 @@ func (o *outbox) last(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("events: newest event: %w", err)
 	}
 	return e.ID, nil
+}
+
+// everyOrg scopes the outbox's order checks, which read the ids of every
+// organisation's events (never their content): a gap in one
+// organisation's ids is another's event, not a transaction in flight.
+func everyOrg(ctx context.Context) context.Context {
+	return tenant.With(ctx, tenant.System("outbox order"))
 }
 
 // resumable refuses a cursor from before the retention horizon: the events
@@ -86,8 +92,8 @@ func (o *outbox) resumable(ctx context.Context, orgID, after int) error {
 		return fmt.Errorf("events: %w", err)
 	}
 	if after < org.EventsPurgedThrough {
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New(
-			"cursor is older than the retained events; read current state with ListShipments and watch again without a cursor"))
+		return domain.Errorf(domain.ErrFailedPrecondition,
+			"cursor is older than the retained events; read current state with ListShipments and watch again without a cursor")
 	}
 	return nil
 }
@@ -108,14 +114,14 @@ func (o *outbox) next(ctx context.Context, orgID, after, limit int) ([]*ent.Even
 	// present or long missing. Counting is the cheap common case.
 	hi := evs[len(evs)-1].ID
 	window := o.db.Ent.Event.Query().Where(event.IDGT(after), event.IDLTE(hi))
-	n, err := window.Clone().Count(ctx)
+	n, err := window.Clone().Count(everyOrg(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("events: checking outbox order: %w", err)
 	}
 	if n == hi-after {
 		return evs, nil
 	}
-	ids, err := window.Order(ent.Asc(event.FieldID)).IDs(ctx)
+	ids, err := window.Order(ent.Asc(event.FieldID)).IDs(everyOrg(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("events: checking outbox order: %w", err)
 	}

@@ -1,8 +1,18 @@
 package events
 
 import (
+	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/tenant"
 )
 
 func TestCursorRoundTrip(t *testing.T) {
@@ -39,4 +49,43 @@ func TestFirstUnsettled(t *testing.T) {
 	if got := o.firstUnsettled(10, []int{11, 12, 13, 15, 17}); got != 16 {
 		t.Errorf("14 long missing: first unsettled %d, want 16 (new)", got)
 	}
+}
+
+// TestNextInterleavedOrganisations: an organisation's read of the outbox,
+// in its own tenant scope, is not held back by the ids of another's events
+// between its own (they are settled, just not its to see).
+func TestNextInterleavedOrganisations(t *testing.T) {
+	databasetest.Each(t, func(t *testing.T, db *database.DB) {
+		sys := databasetest.Context(t)
+		var orgs [2]int
+		for i := range orgs {
+			o, err := db.Ent.Org.Create().SetNumber(fmt.Sprintf("%09d", rand.N(1_000_000_000))).SetName("Org").Save(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs[i] = o.ID
+		}
+		for i := range 6 {
+			err := db.InTx(sys, func(ctx context.Context, tx *database.Tx) error {
+				return tx.AppendEvent(ctx, database.Event{OrgID: orgs[i%2], ShipmentID: uuid.New(), Time: time.Now(),
+					ShipmentStatus: domain.StatusReceived, Text: fmt.Sprint(i)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		o := newOutbox(db)
+		a := tenant.With(t.Context(), tenant.Org(orgs[0]))
+		evs, err := o.next(a, orgs[0], 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 3 {
+			t.Fatalf("organisation A read %d of its 3 events at once", len(evs))
+		}
+		last, err := o.last(a)
+		if err != nil || last != evs[2].ID+1 {
+			t.Errorf("last = %d, %v; want the newest id of any organisation, %d", last, err, evs[2].ID+1)
+		}
+	})
 }

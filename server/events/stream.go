@@ -2,17 +2,16 @@ package events
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
-	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/svarsign/svarsign/ent"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
-	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
+	"github.com/svarsign/svarsign/server/protoconv"
 )
 
 // DefaultPollInterval is how often a stream looks for new events when it
@@ -68,7 +67,7 @@ func (s *Stream) Watch(ctx context.Context, orgID int, cursor string, send func(
 	if cursor == "" {
 		after, err = s.outbox.last(ctx)
 	} else if after, err = ParseCursor(cursor); err != nil {
-		return apierr.Field("cursor", "not a cursor from WatchEvents")
+		return domain.Invalid("cursor", domain.ReasonInvalidToken, "not a cursor from WatchEvents")
 	} else {
 		err = s.outbox.resumable(ctx, orgID, after)
 	}
@@ -100,7 +99,7 @@ func (s *Stream) Watch(ctx context.Context, orgID int, cursor string, send func(
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.closed:
-			return connect.NewError(connect.CodeUnavailable, errors.New("server shutting down; resume from the last cursor"))
+			return domain.Errorf(domain.ErrUnavailable, "server shutting down; resume from the last cursor")
 		case <-tick.C:
 		}
 	}
@@ -111,8 +110,8 @@ func toProto(e *ent.Event) *svarsignv1.WatchEventsResponse {
 		Cursor:        Cursor(e.ID),
 		ShipmentId:    e.ShipmentID.String(),
 		Time:          timestamppb.New(e.Time),
-		Status:        svarsignv1.ShipmentStatus(svarsignv1.ShipmentStatus_value["SHIPMENT_STATUS_"+e.ShipmentStatus]),
-		SigningStatus: svarsignv1.SigningStatus(svarsignv1.SigningStatus_value["SIGNING_STATUS_"+e.SigningStatus]),
+		Status:        protoconv.Status(e.ShipmentStatus),
+		SigningStatus: protoconv.SigningStatus(e.SigningStatus),
 		Text:          e.Text,
 	}
 }

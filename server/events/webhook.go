@@ -292,7 +292,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverWebhookA
 func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, e *ent.Event) error {
 	body, err := json.Marshal(Payload{
 		EventID: e.ID, Cursor: Cursor(e.ID), ShipmentID: e.ShipmentID.String(), Time: e.Time.UTC(),
-		ShipmentStatus: e.ShipmentStatus, SigningStatus: e.SigningStatus, Text: e.Text,
+		ShipmentStatus: string(e.ShipmentStatus), SigningStatus: string(e.SigningStatus), Text: e.Text,
 	})
 	if err != nil {
 		return err

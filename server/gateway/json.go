@@ -14,7 +14,6 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -22,6 +21,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 
+	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/domain"
 )
 
@@ -108,7 +108,7 @@ func unmarshalStrict(data []byte, msg proto.Message) error {
 	if v.Len() == 0 {
 		// The walk below mirrors protojson; should it ever miss a case,
 		// protojson's own words still reach the caller.
-		v.Add("", "is not a valid request: "+strings.TrimPrefix(err.Error(), "proto: "))
+		v.Add("", domain.ReasonInvalidJSON, "is not a valid request: "+strings.TrimPrefix(err.Error(), "proto: "))
 	}
 	return invalid(&v)
 }
@@ -116,11 +116,7 @@ func unmarshalStrict(data []byte, msg proto.Message) error {
 // invalid is an InvalidArgument status carrying v as a google.rpc.BadRequest.
 func invalid(v *domain.Violations) error {
 	ve := v.Err().(*domain.ValidationError)
-	br := &errdetails.BadRequest{}
-	for _, fv := range ve.Violations {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: fv.Field, Description: fv.Description})
-	}
-	st, err := status.New(codes.InvalidArgument, ve.Error()).WithDetails(br)
+	st, err := status.New(codes.InvalidArgument, ve.Error()).WithDetails(apierr.BadRequest(ve))
 	if err != nil {
 		return status.Error(codes.InvalidArgument, ve.Error())
 	}
@@ -133,11 +129,11 @@ func locateBody(data []byte, md protoreflect.MessageDescriptor, v *domain.Violat
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		v.Add("", "request body is not valid JSON: "+jsonError(err))
+		v.Add("", domain.ReasonInvalidJSON, "request body is not valid JSON: "+jsonError(err))
 		return
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		v.Add("", "request body must be one JSON object with nothing after it")
+		v.Add("", domain.ReasonInvalidJSON, "request body must be one JSON object with nothing after it")
 	}
 	l := locator{v: v}
 	l.message("", md, raw)
@@ -187,7 +183,7 @@ func plain(md protoreflect.MessageDescriptor) bool {
 func (l *locator) message(path string, md protoreflect.MessageDescriptor, raw json.RawMessage) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, _ := dec.Token(); tok != json.Delim('{') {
-		l.v.Add(path, "must be a JSON object")
+		l.v.Add(path, domain.ReasonWrongType, "must be a JSON object")
 		return
 	}
 	fields := md.Fields()
@@ -208,12 +204,12 @@ func (l *locator) message(path string, md protoreflect.MessageDescriptor, raw js
 			fd = fields.ByName(protoreflect.Name(name))
 		}
 		if fd == nil {
-			l.v.Add(join(path, clip(name)), "is not a field of "+string(md.Name()))
+			l.v.Add(join(path, clip(name)), domain.ReasonUnknownField, "is not a field of "+string(md.Name()))
 			continue
 		}
 		fpath := join(path, string(fd.Name()))
 		if seen[fd.Number()] {
-			l.v.Add(fpath, "is given more than once")
+			l.v.Add(fpath, domain.ReasonDuplicate, "is given more than once")
 			continue
 		}
 		seen[fd.Number()] = true
@@ -222,7 +218,7 @@ func (l *locator) message(path string, md protoreflect.MessageDescriptor, raw js
 		}
 		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {
 			if first, ok := oneofs[od.FullName()]; ok {
-				l.v.Addf(fpath, "must not be set together with %s: only one of %s can be set", first, oneofMembers(path, od))
+				l.v.Addf(fpath, domain.ReasonConflict, "must not be set together with %s: only one of %s can be set", first, oneofMembers(path, od))
 				continue
 			}
 			oneofs[od.FullName()] = fpath
@@ -257,7 +253,7 @@ func (l *locator) field(path string, md protoreflect.MessageDescriptor, fd proto
 	case fd.IsList():
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		if tok, _ := dec.Token(); tok != json.Delim('[') {
-			l.v.Add(path, "must be a JSON array")
+			l.v.Add(path, domain.ReasonWrongType, "must be a JSON array")
 			return
 		}
 		for i := 0; dec.More(); i++ {
@@ -267,7 +263,7 @@ func (l *locator) field(path string, md protoreflect.MessageDescriptor, fd proto
 			}
 			epath := fmt.Sprintf("%s[%d]", path, i)
 			if isNull(elem) && !nullable(fd) {
-				l.v.Add(epath, "must not be null")
+				l.v.Add(epath, domain.ReasonWrongType, "must not be null")
 				continue
 			}
 			l.value(epath, md, fd, elem, func(b []byte) []byte { return wrap(fd, append(append([]byte("["), b...), ']')) })
@@ -275,7 +271,7 @@ func (l *locator) field(path string, md protoreflect.MessageDescriptor, fd proto
 	case fd.IsMap():
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		if tok, _ := dec.Token(); tok != json.Delim('{') {
-			l.v.Add(path, "must be a JSON object")
+			l.v.Add(path, domain.ReasonWrongType, "must be a JSON object")
 			return
 		}
 		seen := map[string]bool{}
@@ -291,7 +287,7 @@ func (l *locator) field(path string, md protoreflect.MessageDescriptor, fd proto
 			}
 			kpath := fmt.Sprintf("%s[%q]", path, clip(key))
 			if seen[key] {
-				l.v.Add(kpath, "is given more than once")
+				l.v.Add(kpath, domain.ReasonDuplicate, "is given more than once")
 				continue
 			}
 			seen[key] = true
@@ -315,7 +311,7 @@ func (l *locator) value(path string, md protoreflect.MessageDescriptor, fd proto
 		return
 	}
 	if err := protojson.Unmarshal(in(raw), dynamicpb.NewMessage(md)); err != nil {
-		l.v.Add(path, describe(fd))
+		l.v.Add(path, domain.ReasonWrongType, describe(fd))
 	}
 }
 
@@ -383,13 +379,13 @@ func locateQuery(query url.Values, md protoreflect.MessageDescriptor, v *domain.
 		path, fd := queryField(md, key)
 		switch {
 		case fd == nil:
-			v.Add(clip(key), "is not a valid query parameter: "+err.Error())
+			v.Add(clip(key), domain.ReasonUnknownField, "is not a valid query parameter: "+err.Error())
 		case fd.Cardinality() != protoreflect.Repeated && len(query[key]) > 1:
-			v.Add(path, "must be given once")
+			v.Add(path, domain.ReasonDuplicate, "must be given once")
 		case fd.Message() != nil && plain(fd.Message()):
-			v.Add(path, "cannot be given as a query parameter; name its fields instead")
+			v.Add(path, domain.ReasonWrongType, "cannot be given as a query parameter; name its fields instead")
 		default:
-			v.Add(path, describe(fd))
+			v.Add(path, domain.ReasonWrongType, describe(fd))
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -64,7 +65,7 @@ func (w *draftWorker) Work(ctx context.Context, _ *river.Job[DraftPurgeArgs]) er
 	now := w.now().UTC()
 	cutoff := now.Add(-w.retention)
 	ids, err := w.db.Ent.Shipment.Query().
-		Where(shipment.StatusEQ(shipment.StatusDRAFT), shipment.UpdatedAtLT(cutoff)).
+		Where(shipment.StatusEQ(domain.StatusDraft), shipment.UpdatedAtLT(cutoff)).
 		Limit(draftBatch).
 		IDs(ctx)
 	if err != nil {
@@ -93,7 +94,7 @@ func (w *draftWorker) purgeDraft(ctx context.Context, id uuid.UUID, cutoff, now 
 	docs := -1
 	err := w.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		n, err := tx.Ent.Shipment.Update().
-			Where(shipment.ID(id), shipment.StatusEQ(shipment.StatusDRAFT), shipment.UpdatedAtLT(cutoff)).
+			Where(shipment.ID(id), shipment.StatusEQ(domain.StatusDraft), shipment.UpdatedAtLT(cutoff)).
 			SetUpdatedAt(now).
 			Save(ctx)
 		if err != nil || n == 0 {

@@ -20,8 +20,10 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/tenant"
 )
 
 // Config tunes a Queue. The zero value is usable.
@@ -127,6 +129,12 @@ func New(db *database.DB, cfg Config) (*Queue, error) {
 		FetchPollInterval:    poll,
 		// River refuses a cooldown longer than the poll interval.
 		FetchCooldown: min(river.FetchCooldownDefault, poll),
+		// Jobs act across organisations by design (delivery between
+		// them, sweeps, purges); each says so once, here.
+		Middleware: []rivertype.Middleware{river.WorkerMiddlewareFunc(
+			func(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+				return doInner(tenant.With(ctx, tenant.System("job "+job.Kind)))
+			})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

@@ -14,14 +14,19 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/ent"
-	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/shipmentevent"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/database/databasetest"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/jobs"
 )
 
 func createShipment(ctx context.Context, t *testing.T, db *database.DB) uuid.UUID {
+	t.Helper()
+	return createShipmentIn(ctx, t, db, domain.StatusReceived)
+}
+
+func createShipmentIn(ctx context.Context, t *testing.T, db *database.DB, status domain.Status) uuid.UUID {
 	t.Helper()
 	o, err := db.Ent.Org.Create().
 		SetNumber(fmt.Sprintf("%09d", rand.N(1_000_000_000))).
@@ -30,7 +35,7 @@ func createShipment(ctx context.Context, t *testing.T, db *database.DB) uuid.UUI
 	if err != nil {
 		t.Fatalf("create org: %v", err)
 	}
-	s, err := db.Ent.Shipment.Create().SetOrgID(o.ID).SetStatus(shipment.StatusRECEIVED).Save(ctx)
+	s, err := db.Ent.Shipment.Create().SetOrgID(o.ID).SetStatus(status).Save(ctx)
 	if err != nil {
 		t.Fatalf("create shipment: %v", err)
 	}
@@ -98,7 +103,7 @@ func waitFor(t *testing.T, q *jobs.Queue, what string, cond func() bool) {
 	}
 }
 
-func status(ctx context.Context, t *testing.T, db *database.DB, id uuid.UUID) shipment.Status {
+func status(ctx context.Context, t *testing.T, db *database.DB, id uuid.UUID) domain.Status {
 	t.Helper()
 	s, err := db.Ent.Shipment.Get(ctx, id)
 	if err != nil {
@@ -145,7 +150,7 @@ func TestKinds(t *testing.T) {
 func TestShipmentDelivery(t *testing.T) {
 	t.Parallel()
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := t.Context()
+		ctx := databasetest.Context(t)
 		id := createShipment(ctx, t, db)
 		q := newQueue(t, db)
 		// Two accept jobs for one shipment, worked concurrently: the step
@@ -153,7 +158,7 @@ func TestShipmentDelivery(t *testing.T) {
 		insert(ctx, t, db, q, jobs.AcceptShipmentArgs{ShipmentID: id}, jobs.AcceptShipmentArgs{ShipmentID: id})
 		start(t, q)
 
-		waitFor(t, q, "shipment NOTIFIED", func() bool { return status(ctx, t, db, id) == shipment.StatusNOTIFIED })
+		waitFor(t, q, "shipment NOTIFIED", func() bool { return status(ctx, t, db, id) == domain.StatusNotified })
 		waitFor(t, q, "all jobs completed", func() bool {
 			all, completed := jobCounts(ctx, t, db)
 			return all == 3 && completed == 3 // two accepts, one deliver
@@ -169,7 +174,7 @@ func TestShipmentDelivery(t *testing.T) {
 		events := history(ctx, t, db, id)
 		var got []string
 		for _, e := range events {
-			got = append(got, e.Status+": "+e.Text)
+			got = append(got, string(e.Status)+": "+e.Text)
 		}
 		want := []string{
 			"ACCEPTED: Accepted for delivery",
@@ -178,7 +183,7 @@ func TestShipmentDelivery(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("history:\n got %q\nwant %q", got, want)
 		}
-		if s := status(ctx, t, db, id); s != shipment.StatusNOTIFIED {
+		if s := status(ctx, t, db, id); s != domain.StatusNotified {
 			t.Errorf("status = %s, want NOTIFIED", s)
 		}
 	})
@@ -187,7 +192,7 @@ func TestShipmentDelivery(t *testing.T) {
 func TestJobOfRolledBackTxNeverRuns(t *testing.T) {
 	t.Parallel()
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := t.Context()
+		ctx := databasetest.Context(t)
 		rolledBack := createShipment(ctx, t, db)
 		committed := createShipment(ctx, t, db)
 		q := newQueue(t, db)
@@ -207,9 +212,9 @@ func TestJobOfRolledBackTxNeverRuns(t *testing.T) {
 		start(t, q)
 
 		waitFor(t, q, "committed shipment NOTIFIED", func() bool {
-			return status(ctx, t, db, committed) == shipment.StatusNOTIFIED
+			return status(ctx, t, db, committed) == domain.StatusNotified
 		})
-		if s := status(ctx, t, db, rolledBack); s != shipment.StatusRECEIVED {
+		if s := status(ctx, t, db, rolledBack); s != domain.StatusReceived {
 			t.Errorf("rolled-back shipment status = %s, want RECEIVED", s)
 		}
 		if events := history(ctx, t, db, rolledBack); len(events) != 0 {
@@ -224,11 +229,8 @@ func TestJobOfRolledBackTxNeverRuns(t *testing.T) {
 func TestAcceptIgnoresOtherStatuses(t *testing.T) {
 	t.Parallel()
 	databasetest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := t.Context()
-		id := createShipment(ctx, t, db)
-		if err := db.Ent.Shipment.UpdateOneID(id).SetStatus(shipment.StatusDRAFT).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		ctx := databasetest.Context(t)
+		id := createShipmentIn(ctx, t, db, domain.StatusDraft)
 		q := newQueue(t, db)
 		insert(ctx, t, db, q,
 			jobs.AcceptShipmentArgs{ShipmentID: id},
@@ -239,7 +241,7 @@ func TestAcceptIgnoresOtherStatuses(t *testing.T) {
 			all, completed := jobCounts(ctx, t, db)
 			return all == 2 && completed == 2
 		})
-		if s := status(ctx, t, db, id); s != shipment.StatusDRAFT {
+		if s := status(ctx, t, db, id); s != domain.StatusDraft {
 			t.Errorf("status = %s, want DRAFT", s)
 		}
 		if events := history(ctx, t, db, id); len(events) != 0 {

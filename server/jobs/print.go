@@ -12,6 +12,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // PrintSweepArgs sends to print the shipments their recipients have not read
@@ -42,7 +43,7 @@ type printWorker struct {
 func (w *printWorker) Work(ctx context.Context, _ *river.Job[PrintSweepArgs]) error {
 	due, err := w.db.Ent.Shipment.Query().
 		Where(
-			shipment.StatusEQ(shipment.StatusNOTIFIED),
+			shipment.StatusEQ(domain.StatusNotified),
 			shipment.DirectionEQ(shipment.DirectionOUTGOING),
 			shipment.OnlyDigital(false),
 			shipment.NotifiedAtLTE(w.now().UTC().Add(-w.after)),
@@ -53,14 +54,14 @@ func (w *printWorker) Work(ctx context.Context, _ *river.Job[PrintSweepArgs]) er
 		return fmt.Errorf("finding unread shipments: %w", err)
 	}
 	for _, sh := range due {
-		to, text := shipment.StatusSENT_TO_PRINT, fmt.Sprintf("Not read within %s; sent to print", w.after)
+		to, text := domain.StatusSentToPrint, fmt.Sprintf("Not read within %s; sent to print", w.after)
 		if !printable(sh.RecipientAddress) {
-			to, text = shipment.StatusNOT_DELIVERED, fmt.Sprintf("Not read within %s, and there is no postal address to print to", w.after)
+			to, text = domain.StatusNotDelivered, fmt.Sprintf("Not read within %s, and there is no postal address to print to", w.after)
 		}
 		var moved bool
 		err := w.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 			var err error
-			moved, err = advance(ctx, tx, sh.ID, shipment.StatusNOTIFIED, to, text)
+			moved, err = tx.Advance(ctx, sh.ID, domain.StatusNotified, to, text)
 			return err
 		})
 		logDone(ctx, w.logger, PrintSweepArgs{}.Kind(), sh.ID, moved, err)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -14,6 +13,7 @@ import (
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // AcceptShipmentArgs asks for a RECEIVED shipment to be accepted for
@@ -60,7 +60,7 @@ func (w *acceptWorker) Work(ctx context.Context, job *river.Job[AcceptShipmentAr
 	var moved bool
 	err := w.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		var err error
-		moved, err = advance(ctx, tx, id, shipment.StatusRECEIVED, shipment.StatusACCEPTED, acceptedText)
+		moved, err = tx.Advance(ctx, id, domain.StatusReceived, domain.StatusAccepted, acceptedText)
 		if err != nil || !moved {
 			return err
 		}
@@ -102,10 +102,10 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverShipment
 			}
 		}
 		if to == nil {
-			moved, err = advance(ctx, tx, id, shipment.StatusACCEPTED, shipment.StatusNOTIFIED, notifiedText)
+			moved, err = tx.Advance(ctx, id, domain.StatusAccepted, domain.StatusNotified, notifiedText)
 			return err
 		}
-		moved, err = advance(ctx, tx, id, shipment.StatusACCEPTED, shipment.StatusREADY_FOR_PICKUP,
+		moved, err = tx.Advance(ctx, id, domain.StatusAccepted, domain.StatusReadyForPickup,
 			fmt.Sprintf("Delivered to the Inbox of %s (%s); ready for pickup", to.Name, to.Number))
 		if err != nil || !moved {
 			return err
@@ -124,11 +124,11 @@ func copyToInbox(ctx context.Context, tx *database.Tx, sh *ent.Shipment, to *ent
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	now := tx.Now()
 	copyID := uuid.New()
 	err = tx.Ent.Shipment.Create().
 		SetID(copyID).SetOrgID(to.ID).SetDirection(shipment.DirectionINCOMING).
-		SetStatus(shipment.StatusREADY_FOR_PICKUP).SetPending(true).SetDeliveredFrom(sh.ID).
+		SetStatus(domain.StatusReadyForPickup).SetPending(true).SetDeliveredFrom(sh.ID).
 		SetSenderOrgNumber(sh.SenderOrgNumber).SetTitle(sh.Title).SetSenderSystem(sh.SenderSystem).
 		SetExternalRef(sh.ExternalRef).
 		SetRecipientKind(shipment.RecipientKindORGANIZATION).SetRecipientID(to.Number).SetRecipientName(sh.RecipientName).
@@ -150,29 +150,8 @@ func copyToInbox(ctx context.Context, tx *database.Tx, sh *ent.Shipment, to *ent
 	if err := tx.Ent.Document.CreateBulk(creates...).Exec(ctx); err != nil {
 		return fmt.Errorf("copying documents of %s: %w", sh.ID, err)
 	}
-	_, err = tx.RecordStatus(ctx, copyID, shipment.StatusREADY_FOR_PICKUP, "Received from "+sh.SenderOrgNumber+"; ready for pickup")
+	_, err = tx.RecordNote(ctx, copyID, "Received from "+sh.SenderOrgNumber+"; ready for pickup")
 	return err
-}
-
-// advance moves shipment id from status from to status to and records that
-// in its history, reporting whether it did. A shipment that is missing or in
-// another status is left alone. The move is a compare-and-set on the status
-// column, so a job run twice, even concurrently, records the step once.
-func advance(ctx context.Context, tx *database.Tx, id uuid.UUID, from, to shipment.Status, text string) (bool, error) {
-	n, err := tx.Ent.Shipment.Update().
-		Where(shipment.ID(id), shipment.StatusEQ(from)).
-		SetStatus(to).
-		Save(ctx)
-	if err != nil {
-		return false, fmt.Errorf("shipment %s %s->%s: %w", id, from, to, err)
-	}
-	if n == 0 {
-		return false, nil
-	}
-	if _, err := tx.RecordStatus(ctx, id, to, text); err != nil {
-		return false, fmt.Errorf("shipment %s %s->%s: %w", id, from, to, err)
-	}
-	return true, nil
 }
 
 // logDone notes the outcome of a committed job; failures are left to River,

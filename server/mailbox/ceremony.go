@@ -8,6 +8,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/ceremony"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // maxReason bounds a rejection's reason, which goes into the sender's history.
@@ -18,7 +19,7 @@ const maxReason = 500
 // used: 404 for an unknown token, 403 for another person's, 410 for one
 // already used or expired.
 func (h *handler) ceremonyFor(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession) (*ent.Ceremony, bool) {
-	c, err := h.cfg.DB.Ent.Ceremony.Query().Where(ceremony.TokenHash(hashToken(r.PathValue("token")))).Only(r.Context())
+	c, err := h.cfg.DB.Ent.Ceremony.Query().Where(ceremony.TokenHash(websession.Hash(r.PathValue("token")))).Only(r.Context())
 	switch {
 	case ent.IsNotFound(err):
 		h.fail(w, r, s, http.StatusNotFound, "err.ceremony.unknown", nil)

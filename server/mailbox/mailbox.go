@@ -28,7 +28,9 @@
 //
 // Every POST carries the session's CSRF token (the login form a
 // double-submit cookie) and, when the browser sends Origin or Referer,
-// must come from the same host.
+// must come from the same host; these checks, the cookies, redirects,
+// security headers and page rendering are server/websession's, shared with
+// the portal.
 package mailbox
 
 import (
@@ -44,9 +46,9 @@ import (
 	_ "time/tzdata" // Norwegian time even where the system has no zone database
 
 	"github.com/svarsign/svarsign/server/database"
-	"github.com/svarsign/svarsign/server/internal/websec"
 	"github.com/svarsign/svarsign/server/signing"
 	"github.com/svarsign/svarsign/server/store"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 //go:embed templates/*.html
@@ -87,11 +89,11 @@ type Config struct {
 	// login page explains that no login is configured, and nobody can log
 	// in. Set it only on a test system, where anyone who reaches the port
 	// may impersonate any citizen. Even then a request carrying a
-	// forwarding header (see websec.Forwarded) is refused the login: a
+	// forwarding header (see websession.Forwarded) is refused the login: a
 	// proxy in front means the port is published.
 	SimulatedLogin bool
 	// PublicURL is where browsers reach the service (see
-	// websec.ParsePublicURL), nil if not configured. An https URL makes
+	// websession.ParsePublicURL), nil if not configured. An https URL makes
 	// the cookies Secure; its origin is trusted for form posts.
 	PublicURL *url.URL
 }
@@ -108,13 +110,40 @@ type handler struct {
 	texts catalog
 	// loc is Norwegian time, in which the pages show times.
 	loc *time.Location
-	// origins refuses cross-origin POSTs by Sec-Fetch-Site and Origin.
-	origins *http.CrossOriginProtection
+	// site checks posts, sets cookies and headers, and renders pages.
+	site *websession.Site
 }
 
 // pageNames are the pages, one template file each besides the layout.
 func pageNames() []string {
 	return []string{"login", "login_disabled", "list", "shipment", "ceremony", "done", "error"}
+}
+
+// parsePages parses each page with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template)
+	for _, name := range pageNames() {
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("mailbox: parsing template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// siteConfig is the mailbox as server/websession sees it.
+func (h *handler) siteConfig() websession.Config {
+	return websession.Config{
+		PublicURL: h.cfg.PublicURL,
+		// No script at all; styles and images from here; forms post only here.
+		CSP:         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		Home:        "/mailbox/",
+		Pages:       []string{"/mailbox", "/provider/local/ceremony"},
+		LoginPath:   "/mailbox/login",
+		LoginCookie: loginCSRFCookie,
+		ErrorPage:   h.errorPage,
+	}
 }
 
 // New returns the handler for /mailbox/ and /provider/local/; mount it at
@@ -129,32 +158,23 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	origins := http.NewCrossOriginProtection()
-	if cfg.PublicURL != nil {
-		// Behind a proxy that rewrites Host, the pages' own origin is the
-		// public one.
-		if err := origins.AddTrustedOrigin(cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host); err != nil {
-			return nil, fmt.Errorf("mailbox: public URL: %w", err)
-		}
-	}
 	h := &handler{
 		cfg: cfg, log: cfg.Logger,
-		pages:   make(map[string]*template.Template),
-		mux:     http.NewServeMux(),
-		texts:   newCatalog(),
-		origins: origins,
+		mux:   http.NewServeMux(),
+		texts: newCatalog(),
 	}
+	site, err := websession.New(h.siteConfig())
+	if err != nil {
+		return nil, fmt.Errorf("mailbox: %w", err)
+	}
+	h.site = site
 	loc, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: loading Norwegian time zone: %w", err)
 	}
 	h.loc = loc
-	for _, name := range pageNames() {
-		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("mailbox: parsing template %s: %w", name, err)
-		}
-		h.pages[name] = t
+	if h.pages, err = parsePages(); err != nil {
+		return nil, err
 	}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -179,19 +199,12 @@ func New(cfg Config) (http.Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP sets the headers every response shares: pages hold personal
-// data (never cached), are never framed, run no script and post only to
-// this origin. Referer goes to this origin only, so ceremony tokens in
-// paths do not leak to other sites, while same-origin POSTs still carry
-// Origin and Referer for the CSRF check.
+// ServeHTTP sets the headers every response shares (see
+// websession.Site.SecurityHeaders). Everything here, documents included,
+// holds personal data, so no cache may keep any of it.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Referrer-Policy", "same-origin")
-	hd.Set("Cache-Control", "no-store")
-	websec.HSTS(hd, r, h.cfg.PublicURL)
+	h.site.SecurityHeaders(w, r)
+	w.Header().Set("Cache-Control", "no-store")
 	// The forms are a few short fields; nothing larger is ever posted.
 	// Reading the form here makes an oversized or broken one a clear
 	// error rather than an empty form that fails the CSRF check.
@@ -208,9 +221,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mux.ServeHTTP(w, r)
 }
-
-// secure reports whether cookies must be Secure (see websec.SecureCookies).
-func (h *handler) secure(r *http.Request) bool { return websec.SecureCookies(r, h.cfg.PublicURL) }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.fail(w, r, nil, http.StatusNotFound, "err.notfound", nil)

@@ -23,6 +23,8 @@ import (
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/signing"
+	"github.com/svarsign/svarsign/server/tenant"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // maxListed bounds the mailbox list; a citizen with more shipments sees
@@ -33,8 +35,8 @@ const maxListed = 500
 // mailbox: it has been delivered there (NOTIFIED), read, or also printed.
 // Before delivery it is not the citizen's yet, and a rejected or
 // undeliverable shipment never reached them.
-func delivered() []shipment.Status {
-	return []shipment.Status{shipment.StatusNOTIFIED, shipment.StatusREAD, shipment.StatusSENT_TO_PRINT}
+func delivered() []domain.Status {
+	return []domain.Status{domain.StatusNotified, domain.StatusRead, domain.StatusSentToPrint}
 }
 
 // listRow is one shipment in the mailbox list.
@@ -54,11 +56,11 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, err := h.cfg.DB.Ent.Shipment.Query().
-		Where(mine(s), shipment.StatusIn(delivered()...)).
+		Where(shipment.StatusIn(delivered()...)).
 		WithOrg().WithSigningOrder().
 		Order(ent.Desc(shipment.FieldCreatedAt), ent.Desc(shipment.FieldID)).
 		Limit(maxListed).
-		All(r.Context())
+		All(asCitizen(r.Context(), s))
 	if err != nil {
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("listing shipments: %w", err))
 		return
@@ -67,7 +69,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	for _, sh := range rows {
 		row := listRow{
 			ID: sh.ID, Title: sh.Title, NotifiedAt: sh.NotifiedAt,
-			Read: sh.ReadAt != nil || sh.Status == shipment.StatusREAD, Level4: sh.RequireLevel4,
+			Read: sh.ReadAt != nil || sh.Status == domain.StatusRead, Level4: sh.RequireLevel4,
 			Signing: sh.Edges.SigningOrder,
 		}
 		if sh.Edges.Org != nil {
@@ -78,13 +80,10 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, "list", http.StatusOK, h.newView(r, s, out))
 }
 
-// mine selects the shipments sent to the logged-in citizen.
-func mine(s *ent.CitizenSession) predicate.Shipment {
-	return shipment.And(
-		shipment.DirectionEQ(shipment.DirectionOUTGOING),
-		shipment.RecipientKindEQ(shipment.RecipientKindPERSON),
-		shipment.RecipientID(s.NationalID),
-	)
+// asCitizen scopes ctx to what the logged-in citizen may see: the
+// shipments sent to them and what hangs off those (see package tenant).
+func asCitizen(ctx context.Context, s *ent.CitizenSession) context.Context {
+	return tenant.With(ctx, tenant.Citizen(s.NationalID))
 }
 
 // shipmentFor loads shipment id for the citizen, with its sender, signing
@@ -93,21 +92,35 @@ func mine(s *ent.CitizenSession) predicate.Shipment {
 // someone else's, and a step-up to level 4 when the sender asked for it.
 // next is where a step-up login returns to.
 func (h *handler) shipmentFor(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession, id uuid.UUID, next string) (*ent.Shipment, bool) {
+	inMailbox := []predicate.Shipment{shipment.ID(id), shipment.DirectionEQ(shipment.DirectionOUTGOING),
+		shipment.RecipientKindEQ(shipment.RecipientKindPERSON), shipment.StatusIn(delivered()...)}
 	sh, err := h.cfg.DB.Ent.Shipment.Query().
-		Where(shipment.ID(id), shipment.DirectionEQ(shipment.DirectionOUTGOING),
-			shipment.RecipientKindEQ(shipment.RecipientKindPERSON), shipment.StatusIn(delivered()...)).
+		Where(inMailbox...).
 		WithOrg().WithSigningOrder().
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition), ent.Asc(document.FieldCreatedAt)) }).
-		Only(r.Context())
+		Only(asCitizen(r.Context(), s))
+	if ent.IsNotFound(err) {
+		// Someone else's letter is told apart from none, as SvarUt does
+		// for a citizen who follows a link while logged in as another:
+		// the one lookup outside the citizen's view, and it reads a yes
+		// or no only.
+		var elsewhere bool
+		elsewhere, err = h.cfg.DB.Ent.Shipment.Query().Where(inMailbox...).
+			Exist(tenant.With(r.Context(), tenant.System("mailbox: another person's shipment")))
+		if err == nil && elsewhere {
+			h.fail(w, r, s, http.StatusForbidden, "err.person", nil)
+			return nil, false
+		}
+		if err == nil {
+			err = &ent.NotFoundError{}
+		}
+	}
 	switch {
 	case ent.IsNotFound(err):
 		h.fail(w, r, s, http.StatusNotFound, "err.notfound", nil)
 		return nil, false
 	case err != nil:
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("loading shipment %s: %w", id, err))
-		return nil, false
-	case sh.RecipientID != s.NationalID:
-		h.fail(w, r, s, http.StatusForbidden, "err.person", nil)
 		return nil, false
 	case needsLevel4(sh) && s.Level < 4:
 		stepUp(w, r, next)
@@ -124,8 +137,11 @@ func shipmentPath(id uuid.UUID) string { return "/mailbox/shipments/" + id.Strin
 
 // markRead records that the recipient opened the shipment. Opening it again
 // changes nothing: READ is final, and only real changes enter the history.
-func (h *handler) markRead(ctx context.Context, id uuid.UUID) error {
-	return h.cfg.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+// The change is the sender's shipment's, so it is written on behalf of the
+// sender's organisation (the citizen's view has found it).
+func (h *handler) markRead(ctx context.Context, found *ent.Shipment) error {
+	id := found.ID
+	return h.cfg.DB.InTx(tenant.With(ctx, tenant.Org(found.OrgID)), func(ctx context.Context, tx *database.Tx) error {
 		sh, err := tx.Ent.Shipment.Get(ctx, id)
 		if err != nil {
 			return err
@@ -133,7 +149,7 @@ func (h *handler) markRead(ctx context.Context, id uuid.UUID) error {
 		if domain.CanTransition(domain.Status(sh.Status), domain.StatusRead) != nil {
 			return nil
 		}
-		_, err = tx.RecordStatus(ctx, id, shipment.StatusREAD, "Opened by the recipient in the digital mailbox")
+		_, err = tx.RecordStatus(ctx, id, domain.StatusRead, "Opened by the recipient in the digital mailbox")
 		return err
 	})
 }
@@ -156,7 +172,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.markRead(r.Context(), sh.ID); err != nil {
+	if err := h.markRead(r.Context(), sh); err != nil {
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("marking %s read: %w", sh.ID, err))
 		return
 	}
@@ -165,7 +181,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) {
 		p.Sender = sh.Edges.Org.Name
 	}
 	if o := p.Order; o != nil {
-		p.CanSign = o.Status == signingorder.StatusWAITING && h.cfg.Now().Before(o.Deadline)
+		p.CanSign = o.Status == domain.SigningWaiting && h.cfg.Now().Before(o.Deadline)
 	}
 	h.render(w, r, "shipment", http.StatusOK, h.newView(r, s, p))
 }
@@ -190,7 +206,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Fetching a document is reading the shipment, even by a direct link.
-	if err := h.markRead(r.Context(), sh.ID); err != nil {
+	if err := h.markRead(r.Context(), sh); err != nil {
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("marking %s read: %w", sh.ID, err))
 		return
 	}
@@ -255,7 +271,7 @@ func (h *handler) startCeremony(w http.ResponseWriter, r *http.Request) {
 		h.signingFailed(w, r, s, sh.ID, err)
 		return
 	}
-	token, hash := newToken()
+	token, hash := websession.NewToken()
 	now := h.cfg.Now()
 	c, err := h.cfg.DB.Ent.Ceremony.Create().
 		SetTokenHash(hash).SetShipmentID(sh.ID).SetSignerID(s.NationalID).SetSignerName(s.Name).
@@ -283,29 +299,31 @@ func pathID(r *http.Request) uuid.UUID {
 	return id
 }
 
-// signingFailed shows why the citizen cannot start or complete signing:
+// signingFailed shows why the citizen cannot start or complete signing,
+// chosen by the signer's error values and kinds, never by their text:
 // another person's order 403, one no longer waiting 409, one past its
-// deadline 410; a level 3 login on a level 4 order steps up instead.
+// deadline 410, none 404; a level 3 login on a level 4 order steps up
+// instead.
 func (h *handler) signingFailed(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession, shipmentID uuid.UUID, err error) {
 	switch {
 	case errors.Is(err, signing.ErrLevelTooLow):
 		stepUp(w, r, shipmentPath(shipmentID))
-	case errors.Is(err, signing.ErrWrongSigner):
+	case errors.Is(err, signing.ErrWrongSigner), errors.Is(err, domain.ErrPermissionDenied):
 		h.fail(w, r, s, http.StatusForbidden, "err.person", nil)
 	case errors.Is(err, signing.ErrPastDeadline):
 		h.fail(w, r, s, http.StatusGone, "err.expired", nil)
 	case errors.Is(err, signing.ErrNotWaiting):
-		o, qerr := h.cfg.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(r.Context())
+		o, qerr := h.cfg.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(asCitizen(r.Context(), s))
 		switch {
 		case qerr != nil:
 			h.fail(w, r, s, http.StatusInternalServerError, "err.internal", errors.Join(err, qerr))
-		case o.Status == signingorder.StatusEXPIRED:
+		case o.Status == domain.SigningExpired:
 			h.fail(w, r, s, http.StatusGone, "err.expired", nil)
 		default:
 			v := h.newView(r, s, nil)
 			h.fail(w, r, s, http.StatusConflict, "err.notwaiting", nil, v.Signing(o.Status))
 		}
-	case ent.IsNotFound(err):
+	case errors.Is(err, domain.ErrNotFound):
 		h.fail(w, r, s, http.StatusNotFound, "err.nosigning", nil)
 	default:
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", err)
@@ -332,14 +350,14 @@ func (h *handler) outcome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := sh.Edges.SigningOrder
-	want := signingorder.StatusSIGNED
+	want := domain.SigningSigned
 	if strings.HasSuffix(r.URL.Path, "/rejected") {
-		want = signingorder.StatusREJECTED_BY_RECIPIENT
+		want = domain.SigningRejectedByRecipient
 	}
 	if o == nil || o.Status != want {
 		http.Redirect(w, r, shipmentPath(sh.ID), http.StatusSeeOther)
 		return
 	}
-	p := outcomePage{Signed: want == signingorder.StatusSIGNED, ShipmentID: sh.ID, Title: sh.Title}
+	p := outcomePage{Signed: want == domain.SigningSigned, ShipmentID: sh.ID, Title: sh.Title}
 	h.render(w, r, "done", http.StatusOK, h.newView(r, s, p))
 }

@@ -3,10 +3,12 @@ package mailbox
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"time"
 
 	"github.com/svarsign/svarsign/ent"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // view is what every template gets: the language, the logged-in citizen
@@ -38,7 +40,7 @@ func (v *view) Time(t time.Time) string { return formatTime(v.Lang, t, v.loc) }
 func (v *view) Size(n int64) string { return formatSize(n) }
 
 // Signing names a signing status.
-func (v *view) Signing(status fmt.Stringer) string { return v.T("signing." + status.String()) }
+func (v *view) Signing(status domain.SigningStatus) string { return v.T("signing." + string(status)) }
 
 func (h *handler) newView(r *http.Request, sess *ent.CitizenSession, data any) *view {
 	v := &view{Lang: chooseLang(r), Session: sess, Data: data, Simulated: h.cfg.SimulatedLogin, texts: h.texts, loc: h.loc}
@@ -48,20 +50,34 @@ func (h *handler) newView(r *http.Request, sess *ent.CitizenSession, data any) *
 	return v
 }
 
-// render writes page name with status. It renders into a buffer first, so
-// a template error becomes a clean 500 instead of half a page.
+// render writes page name with status (see websession.Site.Render: a
+// template error becomes errorPage, never half a page).
 func (h *handler) render(w http.ResponseWriter, r *http.Request, name string, status int, v *view) {
-	var buf bytes.Buffer
-	if err := h.pages[name].Execute(&buf, v); err != nil {
-		h.log.ErrorContext(r.Context(), "mailbox: rendering page", "page", name, "err", err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", string(v.Lang))
 	w.Header().Add("Vary", "Accept-Language")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	if err := h.site.Render(w, r, status, h.pages[name], v); err != nil {
+		h.log.ErrorContext(r.Context(), "mailbox: rendering page", "page", name, "err", err)
+	}
+}
+
+// errorPage is the page sent when a template fails: the error page in the
+// browser's language, with the simulated-login banner when there is one,
+// written without a template so that it cannot fail too.
+func (h *handler) errorPage(r *http.Request) []byte {
+	l := chooseLang(r)
+	t := func(key string) string { return template.HTMLEscapeString(h.texts.text(l, key)) }
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"+
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"+
+		"<title>%s – %s</title>\n<link rel=\"stylesheet\" href=\"/mailbox/static/style.css\">\n</head>\n<body>\n",
+		l, t("err.title"), t("app.name"))
+	if h.cfg.SimulatedLogin {
+		fmt.Fprintf(&b, "<div class=\"banner\" role=\"note\"><strong>%s</strong> <span>%s</span></div>\n", t("banner"), t("banner.detail"))
+	}
+	fmt.Fprintf(&b, "<main id=\"main\">\n<h1>%s</h1>\n<p class=\"error\" role=\"alert\">%s</p>\n"+
+		"<p><a href=\"/mailbox/\">%s</a></p>\n</main>\n</body>\n</html>\n",
+		t("err.title"), t("err.internal"), t("tomailbox"))
+	return b.Bytes()
 }
 
 // errorPage is the data of the error page.

@@ -1,10 +1,6 @@
 package mailbox
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,28 +12,15 @@ import (
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/citizensession"
 	"github.com/svarsign/svarsign/server/domain"
-	"github.com/svarsign/svarsign/server/internal/websec"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
-// newToken returns a random 32-byte token, URL-safe, and its sha256, which
-// is all that is stored: a copy of the database does not give away
-// sessions or ceremonies.
-func newToken() (token string, hash []byte) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails; see crypto/rand.Read
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
-// equalTokens compares a submitted token with the expected one in
-// constant time; an empty expected token never matches.
-func equalTokens(got, want string) bool {
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+// citizenCookie is the session cookie. Lax, not Strict: with a real
+// provider the citizen comes back to the completion page by a cross-site
+// redirect and must still be logged in. Lax still keeps the cookie off
+// cross-site POSTs.
+func citizenCookie() websession.Cookie {
+	return websession.Cookie{Name: SessionCookie, Path: "/", SameSite: http.SameSiteLaxMode, MaxAge: SessionLifetime}
 }
 
 // session returns the logged-in citizen, or nil when the request carries
@@ -48,7 +31,7 @@ func (h *handler) session(r *http.Request) (*ent.CitizenSession, error) {
 		return nil, nil
 	}
 	s, err := h.cfg.DB.Ent.CitizenSession.Query().
-		Where(citizensession.TokenHash(hashToken(c.Value)), citizensession.ExpiresAtGT(h.cfg.Now())).
+		Where(citizensession.TokenHash(websession.Hash(c.Value)), citizensession.ExpiresAtGT(h.cfg.Now())).
 		Only(r.Context())
 	if ent.IsNotFound(err) {
 		return nil, nil
@@ -101,51 +84,25 @@ func stepUp(w http.ResponseWriter, r *http.Request, next string) {
 	http.Redirect(w, r, loginURL(4, next), http.StatusSeeOther)
 }
 
-// safeNext returns next if it is a path on this service's citizen pages,
-// else the mailbox, so the login cannot be used to redirect anywhere else
-// (see websec.LocalNext).
-func safeNext(next string) string {
-	if p, ok := websec.LocalNext(next, "/mailbox", "/provider/local/ceremony"); ok {
-		return p
-	}
-	return "/mailbox/"
-}
-
-// sameOrigin refuses a POST that a browser says comes from another site
-// (Sec-Fetch-Site, Origin) or whose Referer names another host. Requests
-// without these headers are not browsers acting for another site; the CSRF
-// token still has to match.
-func (h *handler) sameOrigin(r *http.Request) error {
-	if err := h.origins.Check(r); err != nil {
-		return err
-	}
-	if r.Header.Get("Origin") != "" {
-		return nil // checked above
-	}
-	if ref := r.Header.Get("Referer"); ref != "" {
-		u, err := url.Parse(ref)
-		public := h.cfg.PublicURL != nil && u != nil && u.Scheme == h.cfg.PublicURL.Scheme && u.Host == h.cfg.PublicURL.Host
-		if err != nil || u.Host != r.Host && !public {
-			return errors.New("cross-origin request: Referer does not match Host")
-		}
-	}
-	return nil
-}
-
 // checkPost checks a citizen's POST: same origin, and the session's CSRF
 // token in the form. It answers 403 itself when the check fails.
 func (h *handler) checkPost(w http.ResponseWriter, r *http.Request, s *ent.CitizenSession) bool {
-	if err := h.sameOrigin(r); err != nil {
+	err := h.site.CheckPost(r, s.Csrf)
+	if err == nil {
+		return true
+	}
+	h.refused(r, err)
+	h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
+	return false
+}
+
+// refused logs a POST that failed websession's checks.
+func (h *handler) refused(r *http.Request, err error) {
+	if errors.Is(err, websession.ErrCrossOrigin) {
 		h.log.WarnContext(r.Context(), "mailbox: refused cross-origin POST", "path", logPath(r), "err", err)
-		h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
-		return false
-	}
-	if !equalTokens(r.PostFormValue("csrf"), s.Csrf) {
+	} else {
 		h.log.WarnContext(r.Context(), "mailbox: refused POST with a missing or wrong CSRF token", "path", logPath(r))
-		h.fail(w, r, s, http.StatusForbidden, "err.csrf", nil)
-		return false
 	}
-	return true
 }
 
 // loginPage is the data of the login form.
@@ -159,25 +116,9 @@ type loginPage struct {
 }
 
 // logPath is the request's path for a log line: a ceremony token in it is
-// replaced by a short hash (see websec.LogID), since the token alone
+// replaced by a short hash (see websession.LogID), since the token alone
 // lets its citizen's session sign.
-func logPath(r *http.Request) string { return websec.RedactPath(r.URL.Path, "/ceremony/") }
-
-// loginCSRF returns the login form's double-submit token: the one the
-// browser already holds, so several open login tabs keep working, or a
-// new one set as a cookie.
-func (h *handler) loginCSRF(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 43 {
-		return c.Value
-	}
-	token, _ := newToken()
-	http.SetCookie(w, &http.Cookie{
-		Name: loginCSRFCookie, Value: token, Path: "/mailbox/login",
-		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode,
-		MaxAge: int(SessionLifetime.Seconds()),
-	})
-	return token
-}
+func logPath(r *http.Request) string { return websession.RedactPath(r.URL.Path, "/ceremony/") }
 
 // disabledPage is the data of the page that explains why nobody can log in.
 type disabledPage struct{ Title, Text string }
@@ -188,7 +129,7 @@ func (h *handler) loginRefused(w http.ResponseWriter, r *http.Request) bool {
 	v := h.newView(r, nil, nil)
 	if !h.cfg.SimulatedLogin {
 		v.Data = disabledPage{Title: v.T("disabled.title"), Text: v.T("disabled.text")}
-	} else if name := websec.Forwarded(r.Header); name != "" {
+	} else if name := websession.Forwarded(r.Header); name != "" {
 		h.log.WarnContext(r.Context(), "mailbox: refused the simulated login to a request that came through a proxy", "header", name)
 		v.Data = disabledPage{Title: v.T("proxied.title"), Text: v.Tf("proxied.text", name)}
 	} else {
@@ -202,7 +143,7 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	if h.loginRefused(w, r) {
 		return
 	}
-	p := loginPage{Level: 3, Next: safeNext(r.URL.Query().Get("next"))}
+	p := loginPage{Level: 3, Next: h.site.Next(r.URL.Query().Get("next"))}
 	if r.URL.Query().Get("level") == "4" {
 		p.Level, p.StepUp = 4, true
 	}
@@ -211,7 +152,7 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		p.NIN, p.Name = s.NationalID, s.Name
 	}
 	v := h.newView(r, nil, p)
-	v.CSRF = h.loginCSRF(w, r)
+	v.CSRF = h.site.LoginToken(w, r)
 	h.render(w, r, "login", http.StatusOK, v)
 }
 
@@ -221,15 +162,16 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	if h.loginRefused(w, r) {
 		return
 	}
-	c, err := r.Cookie(loginCSRFCookie)
-	if err := h.sameOrigin(r); err != nil || c == nil || !equalTokens(r.PostFormValue("csrf"), c.Value) {
+	csrf, err := h.site.CheckLogin(r)
+	if err != nil {
+		h.refused(r, err)
 		h.fail(w, r, nil, http.StatusForbidden, "err.csrf", nil)
 		return
 	}
 	p := loginPage{
 		NIN:  strings.TrimSpace(r.PostFormValue("nin")),
 		Name: strings.TrimSpace(r.PostFormValue("name")),
-		Next: safeNext(r.PostFormValue("next")),
+		Next: h.site.Next(r.PostFormValue("next")),
 	}
 	p.StepUp = r.PostFormValue("stepup") == "1"
 	v := h.newView(r, nil, nil)
@@ -249,7 +191,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		p.Errors = append(p.Errors, v.T("login.err.level"))
 	}
 	if len(p.Errors) > 0 {
-		v.Data, v.CSRF = p, c.Value
+		v.Data, v.CSRF = p, csrf
 		h.render(w, r, "login", http.StatusBadRequest, v)
 		return
 	}
@@ -260,31 +202,24 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// session, and expired sessions are cleared on the way.
 	expired := citizensession.ExpiresAtLTE(now)
 	if old, err := r.Cookie(SessionCookie); err == nil && old.Value != "" {
-		expired = citizensession.Or(expired, citizensession.TokenHash(hashToken(old.Value)))
+		expired = citizensession.Or(expired, citizensession.TokenHash(websession.Hash(old.Value)))
 	}
 	if _, err := h.cfg.DB.Ent.CitizenSession.Delete().Where(expired).Exec(ctx); err != nil {
 		h.fail(w, r, nil, http.StatusInternalServerError, "err.internal", fmt.Errorf("ending old sessions: %w", err))
 		return
 	}
-	token, hash := newToken()
-	csrf, _ := newToken()
+	token, hash := websession.NewToken()
+	sessionCSRF, _ := websession.NewToken()
 	err = h.cfg.DB.Ent.CitizenSession.Create().
 		SetTokenHash(hash).SetNationalID(p.NIN).SetName(p.Name).SetLevel(p.Level).
-		SetCsrf(csrf).SetCreatedAt(now.UTC()).SetExpiresAt(now.Add(SessionLifetime).UTC()).
+		SetCsrf(sessionCSRF).SetCreatedAt(now.UTC()).SetExpiresAt(now.Add(SessionLifetime).UTC()).
 		Exec(ctx)
 	if err != nil {
 		h.fail(w, r, nil, http.StatusInternalServerError, "err.internal", fmt.Errorf("creating session: %w", err))
 		return
 	}
-	// Lax, not Strict: with a real provider the citizen comes back to the
-	// completion page by a cross-site redirect and must still be logged in.
-	// Lax still keeps the cookie off cross-site POSTs.
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: token, Path: "/",
-		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode,
-		MaxAge: int(SessionLifetime.Seconds()),
-	})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/mailbox/login", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
+	h.site.SetCookie(w, r, citizenCookie(), token)
+	h.site.EndLogin(w, r)
 	h.log.InfoContext(ctx, "mailbox: simulated login", "level", p.Level)
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
 }
@@ -311,6 +246,6 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, s, http.StatusInternalServerError, "err.internal", fmt.Errorf("ending session: %w", err))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
+	h.site.ClearCookie(w, r, citizenCookie())
 	http.Redirect(w, r, "/mailbox/login", http.StatusSeeOther)
 }

@@ -1,15 +1,12 @@
 package portal
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/org"
@@ -18,18 +15,19 @@ import (
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/domain"
-	"github.com/svarsign/svarsign/server/internal/websec"
+	"github.com/svarsign/svarsign/server/tenant"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // loginCSRFCookie holds the login form's double-submit token: before login
 // there is no session to keep a CSRF token in.
 const loginCSRFCookie = "svarsign_portal_login"
 
-// newToken returns 256 random bits, URL-safe.
-func newToken() string {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails; see crypto/rand.Read
-	return base64.RawURLEncoding.EncodeToString(b)
+// sessionCookie is the case worker's session cookie. Path / because the
+// page's calls go to /svarsign.v1.… and /v1/. Strict: no page on another
+// site can make the browser send it.
+func sessionCookie() websession.Cookie {
+	return websession.Cookie{Name: auth.SessionCookie, Path: "/", SameSite: http.SameSiteStrictMode, MaxAge: auth.SessionLifetime}
 }
 
 // session returns the logged-in case worker, or nil.
@@ -38,7 +36,7 @@ func (h *handler) session(r *http.Request) (*auth.Session, error) {
 	if token == "" {
 		return nil, nil
 	}
-	s, err := h.sessions.LookupSession(r.Context(), auth.HashSessionToken(token), h.cfg.Now())
+	s, err := h.sessions.LookupSession(r.Context(), websession.Hash(token), h.cfg.Now())
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
@@ -64,17 +62,6 @@ func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) (*auth.
 	return s, true
 }
 
-// safeNext returns next if it is one of the portal's own pages other
-// than the login, else the send page, so the login cannot be used to
-// redirect anywhere else (see websec.LocalNext).
-func safeNext(next string) string {
-	p, ok := websec.LocalNext(next, Prefix)
-	if !ok || p == Prefix+"/login" || strings.HasPrefix(p, Prefix+"/login?") || strings.HasPrefix(p, Prefix+"/login/") {
-		return Prefix
-	}
-	return p
-}
-
 // loginPage is the data of the login form.
 type loginPage struct {
 	Org, Email, Next string
@@ -84,26 +71,8 @@ type loginPage struct {
 	Error string
 }
 
-// loginCSRF returns the token the browser already holds, so several open
-// login tabs keep working, or sets a new one.
-func (h *handler) loginCSRF(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 43 {
-		return c.Value
-	}
-	token := newToken()
-	http.SetCookie(w, &http.Cookie{
-		Name: loginCSRFCookie, Value: token, Path: Prefix + "/login",
-		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode,
-		MaxAge: int(time.Hour.Seconds()),
-	})
-	return token
-}
-
-// secure reports whether cookies must be Secure (see websec.SecureCookies).
-func (h *handler) secure(r *http.Request) bool { return websec.SecureCookies(r, h.cfg.PublicURL) }
-
 func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
-	p := loginPage{Next: safeNext(r.URL.Query().Get("next")), CSRF: h.loginCSRF(w, r)}
+	p := loginPage{Next: h.site.Next(r.URL.Query().Get("next")), CSRF: h.site.LoginToken(w, r)}
 	h.render(w, r, "login", http.StatusOK, view{Title: "Logg inn", Page: "login", Data: p})
 }
 
@@ -141,17 +110,17 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	c, cerr := r.Cookie(loginCSRFCookie)
-	if err := h.origins.Check(r); err != nil || cerr != nil || !auth.TokensEqual(r.PostFormValue("csrf"), c.Value) {
-		h.log.WarnContext(r.Context(), "portal: refused login without a matching CSRF token or from another origin")
+	csrf, cerr := h.site.CheckLogin(r)
+	if cerr != nil {
+		h.log.WarnContext(r.Context(), "portal: refused login without a matching CSRF token or from another origin", "err", cerr)
 		http.Error(w, "Skjemaet er utløpt eller kom fra en annen side. Last inn innloggingssiden på nytt.", http.StatusForbidden)
 		return
 	}
 	p := loginPage{
 		Org:   strings.TrimSpace(r.PostFormValue("org")),
 		Email: admin.NormalizeEmail(r.PostFormValue("email")),
-		Next:  safeNext(r.PostFormValue("next")),
-		CSRF:  c.Value,
+		Next:  h.site.Next(r.PostFormValue("next")),
+		CSRF:  csrf,
 	}
 	password := r.PostFormValue("password")
 	fail := func(code int, msg string) {
@@ -174,7 +143,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	var u *ent.User
 	var err error
 	if domain.CheckOrganizationNumber(p.Org) == nil && domain.CheckText(p.Email, false) == nil {
-		u, err = h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).Only(ctx)
+		// Who is logging in is not known yet: the account is looked up
+		// across organisations, by the organisation number typed.
+		u, err = h.cfg.DB.Ent.User.Query().Where(user.Email(p.Email), user.HasOrgWith(org.Number(p.Org))).
+			Only(tenant.With(ctx, tenant.System("case-worker login")))
 	}
 	if err != nil && !ent.IsNotFound(err) {
 		try.cancel()
@@ -205,16 +177,17 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// sessions are cleared on the way.
 	gone := usersession.ExpiresAtLTE(now.UTC())
 	if old := auth.SessionToken(r.Header); old != "" {
-		gone = usersession.Or(gone, usersession.TokenHash(auth.HashSessionToken(old)))
+		gone = usersession.Or(gone, usersession.TokenHash(websession.Hash(old)))
 	}
 	if _, err := h.cfg.DB.Ent.UserSession.Delete().Where(gone).Exec(ctx); err != nil {
 		h.log.ErrorContext(ctx, "portal: ending old sessions", "err", err)
 		fail(http.StatusInternalServerError, "Noe gikk galt. Prøv igjen om litt.")
 		return
 	}
-	token := newToken()
+	token, tokenHash := websession.NewToken()
+	sessionCSRF, _ := websession.NewToken()
 	err = h.cfg.DB.Ent.UserSession.Create().
-		SetTokenHash(auth.HashSessionToken(token)).SetUserID(u.ID).SetCsrf(newToken()).
+		SetTokenHash(tokenHash).SetUserID(u.ID).SetCsrf(sessionCSRF).
 		SetCreatedAt(now.UTC()).SetExpiresAt(now.Add(auth.SessionLifetime).UTC()).
 		Exec(ctx)
 	if err != nil {
@@ -222,14 +195,8 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusInternalServerError, "Noe gikk galt. Prøv igjen om litt.")
 		return
 	}
-	// Path / because the page's calls go to /svarsign.v1.… and /v1/.
-	// Strict: no page on another site can make the browser send it.
-	http.SetCookie(w, &http.Cookie{
-		Name: auth.SessionCookie, Value: token, Path: "/",
-		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode,
-		MaxAge: int(auth.SessionLifetime.Seconds()),
-	})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: Prefix + "/login", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
+	h.site.SetCookie(w, r, sessionCookie(), token)
+	h.site.EndLogin(w, r)
 	h.log.InfoContext(ctx, "portal: login", "user", u.ID, "org", p.Org)
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
 }
@@ -248,16 +215,17 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s != nil {
-		if err := h.origins.Check(r); err != nil || !auth.TokensEqual(r.PostFormValue("csrf"), s.CSRF) {
+		if err := h.site.CheckPost(r, s.CSRF); err != nil {
+			h.log.WarnContext(r.Context(), "portal: refused logout", "err", err)
 			http.Error(w, "Skjemaet kom fra en annen side.", http.StatusForbidden)
 			return
 		}
-		if _, err := h.cfg.DB.Ent.UserSession.Delete().Where(usersession.TokenHash(auth.HashSessionToken(token))).Exec(r.Context()); err != nil {
+		if _, err := h.cfg.DB.Ent.UserSession.Delete().Where(usersession.TokenHash(websession.Hash(token))).Exec(r.Context()); err != nil {
 			h.log.ErrorContext(r.Context(), "portal: ending session", "err", err)
 			http.Error(w, "Noe gikk galt. Prøv igjen om litt.", http.StatusInternalServerError)
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
+	h.site.ClearCookie(w, r, sessionCookie())
 	http.Redirect(w, r, Prefix+"/login", http.StatusSeeOther)
 }

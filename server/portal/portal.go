@@ -28,7 +28,7 @@ import (
 
 	"github.com/svarsign/svarsign/server/auth"
 	"github.com/svarsign/svarsign/server/database"
-	"github.com/svarsign/svarsign/server/internal/websec"
+	"github.com/svarsign/svarsign/server/websession"
 )
 
 // The bundle is built from web/ and committed, so that building and running
@@ -51,7 +51,7 @@ type Config struct {
 	// address and 20 per client IP within 15 minutes.
 	LoginLimit LoginLimit
 	// PublicURL is where browsers reach the service (see
-	// websec.ParsePublicURL), nil if not configured. An https URL makes
+	// websession.ParsePublicURL), nil if not configured. An https URL makes
 	// the cookies Secure; its origin is trusted for form posts.
 	PublicURL *url.URL
 }
@@ -67,8 +67,9 @@ type handler struct {
 	sessions auth.EntSessions
 	pages    map[string]*template.Template
 	assets   http.Handler
-	origins  *http.CrossOriginProtection
-	limiter  *limiter
+	// site checks posts, sets cookies and headers, and renders pages.
+	site    *websession.Site
+	limiter *limiter
 	// hashing bounds concurrent password checks: each takes 19 MiB and
 	// tens of milliseconds of CPU, so a burst of logins must queue rather
 	// than exhaust the machine.
@@ -87,29 +88,20 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	origins := http.NewCrossOriginProtection()
-	if cfg.PublicURL != nil {
-		// Behind a proxy that rewrites Host, the page's own origin is the
-		// public one.
-		if err := origins.AddTrustedOrigin(cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host); err != nil {
-			return nil, fmt.Errorf("portal: public URL: %w", err)
-		}
+	site, err := websession.New(siteConfig(cfg.PublicURL))
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
 	}
 	h := &handler{
 		cfg: cfg, log: cfg.Logger,
 		sessions: auth.EntSessions{Client: cfg.DB.Ent},
-		pages:    map[string]*template.Template{},
-		origins:  origins,
+		site:     site,
 		limiter:  newLimiter(cfg.LoginLimit),
 		hashing:  make(chan struct{}, 4),
 		mux:      http.NewServeMux(),
 	}
-	for _, name := range []string{"login", "send", "status"} {
-		t, err := template.ParseFS(files, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("portal: parsing template %s: %w", name, err)
-		}
-		h.pages[name] = t
+	if h.pages, err = parsePages(); err != nil {
+		return nil, err
 	}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
@@ -138,15 +130,58 @@ func New(cfg Config) (http.Handler, error) {
 	return h, nil
 }
 
+// parsePages parses each page with the layout, which it starts at.
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"login", "send", "status"} {
+		t, err := template.ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("portal: parsing template %s: %w", name, err)
+		}
+		if t = t.Lookup("layout"); t == nil {
+			return nil, fmt.Errorf("portal: template %s has no layout", name)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// siteConfig is the portal as server/websession sees it.
+func siteConfig(public *url.URL) websession.Config {
+	return websession.Config{
+		PublicURL: public,
+		// The pages run only their own bundle and talk only to this
+		// origin; no framing (clickjacking), no inline script, no plug-ins.
+		CSP:         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+		Home:        Prefix,
+		Pages:       []string{Prefix},
+		LoginPath:   Prefix + "/login",
+		LoginCookie: loginCSRFCookie,
+		ErrorPage:   func(*http.Request) []byte { return []byte(errorPage) },
+	}
+}
+
+// errorPage is sent when a page's template fails; it needs no template.
+const errorPage = `<!doctype html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Noe gikk galt – Manuell innsending – svarsign</title>
+<link rel="stylesheet" href="/manuell-innsending/assets/portal.css">
+</head>
+<body>
+<main id="main" class="wrap">
+<h1>Noe gikk galt</h1>
+<p class="error-box" role="alert">Noe gikk galt. Prøv igjen om litt.</p>
+<p><a href="/manuell-innsending">Til forsiden</a></p>
+</main>
+</body>
+</html>
+`
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	// The pages run only their own bundle and talk only to this origin;
-	// no framing (clickjacking), no inline script, no plug-ins.
-	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "same-origin")
-	hd.Set("X-Frame-Options", "DENY")
-	websec.HSTS(hd, r, h.cfg.PublicURL)
+	h.site.SecurityHeaders(w, r)
 	// The forms are a few short fields; nothing larger is ever posted
 	// here (documents go to the JSON facade).
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -163,12 +198,10 @@ type view struct {
 	Data any
 }
 
+// render writes page name with code (see websession.Site.Render: a
+// template error becomes errorPage, never half a page).
 func (h *handler) render(w http.ResponseWriter, r *http.Request, name string, code int, v view) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// Pages carry the CSRF token and personal data: never cache them.
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	if err := h.pages[name].ExecuteTemplate(w, "layout", v); err != nil {
+	if err := h.site.Render(w, r, code, h.pages[name], v); err != nil {
 		h.log.ErrorContext(r.Context(), "portal: rendering page", "page", name, "err", err)
 	}
 }
@@ -179,7 +212,7 @@ func (h *handler) sendPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, "send", http.StatusOK, view{Title: "Ny forsendelse", Session: s, Page: "send"})
+	h.render(w, r, "send", http.StatusOK, view{Title: "Ny forsendelse", Session: s, Page: "send", Data: sendForm{}})
 }
 
 // statusPage lists the organisation's shipments.

@@ -9,16 +9,18 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // SignatureType is the kind of signature asked for.
-type SignatureType string
+type SignatureType = domain.SignatureType
 
 const (
 	// Authenticated is sealed by the service on behalf of the identified citizen.
-	Authenticated SignatureType = "AUTHENTICATED"
+	Authenticated = domain.SignatureAuthenticated
 	// Advanced is signed with a certificate issued for the signer.
-	Advanced SignatureType = "ADVANCED"
+	Advanced = domain.SignatureAdvanced
 )
 
 // Signer is the person signing, as identified at login.

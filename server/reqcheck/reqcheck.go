@@ -13,13 +13,11 @@ package reqcheck
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -96,7 +94,7 @@ func walkMap(fd protoreflect.FieldDescriptor, m protoreflect.Map, path string, r
 			if err := r(s, false); err != nil {
 				// A key that is not clean text cannot be repeated in a
 				// path, so the map is named.
-				v.Add(path, "keys "+err.Error())
+				v.Add(path, domain.ReasonOf(err), "keys "+err.Error())
 				continue
 			}
 			entry = path
@@ -133,22 +131,21 @@ func value(fd protoreflect.FieldDescriptor, val protoreflect.Value, path string,
 	switch fd.Kind() {
 	case protoreflect.StringKind:
 		if err := r(val.String(), multiline(fd.FullName())); err != nil {
-			v.Add(path, err.Error())
+			v.AddError(path, err)
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		walk(val.Message(), path, r, v)
 	}
 }
 
-// validUTF8 is the rule of the client side: only what cannot be marshalled.
-func validUTF8(s string, _ bool) error {
-	if !utf8.ValidString(s) {
-		return errInvalidUTF8
+// validUTF8 is the rule of the client side: only what cannot be marshalled,
+// refused in CheckText's words (which checks UTF-8 first).
+func validUTF8(s string, multiline bool) error {
+	if utf8.ValidString(s) {
+		return nil
 	}
-	return nil
+	return domain.CheckText(s, multiline)
 }
-
-var errInvalidUTF8 = errors.New("must be valid UTF-8")
 
 // Interceptor applies [Check] to every request message of unary and
 // streaming calls, and answers InvalidArgument with one field violation per
@@ -217,12 +214,9 @@ func grpcError(msg any) error {
 	if v.Len() == 0 {
 		return nil
 	}
-	br := &errdetails.BadRequest{}
-	for _, x := range v.List() {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: x.Field, Description: x.Description})
-	}
-	st := status.New(codes.InvalidArgument, v.Err().Error())
-	if withDetails, err := st.WithDetails(br); err == nil {
+	ve := v.Err().(*domain.ValidationError)
+	st := status.New(codes.InvalidArgument, ve.Error())
+	if withDetails, err := st.WithDetails(apierr.BadRequest(ve)); err == nil {
 		st = withDetails
 	}
 	return st.Err()

@@ -10,23 +10,9 @@ import (
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/shipment"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
+	"github.com/svarsign/svarsign/server/protoconv"
 	"github.com/svarsign/svarsign/server/signing"
 )
-
-// statusToProto maps the stored status name to the enum; both use the SvarUt
-// lifecycle names, the enum with its prefix.
-func statusToProto(s string) svarsignv1.ShipmentStatus {
-	return svarsignv1.ShipmentStatus(svarsignv1.ShipmentStatus_value["SHIPMENT_STATUS_"+s])
-}
-
-func statusFromProto(s svarsignv1.ShipmentStatus) (shipment.Status, bool) {
-	name := s.String()
-	if len(name) <= len("SHIPMENT_STATUS_") || s == svarsignv1.ShipmentStatus_SHIPMENT_STATUS_UNSPECIFIED {
-		return "", false
-	}
-	st := shipment.Status(name[len("SHIPMENT_STATUS_"):])
-	return st, shipment.StatusValidator(st) == nil
-}
 
 // marshalJSON stores nested messages as protojson text: readable in the
 // database, and new fields need no migration.
@@ -74,7 +60,7 @@ func shipmentToProto(s *ent.Shipment) *svarsignv1.Shipment {
 		PrintSettings:            unmarshalJSON(s.PrintSettings, &svarsignv1.PrintSettings{}),
 		OnlyDigital:              s.OnlyDigital,
 		RequireLevel4:            s.RequireLevel4,
-		Status:                   statusToProto(s.Status.String()),
+		Status:                   protoconv.Status(s.Status),
 		CreateTime:               timestamppb.New(s.CreatedAt),
 		UpdateTime:               timestamppb.New(s.UpdatedAt),
 	}
@@ -110,7 +96,7 @@ func eventToProto(e *ent.ShipmentEvent) *svarsignv1.HistoryEvent {
 	return &svarsignv1.HistoryEvent{
 		Id:     int64(e.ID),
 		Time:   timestamppb.New(e.Time),
-		Status: statusToProto(e.Status),
+		Status: protoconv.Status(e.Status),
 		Text:   e.Text,
 	}
 }

@@ -19,26 +19,28 @@ import (
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/pagetoken"
+	"github.com/svarsign/svarsign/server/protoconv"
 )
 
 // maxStatusIDs bounds one GetStatuses call.
 const maxStatusIDs = 500
 
-// visible restricts a query to the caller's sent or received shipments;
-// drafts are not shipments yet.
-func visible(orgID int) predicate.Shipment {
-	return shipment.And(shipment.OrgID(orgID), shipment.StatusNEQ(shipment.StatusDRAFT))
+// visible restricts a query to sent or received shipments: drafts are not
+// shipments yet. (Which organisation's is the tenant scope's business; see
+// package tenant.)
+func visible() predicate.Shipment {
+	return shipment.StatusNEQ(domain.StatusDraft)
 }
 
 // load returns one visible shipment with its documents.
 func (s *Service) load(ctx context.Context, client *ent.Client, c auth.Caller, id uuid.UUID) (*ent.Shipment, error) {
 	sh, err := client.Shipment.Query().
-		Where(shipment.ID(id), visible(c.OrgID)).
+		Where(shipment.ID(id), visible()).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
 		WithSigningOrder().
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("shipment " + id.String())
+		return nil, domain.NotFound("shipment " + id.String())
 	}
 	return sh, err
 }
@@ -46,7 +48,7 @@ func (s *Service) load(ctx context.Context, client *ent.Client, c auth.Caller, i
 func parseID(field, s string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return uuid.Nil, apierr.Field(field, "must be a shipment id (UUID)")
+		return uuid.Nil, domain.Invalid(field, domain.ReasonNotUUID, "must be a shipment id (UUID)")
 	}
 	return id, nil
 }
@@ -66,25 +68,24 @@ func (s *Service) GetShipment(ctx context.Context, req *connect.Request[svarsign
 
 // ListShipments lists visible shipments newest first, with keyset paging.
 func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsignv1.ListShipmentsRequest]) (*connect.Response[svarsignv1.ListShipmentsResponse], error) {
-	c := caller(ctx)
 	msg := req.Msg
 	var v domain.Violations
 	size, ok := pagetoken.Size(msg.GetPageSize())
 	if !ok {
-		v.Add("page_size", pagetoken.SizeRule)
+		v.Add("page_size", domain.ReasonOutOfRange, pagetoken.SizeRule)
 	}
-	preds := []predicate.Shipment{visible(c.OrgID)}
+	preds := []predicate.Shipment{visible()}
 	dir := shipment.DirectionOUTGOING
 	if msg.GetDirection() == svarsignv1.Direction_DIRECTION_INCOMING {
 		dir = shipment.DirectionINCOMING
 	}
 	preds = append(preds, shipment.DirectionEQ(dir))
 	if len(msg.GetStatuses()) > 0 {
-		var sts []shipment.Status
+		var sts []domain.Status
 		for i, st := range msg.GetStatuses() {
-			s, ok := statusFromProto(st)
+			s, ok := protoconv.StatusFrom(st)
 			if !ok {
-				v.Addf(fmt.Sprintf("statuses[%d]", i), "must be a shipment status other than UNSPECIFIED")
+				v.Add(fmt.Sprintf("statuses[%d]", i), domain.ReasonInvalidFormat, "must be a shipment status other than UNSPECIFIED")
 				continue
 			}
 			sts = append(sts, s)
@@ -92,19 +93,19 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 		preds = append(preds, shipment.StatusIn(sts...))
 	}
 	if r := msg.GetExternalRef(); tooLong(r, domain.MaxExternalRefLen) {
-		v.Addf("external_ref", "must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen)
+		v.Addf("external_ref", domain.ReasonTooLong, "must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen)
 	} else if r != "" {
 		preds = append(preds, shipment.ExternalRef(r))
 	}
 	if r := msg.GetRecipient(); r != "" && !isDigits(r, 9) && !isDigits(r, 11) {
-		v.Add("recipient", "must be a 9-digit organisation number or an 11-digit national identity number")
+		v.Add("recipient", domain.ReasonInvalidFormat, "must be a 9-digit organisation number or an 11-digit national identity number")
 	} else if r != "" {
 		preds = append(preds, shipment.RecipientID(r))
 	}
 	if b := msg.GetBatchId(); b != "" {
 		id, err := uuid.Parse(b)
 		if err != nil {
-			v.Add("batch_id", "must be a UUID")
+			v.Add("batch_id", domain.ReasonNotUUID, "must be a UUID")
 		} else {
 			preds = append(preds, shipment.BatchID(id))
 		}
@@ -118,7 +119,7 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 	if tok := msg.GetPageToken(); tok != "" {
 		pt, err := pagetoken.Decode(tok)
 		if err != nil {
-			v.Add("page_token", "is not a token returned by ListShipments")
+			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListShipments")
 		} else {
 			preds = append(preds, shipment.Or(
 				shipment.SentAtLT(pt.Time),
@@ -152,17 +153,19 @@ func (s *Service) ListShipments(ctx context.Context, req *connect.Request[svarsi
 
 // GetStatuses returns the statuses of several shipments in the order asked.
 func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsignv1.GetStatusesRequest]) (*connect.Response[svarsignv1.GetStatusesResponse], error) {
-	c := caller(ctx)
 	var v domain.Violations
 	ids := req.Msg.GetIds()
-	if len(ids) == 0 || len(ids) > maxStatusIDs {
-		v.Addf("ids", "must hold between 1 and %d shipment ids", maxStatusIDs)
+	switch {
+	case len(ids) == 0:
+		v.Addf("ids", domain.ReasonRequired, "must hold between 1 and %d shipment ids", maxStatusIDs)
+	case len(ids) > maxStatusIDs:
+		v.Addf("ids", domain.ReasonTooMany, "must hold between 1 and %d shipment ids", maxStatusIDs)
 	}
 	parsed := make([]uuid.UUID, 0, len(ids))
 	for i, s := range ids {
 		id, err := uuid.Parse(s)
 		if err != nil {
-			v.Addf(fmt.Sprintf("ids[%d]", i), "must be a shipment id (UUID)")
+			v.Add(fmt.Sprintf("ids[%d]", i), domain.ReasonNotUUID, "must be a shipment id (UUID)")
 			continue
 		}
 		parsed = append(parsed, id)
@@ -170,7 +173,7 @@ func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsign
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetStatuses", err)
 	}
-	rows, err := s.db.Ent.Shipment.Query().Where(shipment.IDIn(parsed...), visible(c.OrgID)).WithSigningOrder().All(ctx)
+	rows, err := s.db.Ent.Shipment.Query().Where(shipment.IDIn(parsed...), visible()).WithSigningOrder().All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetStatuses", err)
 	}
@@ -193,18 +196,17 @@ func (s *Service) GetStatuses(ctx context.Context, req *connect.Request[svarsign
 
 // GetHistory returns a shipment's events, oldest first.
 func (s *Service) GetHistory(ctx context.Context, req *connect.Request[svarsignv1.GetHistoryRequest]) (*connect.Response[svarsignv1.GetHistoryResponse], error) {
-	c := caller(ctx)
 	id, err := parseID("id", req.Msg.GetId())
 	if err != nil {
 		return nil, err
 	}
-	if n, err := s.db.Ent.Shipment.Query().Where(shipment.ID(id), visible(c.OrgID)).Count(ctx); err != nil {
+	if n, err := s.db.Ent.Shipment.Query().Where(shipment.ID(id), visible()).Count(ctx); err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetHistory", err)
 	} else if n == 0 {
-		return nil, apierr.NotFound("shipment " + id.String())
+		return nil, domain.NotFound("shipment " + id.String())
 	}
 	evs, err := s.db.Ent.ShipmentEvent.Query().
-		Where(shipmentevent.ShipmentID(id), shipmentevent.OrgID(c.OrgID)).
+		Where(shipmentevent.ShipmentID(id)).
 		Order(ent.Asc(shipmentevent.FieldID)).All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetHistory", err)
@@ -218,15 +220,14 @@ func (s *Service) GetHistory(ctx context.Context, req *connect.Request[svarsignv
 
 // FindByExternalRef finds the caller's shipments with a reference, newest first.
 func (s *Service) FindByExternalRef(ctx context.Context, req *connect.Request[svarsignv1.FindByExternalRefRequest]) (*connect.Response[svarsignv1.FindByExternalRefResponse], error) {
-	c := caller(ctx)
 	ref := req.Msg.GetExternalRef()
 	if strings.TrimSpace(ref) == "" {
-		return nil, apierr.Field("external_ref", "is required")
+		return nil, domain.Invalid("external_ref", domain.ReasonRequired, "is required")
 	}
 	if tooLong(ref, domain.MaxExternalRefLen) {
-		return nil, apierr.Field("external_ref", fmt.Sprintf("must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen))
+		return nil, domain.Invalid("external_ref", domain.ReasonTooLong, fmt.Sprintf("must be at most %d characters, like the external_ref of a send", domain.MaxExternalRefLen))
 	}
-	rows, err := s.db.Ent.Shipment.Query().Where(visible(c.OrgID), shipment.ExternalRef(ref)).
+	rows, err := s.db.Ent.Shipment.Query().Where(visible(), shipment.ExternalRef(ref)).
 		Order(ent.Desc(shipment.FieldSentAt), ent.Desc(shipment.FieldID)).
 		Limit(pagetoken.MaxSize).
 		WithDocuments(func(q *ent.DocumentQuery) { q.Order(ent.Asc(document.FieldPosition)) }).
@@ -255,14 +256,13 @@ func (s *Service) MarkRead(ctx context.Context, req *connect.Request[svarsignv1.
 		if err != nil {
 			return err
 		}
-		if sh.Status == shipment.StatusREAD {
+		if sh.Status == domain.StatusRead {
 			return nil
 		}
-		if err := domain.CanTransition(domain.Status(sh.Status), domain.StatusRead); err != nil {
-			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("shipment %s cannot be marked read: %w", id, err))
+		if _, err = tx.RecordStatus(ctx, id, domain.StatusRead, "Marked as read by the sender's system"); err != nil {
+			return fmt.Errorf("shipment %s cannot be marked read: %w", id, err)
 		}
-		_, err = tx.RecordStatus(ctx, id, shipment.StatusREAD, "Marked as read by the sender's system")
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "MarkRead", err)

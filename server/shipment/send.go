@@ -2,6 +2,7 @@ package shipment
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -17,7 +18,6 @@ import (
 	"github.com/svarsign/svarsign/ent/document"
 	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/ent/shipment"
-	"github.com/svarsign/svarsign/ent/signingorder"
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/apierr"
 	"github.com/svarsign/svarsign/server/auth"
@@ -36,7 +36,7 @@ func (s *Service) StartShipment(ctx context.Context, _ *connect.Request[svarsign
 	now := s.now()
 	sh, err := s.db.Ent.Shipment.Create().
 		SetOrgID(c.OrgID).
-		SetStatus(shipment.StatusDRAFT).
+		SetStatus(domain.StatusDraft).
 		SetSenderOrgNumber(c.OrgNumber).
 		SetCreatedAt(now).
 		SetUpdatedAt(now).
@@ -47,80 +47,120 @@ func (s *Service) StartShipment(ctx context.Context, _ *connect.Request[svarsign
 	return connect.NewResponse(&svarsignv1.StartShipmentResponse{ShipmentId: sh.ID.String()}), nil
 }
 
-// errConflict is a unique-key clash while storing: another send with the
-// same id or idempotency key committed first.
-var errConflict = errors.New("another send with the same shipment id or idempotency key was stored at the same time")
-
-// errReplay tells sendTx that the shipment was already sent; the stored
-// shipment is the answer if the request hash matches.
-type errReplay struct{ sh *ent.Shipment }
-
-func (e *errReplay) Error() string { return "shipment already sent" }
-
-// SendShipment stores the shipment, its documents, the RECEIVED event and the
-// accept job in one transaction.
+// SendShipment stores a shipment in steps, each with one concern:
+//
+//  1. planSend checks the request and parses it into a sendPlan, without
+//     the database;
+//  2. precheck reads what can be read outside a transaction: an earlier
+//     send of the same id or key, answered as a replay before any blob is
+//     written again, and the reply_to organisation;
+//  3. storeInline writes inline content to the blob store;
+//  4. sendTx claims the id and stores documents, history, signing order
+//     and the accept job in one transaction;
+//  5. after commit, the blobs of uploads the send left out are deleted.
 func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsignv1.SendShipmentRequest]) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
-	c := caller(ctx)
-	msg := req.Msg
-	var v domain.Violations
-	validateSend(msg, s.now(), &v)
-	if err := v.Err(); err != nil {
-		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
-	}
-	hash := requestHash(msg)
-
-	// A retry must not write blobs again, so look for an earlier send first.
-	// The transaction below checks again, authoritatively.
-	if prev, err := s.findPrevious(ctx, s.db.Ent, c, msg); err != nil {
-		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
-	} else if prev != nil && prev.Status != shipment.StatusDRAFT {
-		return s.replay(ctx, prev, hash)
-	}
-
-	id := uuid.New()
-	if msg.GetShipmentId() != "" {
-		id = uuid.MustParse(msg.GetShipmentId())
-	}
-	inline, err := s.storeInline(ctx, id, msg.GetDocuments())
+	p, err := planSend(req.Msg, caller(ctx), s.now())
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
-	var dropBlobs []string
+	prev, err := s.precheck(ctx, p)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	if prev != nil {
+		return s.replay(ctx, prev, p.hash)
+	}
+	inline, err := s.storeInline(ctx, p.id, p.req.GetDocuments())
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	var res sendResult
 	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		var err error
-		dropBlobs, err = s.sendTx(ctx, tx, c, id, msg, hash, inline)
+		res, err = s.sendTx(ctx, tx, p, inline)
 		return err
 	})
-	var replay *errReplay
-	if err != nil {
+	if err != nil || res.prev != nil {
 		for _, b := range inline {
 			s.deleteBlob(ctx, b.key)
 		}
-		if errors.As(err, &replay) {
-			return s.replay(ctx, replay.sh, hash)
-		}
-		if errors.Is(err, errConflict) {
-			// Who won decides the answer: the same content is a retry,
-			// anything else is taken.
-			if prev, ferr := s.findPrevious(ctx, s.db.Ent, c, msg); ferr == nil && prev != nil && prev.Status != shipment.StatusDRAFT {
-				return s.replay(ctx, prev, hash)
-			}
-			if msg.GetIdempotencyKey() != "" {
-				return nil, connect.NewError(connect.CodeAlreadyExists, errors.New("idempotency_key is already used by another shipment"))
-			}
-			return nil, connect.NewError(connect.CodeAborted, errConflict)
-		}
-		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
-	for _, k := range dropBlobs {
+	switch {
+	case ent.IsConstraintError(err):
+		// The database's own refusal of a second row with the id or key:
+		// another send stored it first. It is an error, not an outcome,
+		// because it has to roll the transaction back (on PostgreSQL the
+		// failed statement has aborted it).
+		return s.lostRace(ctx, p)
+	case err != nil:
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	case res.prev != nil:
+		return s.replay(ctx, res.prev, p.hash)
+	}
+	for _, k := range res.drop {
 		s.deleteBlob(ctx, k)
 	}
-	sh, err := s.load(ctx, s.db.Ent, c, id)
+	sh, err := s.load(ctx, s.db.Ent, p.caller, p.id)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
-	s.log.InfoContext(ctx, "shipment received", "shipment", id, "org", c.OrgNumber, "documents", len(sh.Edges.Documents))
+	s.log.InfoContext(ctx, "shipment received", "shipment", p.id, "org", p.caller.OrgNumber, "documents", len(sh.Edges.Documents))
 	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+}
+
+// sendPlan is a send request checked and parsed: every id parsed and every
+// default applied once, here, for the steps that follow.
+type sendPlan struct {
+	req    *svarsignv1.SendShipmentRequest
+	caller auth.Caller
+	// id is the shipment's: the request's (reserved with StartShipment),
+	// or a new one.
+	id uuid.UUID
+	// reserved says id came from the request, so it may name a draft
+	// holding uploads, or an earlier send of this request.
+	reserved bool
+	batchID  *uuid.UUID
+	// replyTo is the request's reply_to, or the sender's organisation.
+	replyTo string
+	// hash identifies the content, to tell a retry from a reuse of the id
+	// or idempotency key (requestHash).
+	hash []byte
+	// signing is nil without a signing order. DocumentID and FileName are
+	// left for sendTx to fill in once the document is stored.
+	signing *signing.Spec
+}
+
+// planSend validates msg, sent by c at now, and turns it into a plan. It
+// does not touch the database.
+func planSend(msg *svarsignv1.SendShipmentRequest, c auth.Caller, now time.Time) (*sendPlan, error) {
+	var v domain.Violations
+	parsed := validateSend(msg, now, &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p := &sendPlan{
+		req:     msg,
+		caller:  c,
+		id:      uuid.New(),
+		batchID: parsed.batchID,
+		replyTo: cmp.Or(msg.GetReplyTo(), c.OrgNumber),
+		hash:    requestHash(msg),
+	}
+	if parsed.shipmentID != nil {
+		p.id, p.reserved = *parsed.shipmentID, true
+	}
+	if so := msg.GetSigningOrder(); so != nil {
+		p.signing = &signing.Spec{
+			ShipmentID:    p.id,
+			OrgID:         c.OrgID,
+			SignatureType: parsed.signatureType,
+			Deadline:      so.GetDeadline().AsTime(),
+			RequireLevel4: msg.GetRequireLevel4(),
+			ReplyTo:       p.replyTo,
+			SignerID:      msg.GetRecipient().GetNationalIdentityNumber(),
+		}
+	}
+	return p, nil
 }
 
 // requestHash identifies the content of a send, to tell a retry from a
@@ -131,42 +171,85 @@ func requestHash(msg *svarsignv1.SendShipmentRequest) []byte {
 	return h[:]
 }
 
-func (s *Service) replay(ctx context.Context, prev *ent.Shipment, hash []byte) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
-	if !bytes.Equal(prev.RequestHash, hash) {
-		return nil, connect.NewError(connect.CodeAlreadyExists,
-			fmt.Errorf("shipment %s was already sent with different content; use a new shipment id or idempotency key", prev.ID))
-	}
-	c := caller(ctx)
-	sh, err := s.load(ctx, s.db.Ent, c, prev.ID)
+// precheck does the checks that need the database but no transaction. It
+// returns the shipment an earlier send of the same id or key stored, if
+// any, to be answered as a replay: a retry must not write blobs again.
+// sendTx looks again, authoritatively.
+func (s *Service) precheck(ctx context.Context, p *sendPlan) (*ent.Shipment, error) {
+	prev, err := findPrevious(ctx, s.db.Ent, p)
 	if err != nil {
-		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+		return nil, err
 	}
-	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+	if prev != nil && prev.Status != domain.StatusDraft {
+		return prev, nil
+	}
+	if p.signing != nil {
+		// The signed document comes back to reply_to's Inbox, so it must
+		// be an organisation that uses this service. Organisations are
+		// never deleted, so the answer holds through the transaction.
+		ok, err := s.db.Ent.Org.Query().Where(org.Number(p.replyTo)).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, domain.Invalid("reply_to", domain.ReasonUnknownOrganization, "no organisation with this number uses svarsign, so the signed document could not be returned to it")
+		}
+	}
+	return nil, nil
 }
 
 // findPrevious returns the shipment a send refers to by id or idempotency
-// key, if any. Another organisation's id is NotFound.
-func (s *Service) findPrevious(ctx context.Context, client *ent.Client, c auth.Caller, msg *svarsignv1.SendShipmentRequest) (*ent.Shipment, error) {
-	if msg.GetShipmentId() != "" {
-		sh, err := client.Shipment.Get(ctx, uuid.MustParse(msg.GetShipmentId()))
+// key, if any: a draft reserved by StartShipment or an earlier send.
+// Another organisation's id is not found (the tenant scope hides it).
+func findPrevious(ctx context.Context, client *ent.Client, p *sendPlan) (*ent.Shipment, error) {
+	if p.reserved {
+		sh, err := client.Shipment.Get(ctx, p.id)
 		switch {
 		case ent.IsNotFound(err):
 		case err != nil:
 			return nil, err
-		case sh.OrgID != c.OrgID:
-			return nil, apierr.NotFound("shipment " + msg.GetShipmentId())
 		default:
 			return sh, nil
 		}
 	}
-	if k := msg.GetIdempotencyKey(); k != "" {
-		sh, err := client.Shipment.Query().Where(shipment.OrgID(c.OrgID), shipment.IdempotencyKey(k)).Only(ctx)
+	if k := p.req.GetIdempotencyKey(); k != "" {
+		sh, err := client.Shipment.Query().Where(shipment.IdempotencyKey(k)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return nil, nil
 		}
 		return sh, err
 	}
 	return nil, nil
+}
+
+// replay answers a send of what prev already holds: the same content gets
+// prev, as a retry; different content is refused.
+func (s *Service) replay(ctx context.Context, prev *ent.Shipment, hash []byte) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
+	if !bytes.Equal(prev.RequestHash, hash) {
+		return nil, domain.Errorf(domain.ErrAlreadyExists, "shipment %s was already sent with different content; use a new shipment id or idempotency key", prev.ID)
+	}
+	sh, err := s.load(ctx, s.db.Ent, caller(ctx), prev.ID)
+	if err != nil {
+		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
+	}
+	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+}
+
+// lostRace answers a send whose id or key another send stored first: who
+// won decides the answer, the same content being a retry.
+func (s *Service) lostRace(ctx context.Context, p *sendPlan) (*connect.Response[svarsignv1.SendShipmentResponse], error) {
+	if prev, err := findPrevious(ctx, s.db.Ent, p); err == nil && prev != nil && prev.Status != domain.StatusDraft {
+		return s.replay(ctx, prev, p.hash)
+	}
+	switch {
+	case p.req.GetIdempotencyKey() != "":
+		return nil, domain.Errorf(domain.ErrAlreadyExists, "idempotency_key is already used by another shipment")
+	case p.reserved:
+		// The id is taken by a shipment the caller cannot see: another
+		// organisation's.
+		return nil, domain.NotFound("shipment " + p.id.String())
+	}
+	return nil, domain.Errorf(domain.ErrAborted, "another send with the same shipment id or idempotency key was stored at the same time")
 }
 
 type inlineBlob struct {
@@ -206,197 +289,101 @@ func (s *Service) deleteBlob(ctx context.Context, key string) {
 	}
 }
 
-// sendTx does the writes of a send. It returns the blob keys of uploads the
-// send did not reference, to delete after commit.
-func (s *Service) sendTx(ctx context.Context, tx *database.Tx, c auth.Caller, id uuid.UUID, msg *svarsignv1.SendShipmentRequest, hash []byte, inline map[int]inlineBlob) ([]string, error) {
-	prev, err := s.findPrevious(ctx, tx.Ent, c, msg)
+// sendResult is what sendTx did: either it stored the shipment, and drop
+// lists the blobs of uploads the send left out, to delete after commit; or
+// the shipment had been sent before, as prev, and it wrote nothing.
+type sendResult struct {
+	prev *ent.Shipment
+	drop []string
+}
+
+// sendTx carries out p in tx: it claims the id, stores the documents,
+// checks the one to sign, and records the history, the signing order and
+// the accept job.
+func (s *Service) sendTx(ctx context.Context, tx *database.Tx, p *sendPlan, inline map[int]inlineBlob) (sendResult, error) {
+	prev, err := s.claim(ctx, tx, p)
+	if err != nil || prev != nil {
+		return sendResult{prev: prev}, err
+	}
+	var v domain.Violations
+	docs, err := storeDocuments(ctx, tx, p, inline, s.maxShipment, &v)
+	if err != nil {
+		return sendResult{}, err
+	}
+	if docs.sign != nil {
+		// This reads the stored bytes, so it belongs in the transaction:
+		// the claim has ended the draft, so no upload can replace the
+		// document from here on, while a check before the claim could pass
+		// bytes that a concurrent re-upload then replaces.
+		s.checkSignable(ctx, docs.sign, docs.signIndex, &v)
+	}
+	if err := v.Err(); err != nil {
+		return sendResult{}, err
+	}
+	text := "Received"
+	if sys := p.req.GetSenderSystem(); sys != "" {
+		text += " from " + sys
+	}
+	if _, err := tx.RecordNote(ctx, p.id, text); err != nil {
+		return sendResult{}, err
+	}
+	if p.signing != nil {
+		if docs.sign == nil {
+			return sendResult{}, errors.New("signing order without a document to sign") // validateSend requires one
+		}
+		spec := *p.signing
+		spec.DocumentID, spec.FileName = docs.sign.ID, docs.sign.FileName
+		if err := signing.Register(ctx, tx, s.jobs, spec); err != nil {
+			return sendResult{}, err
+		}
+	}
+	if err := s.jobs.InsertTx(ctx, tx, jobs.AcceptShipmentArgs{ShipmentID: p.id}); err != nil {
+		return sendResult{}, fmt.Errorf("queueing acceptance: %w", err)
+	}
+	return sendResult{drop: docs.drop}, nil
+}
+
+// claim makes p.id a RECEIVED shipment: a new row, or the caller's draft
+// moved from DRAFT. If the id or key was sent before, it writes nothing
+// and returns that shipment instead. A send of the same id or key that
+// commits first makes the write fail with a constraint error.
+func (s *Service) claim(ctx context.Context, tx *database.Tx, p *sendPlan) (*ent.Shipment, error) {
+	prev, err := findPrevious(ctx, tx.Ent, p)
 	if err != nil {
 		return nil, err
 	}
-	if prev != nil && prev.Status != shipment.StatusDRAFT {
-		return nil, &errReplay{sh: prev}
+	if prev != nil && prev.Status != domain.StatusDraft {
+		return prev, nil
 	}
-	uploads := map[string]*ent.Document{}
-	if prev != nil && prev.ID == id {
-		docs, err := tx.Ent.Document.Query().Where(document.ShipmentID(id)).All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range docs {
-			uploads[d.FileNameKey] = d
-		}
-	}
-
 	now := s.now()
-	if prev == nil || prev.ID != id {
-		create := tx.Ent.Shipment.Create().SetID(id).SetOrgID(c.OrgID).SetCreatedAt(now)
-		setShipmentFields(create.Mutation(), c, msg, hash, now)
-		err = create.Exec(ctx)
-	} else {
-		// Only a DRAFT becomes a shipment: of concurrent sends of one
-		// reserved id, the first wins and the others see it sent.
-		update := tx.Ent.Shipment.Update().Where(shipment.ID(id), shipment.StatusEQ(shipment.StatusDRAFT))
-		setShipmentFields(update.Mutation(), c, msg, hash, now)
-		var n int
-		if n, err = update.Save(ctx); err == nil && n == 0 {
-			sent, err := tx.Ent.Shipment.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return nil, &errReplay{sh: sent}
+	if prev == nil {
+		create := tx.Ent.Shipment.Create().SetID(p.id).SetOrgID(p.caller.OrgID).SetCreatedAt(now)
+		p.setFields(create.Mutation(), now)
+		if err := create.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("storing shipment: %w", err)
 		}
+		return nil, nil
 	}
-	if ent.IsConstraintError(err) {
-		return nil, errConflict
+	// Only a DRAFT becomes a shipment (DRAFT->RECEIVED, checked by the
+	// status hook as a compare-and-set): of concurrent sends of one
+	// reserved id, the first wins and the others see it sent.
+	update := tx.Ent.Shipment.UpdateOneID(p.id)
+	p.setFields(update.Mutation(), now)
+	err = update.Exec(ctx)
+	if _, refused := errors.AsType[*domain.TransitionError](err); ent.IsNotFound(err) || refused {
+		return tx.Ent.Shipment.Get(ctx, p.id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storing shipment: %w", err)
 	}
-
-	var v domain.Violations
-	var drop []string
-	used := map[string]bool{}
-	var signDoc *ent.Document
-	signIndex := -1
-	var total int64
-	for i, d := range msg.GetDocuments() {
-		key := strings.ToLower(d.GetFileName())
-		if b, ok := inline[i]; ok {
-			total += b.size
-			if up, ok := uploads[key]; ok {
-				// Inline content replaces an upload of the same name.
-				if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
-					return nil, err
-				}
-				delete(uploads, key)
-				drop = append(drop, up.BlobKey)
-			}
-			doc, err := tx.Ent.Document.Create().
-				SetShipmentID(id).SetFileName(d.GetFileName()).SetFileNameKey(key).
-				SetMimeType(d.GetMimeType()).SetSize(b.size).SetSha256(b.sha256).
-				SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
-				SetMetadata(d.GetMetadata()).SetBlobKey(b.key).SetPosition(i).
-				Save(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("storing documents[%d]: %w", i, err)
-			}
-			if d.GetSign() {
-				signDoc, signIndex = doc, i
-			}
-			continue
-		}
-		up, ok := uploads[key]
-		if !ok {
-			v.Addf(fmt.Sprintf("documents[%d].file_name", i), "no document named %q was uploaded to shipment %s; upload it with UploadDocument or give its content inline", d.GetFileName(), id)
-			continue
-		}
-		used[key] = true
-		if up.Size == 0 {
-			// Uploads refuse empty documents; this keeps one stored
-			// before they did from being sent.
-			v.Addf(fmt.Sprintf("documents[%d].content", i), "the upload %q is empty; a document must hold at least one byte", up.FileName)
-			continue
-		}
-		total += up.Size
-		upd := up.Update().SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
-			SetMetadata(d.GetMetadata()).SetPosition(i)
-		if d.GetMimeType() != "" {
-			upd.SetMimeType(d.GetMimeType())
-		}
-		doc, err := upd.Save(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("updating documents[%d]: %w", i, err)
-		}
-		if d.GetSign() {
-			signDoc, signIndex = doc, i
-		}
-	}
-	if total > s.maxShipment {
-		v.Addf("documents", "must be at most %d bytes in all (are %d); send the rest in another shipment", s.maxShipment, total)
-	}
-	if signDoc != nil {
-		s.checkSignable(ctx, signDoc, signIndex, &v)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	for key, up := range uploads {
-		if used[key] {
-			continue
-		}
-		// An upload the send does not mention is not part of the shipment.
-		if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
-			return nil, err
-		}
-		drop = append(drop, up.BlobKey)
-	}
-	text := "Received"
-	if sys := msg.GetSenderSystem(); sys != "" {
-		text += " from " + sys
-	}
-	if _, err := tx.RecordStatus(ctx, id, shipment.StatusRECEIVED, text); err != nil {
-		return nil, err
-	}
-	if so := msg.GetSigningOrder(); so != nil {
-		replyTo := msg.GetReplyTo()
-		if replyTo == "" {
-			replyTo = c.OrgNumber
-		}
-		// The signed document comes back to reply_to's Inbox, so it must
-		// be an organisation that uses this service.
-		if n, err := tx.Ent.Org.Query().Where(org.Number(replyTo)).Count(ctx); err != nil {
-			return nil, err
-		} else if n == 0 {
-			return nil, apierr.Field("reply_to", "no organisation with this number uses svarsign, so the signed document could not be returned to it")
-		}
-		err := signing.Register(ctx, tx, s.jobs, signing.Spec{
-			ShipmentID:    id,
-			OrgID:         c.OrgID,
-			DocumentID:    signDoc.ID,
-			FileName:      signDoc.FileName,
-			SignatureType: signingorder.SignatureType(strings.TrimPrefix(so.GetSignatureType().String(), "SIGNATURE_TYPE_")),
-			Deadline:      so.GetDeadline().AsTime(),
-			RequireLevel4: msg.GetRequireLevel4(),
-			ReplyTo:       replyTo,
-			SignerID:      msg.GetRecipient().GetNationalIdentityNumber(),
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := s.jobs.InsertTx(ctx, tx, jobs.AcceptShipmentArgs{ShipmentID: id}); err != nil {
-		return nil, fmt.Errorf("queueing acceptance: %w", err)
-	}
-	return drop, nil
+	return nil, nil
 }
 
-// checkSignable adds a violation unless the document to sign is a PDF that
-// the signing provider can sign: it parses and is not encrypted.
-func (s *Service) checkSignable(ctx context.Context, doc *ent.Document, i int, v *domain.Violations) {
-	field := fmt.Sprintf("documents[%d]", i)
-	if s.checkPDF == nil {
-		v.Add(field+".sign", "this server has no signing provider configured")
-		return
-	}
-	if doc.MimeType != pdfMIME {
-		v.Addf(field+".mime_type", "the document to sign must be a PDF (%s)", pdfMIME)
-		return
-	}
-	f, err := s.blobs.OpenFile(ctx, doc.BlobKey)
-	if err != nil {
-		v.Add(field, "could not be read for checking")
-		s.log.ErrorContext(ctx, "opening document to check", "document", doc.ID, "err", err)
-		return
-	}
-	defer f.Close()
-	if err := s.checkPDF(f, f.Size()); err != nil {
-		v.Add(field+".content", "the document to sign must be a real, unencrypted PDF: "+err.Error())
-	}
-}
-
-func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.SendShipmentRequest, hash []byte, now time.Time) {
-	m.SetStatus(shipment.StatusRECEIVED)
-	m.SetSenderOrgNumber(c.OrgNumber)
+// setFields sets what a send stores on its shipment row.
+func (p *sendPlan) setFields(m *ent.ShipmentMutation, now time.Time) {
+	msg := p.req
+	m.SetStatus(domain.StatusReceived)
+	m.SetSenderOrgNumber(p.caller.OrgNumber)
 	m.SetTitle(msg.GetTitle())
 	m.SetSenderSystem(msg.GetSenderSystem())
 	m.SetExternalRef(msg.GetExternalRef())
@@ -411,11 +398,7 @@ func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.S
 	}
 	m.SetRecipientName(r.GetName())
 	m.SetRecipientAddress(marshalJSON(r.GetPostalAddress()))
-	replyTo := msg.GetReplyTo()
-	if replyTo == "" {
-		replyTo = c.OrgNumber
-	}
-	m.SetReplyTo(replyTo)
+	m.SetReplyTo(p.replyTo)
 	m.SetInReplyTo(msg.GetInReplyTo())
 	m.SetArchiveMetadata(marshalJSON(msg.GetArchiveMetadata()))
 	m.SetPrintSettings(marshalJSON(msg.GetPrintSettings()))
@@ -424,10 +407,148 @@ func setShipmentFields(m *ent.ShipmentMutation, c auth.Caller, msg *svarsignv1.S
 	if k := msg.GetIdempotencyKey(); k != "" {
 		m.SetIdempotencyKey(k)
 	}
-	if b := msg.GetBatchId(); b != "" {
-		m.SetBatchID(uuid.MustParse(b))
+	if p.batchID != nil {
+		m.SetBatchID(*p.batchID)
 	}
-	m.SetRequestHash(hash)
+	m.SetRequestHash(p.hash)
 	m.SetSentAt(now)
 	m.SetUpdatedAt(now)
+}
+
+// storedDocs is what storeDocuments did.
+type storedDocs struct {
+	sign      *ent.Document // the document to sign, if any
+	signIndex int           // its index in the request
+	drop      []string      // blobs of the uploads removed, to delete after commit
+}
+
+// storeDocuments makes the shipment's documents those the request lists:
+// inline content becomes a new document, replacing an upload of the same
+// name; an upload the request names takes the request's fields; an upload
+// it does not name is removed. What is wrong with the documents is added
+// to v, and the shipment may hold at most maxTotal bytes in all.
+func storeDocuments(ctx context.Context, tx *database.Tx, p *sendPlan, inline map[int]inlineBlob, maxTotal int64, v *domain.Violations) (storedDocs, error) {
+	var out storedDocs
+	uploads, err := uploadsOf(ctx, tx, p)
+	if err != nil {
+		return out, err
+	}
+	var total int64
+	for i, d := range p.req.GetDocuments() {
+		key := strings.ToLower(d.GetFileName())
+		up, uploaded := uploads[key]
+		delete(uploads, key) // what is left at the end was not named
+		var doc *ent.Document
+		b, isInline := inline[i]
+		switch {
+		case isInline:
+			if uploaded {
+				// Inline content replaces an upload of the same name.
+				if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
+					return out, err
+				}
+				out.drop = append(out.drop, up.BlobKey)
+			}
+			total += b.size
+			doc, err = addInline(ctx, tx, p.id, i, d, b)
+		case !uploaded:
+			v.Addf(fmt.Sprintf("documents[%d].file_name", i), domain.ReasonNotUploaded, "no document named %q was uploaded to shipment %s; upload it with UploadDocument or give its content inline", d.GetFileName(), p.id)
+			continue
+		case up.Size == 0:
+			// Uploads refuse empty documents; this keeps one stored
+			// before they did from being sent.
+			v.Addf(fmt.Sprintf("documents[%d].content", i), domain.ReasonEmpty, "the upload %q is empty; a document must hold at least one byte", up.FileName)
+			continue
+		default:
+			total += up.Size
+			doc, err = useUpload(ctx, up, i, d)
+		}
+		if err != nil {
+			return out, err
+		}
+		if d.GetSign() {
+			out.sign, out.signIndex = doc, i
+		}
+	}
+	if total > maxTotal {
+		v.Addf("documents", domain.ReasonTooLarge, "must be at most %d bytes in all (are %d); send the rest in another shipment", maxTotal, total)
+	}
+	for _, up := range uploads {
+		// An upload the send does not name is not part of the shipment.
+		if err := tx.Ent.Document.DeleteOne(up).Exec(ctx); err != nil {
+			return out, err
+		}
+		out.drop = append(out.drop, up.BlobKey)
+	}
+	return out, nil
+}
+
+// uploadsOf returns the documents uploaded to p's draft, by file name key.
+// Read after the claim, they are all there are: no upload to the shipment
+// commits once it has left DRAFT.
+func uploadsOf(ctx context.Context, tx *database.Tx, p *sendPlan) (map[string]*ent.Document, error) {
+	if !p.reserved {
+		return nil, nil
+	}
+	docs, err := tx.Ent.Document.Query().Where(document.ShipmentID(p.id)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*ent.Document, len(docs))
+	for _, d := range docs {
+		out[d.FileNameKey] = d
+	}
+	return out, nil
+}
+
+// addInline stores documents[i], whose content is blob b.
+func addInline(ctx context.Context, tx *database.Tx, id uuid.UUID, i int, d *svarsignv1.DocumentSpec, b inlineBlob) (*ent.Document, error) {
+	doc, err := tx.Ent.Document.Create().
+		SetShipmentID(id).SetFileName(d.GetFileName()).SetFileNameKey(strings.ToLower(d.GetFileName())).
+		SetMimeType(d.GetMimeType()).SetSize(b.size).SetSha256(b.sha256).
+		SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
+		SetMetadata(d.GetMetadata()).SetBlobKey(b.key).SetPosition(i).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storing documents[%d]: %w", i, err)
+	}
+	return doc, nil
+}
+
+// useUpload gives the upload up the fields of documents[i].
+func useUpload(ctx context.Context, up *ent.Document, i int, d *svarsignv1.DocumentSpec) (*ent.Document, error) {
+	upd := up.Update().SetSign(d.GetSign()).SetPersonallySensitive(d.GetPersonallySensitive()).
+		SetMetadata(d.GetMetadata()).SetPosition(i)
+	if d.GetMimeType() != "" {
+		upd.SetMimeType(d.GetMimeType())
+	}
+	doc, err := upd.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("updating documents[%d]: %w", i, err)
+	}
+	return doc, nil
+}
+
+// checkSignable adds a violation unless the document to sign is a PDF that
+// the signing provider can sign: it parses and is not encrypted.
+func (s *Service) checkSignable(ctx context.Context, doc *ent.Document, i int, v *domain.Violations) {
+	field := fmt.Sprintf("documents[%d]", i)
+	if s.checkPDF == nil {
+		v.Add(field+".sign", domain.ReasonNotSupported, "this server has no signing provider configured")
+		return
+	}
+	if doc.MimeType != pdfMIME {
+		v.Addf(field+".mime_type", domain.ReasonNotPDF, "the document to sign must be a PDF (%s)", pdfMIME)
+		return
+	}
+	f, err := s.blobs.OpenFile(ctx, doc.BlobKey)
+	if err != nil {
+		v.Add(field, domain.ReasonUnreadable, "could not be read for checking")
+		s.log.ErrorContext(ctx, "opening document to check", "document", doc.ID, "err", err)
+		return
+	}
+	defer f.Close()
+	if err := s.checkPDF(f, f.Size()); err != nil {
+		v.Add(field+".content", domain.ReasonNotPDF, "the document to sign must be a real, unencrypted PDF: "+err.Error())
+	}
 }

@@ -34,34 +34,33 @@ const (
 // empty document, a shipment that already holds MaxDocuments, and bytes
 // beyond what the shipment may hold in all.
 func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStream[svarsignv1.UploadDocumentRequest]) (*connect.Response[svarsignv1.UploadDocumentResponse], error) {
-	c := caller(ctx)
 	if !stream.Receive() {
 		if err := stream.Err(); err != nil {
 			return nil, err
 		}
-		return nil, apierr.Field("header", "the first message must carry the header (shipment_id, file_name, mime_type)")
+		return nil, domain.Invalid("header", domain.ReasonRequired, "the first message must carry the header (shipment_id, file_name, mime_type)")
 	}
 	h := stream.Msg().GetHeader()
 	if h == nil {
-		return nil, apierr.Field("header", "the first message must carry the header (shipment_id, file_name, mime_type)")
+		return nil, domain.Invalid("header", domain.ReasonRequired, "the first message must carry the header (shipment_id, file_name, mime_type)")
 	}
 	var v domain.Violations
 	id, err := uuid.Parse(h.GetShipmentId())
 	if err != nil {
-		v.Add("header.shipment_id", "must be a shipment id from StartShipment (UUID)")
+		v.Add("header.shipment_id", domain.ReasonNotUUID, "must be a shipment id from StartShipment (UUID)")
 	}
 	if err := domain.CheckFileName(h.GetFileName()); err != nil {
-		v.Add("header.file_name", err.Error())
+		v.AddError("header.file_name", err)
 	}
 	if m := h.GetMimeType(); m == "" {
-		v.Add("header.mime_type", "is required, a MIME type such as application/pdf")
+		v.Add("header.mime_type", domain.ReasonRequired, "is required, a MIME type such as application/pdf")
 	} else if err := checkMIMEType(m); err != nil {
-		v.Add("header.mime_type", err.Error())
+		v.AddError("header.mime_type", err)
 	}
 	if err := v.Err(); err != nil {
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
 	}
-	if _, err := s.draft(ctx, s.db.Ent, c.OrgID, id); err != nil {
+	if _, err := s.draft(ctx, s.db.Ent, id); err != nil {
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
 	}
 	nameKey := strings.ToLower(h.GetFileName())
@@ -70,7 +69,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 		return nil, apierr.Map(ctx, s.log, "UploadDocument", err)
 	}
 	if count >= domain.MaxDocuments {
-		return nil, apierr.Field("header.shipment_id", fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
+		return nil, domain.Invalid("header.shipment_id", domain.ReasonTooMany, fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
 	}
 
 	r := &chunkReader{stream: stream, max: s.maxDoc, left: s.maxShipment - total, shipmentMax: s.maxShipment}
@@ -78,7 +77,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 		return nil, uploadError(ctx, s, err)
 	}
 	if r.n == 0 {
-		return nil, apierr.Field("chunk", "the document is empty; a document must hold at least one byte")
+		return nil, domain.Invalid("chunk", domain.ReasonEmpty, "the document is empty; a document must hold at least one byte")
 	}
 	key := blobKey(id)
 	size, sum, err := s.blobs.Put(ctx, key, r)
@@ -93,14 +92,14 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 		// and, on PostgreSQL, locks its row, so uploads to one shipment
 		// and the purge take turns and the limits below count them all.
 		n, err := tx.Ent.Shipment.Update().
-			Where(shipment.ID(id), shipment.OrgID(c.OrgID), shipment.StatusEQ(shipment.StatusDRAFT)).
+			Where(shipment.ID(id), shipment.StatusEQ(domain.StatusDraft)).
 			SetUpdatedAt(s.now()).
 			Save(ctx)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			_, err := s.draft(ctx, tx.Ent, c.OrgID, id)
+			_, err := s.draft(ctx, tx.Ent, id)
 			if err == nil {
 				err = fmt.Errorf("shipment %s changed during the upload", id)
 			}
@@ -122,7 +121,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 			return err
 		}
 		if count >= domain.MaxDocuments {
-			return apierr.Field("header.shipment_id", fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
+			return domain.Invalid("header.shipment_id", domain.ReasonTooMany, fmt.Sprintf("shipment already holds %d documents, the most one shipment can have", count))
 		}
 		if total+size > s.maxShipment {
 			return errShipmentFull(s.maxShipment)
@@ -146,7 +145,8 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 }
 
 // uploadError maps a failure while receiving or storing upload bytes: the
-// stream's own errors (limits, a broken stream) pass through.
+// stream's own errors (a broken stream) pass through, and the limits'
+// validation errors become InvalidArgument.
 func uploadError(ctx context.Context, s *Service, err error) error {
 	var ce *connect.Error
 	if errors.As(err, &ce) {
@@ -172,17 +172,16 @@ func (s *Service) draftUsage(ctx context.Context, client *ent.Client, id uuid.UU
 }
 
 // draft returns the caller's reserved, unsent shipment.
-func (s *Service) draft(ctx context.Context, client *ent.Client, orgID int, id uuid.UUID) (*ent.Shipment, error) {
-	sh, err := client.Shipment.Query().Where(shipment.ID(id), shipment.OrgID(orgID)).Only(ctx)
+func (s *Service) draft(ctx context.Context, client *ent.Client, id uuid.UUID) (*ent.Shipment, error) {
+	sh, err := client.Shipment.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("shipment " + id.String())
+		return nil, domain.NotFound("shipment " + id.String())
 	}
 	if err != nil {
 		return nil, err
 	}
-	if sh.Status != shipment.StatusDRAFT {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("shipment %s was already sent; documents can only be uploaded before SendShipment", id))
+	if sh.Status != domain.StatusDraft {
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "shipment %s was already sent; documents can only be uploaded before SendShipment", id)
 	}
 	return sh, nil
 }
@@ -200,7 +199,7 @@ type chunkReader struct {
 }
 
 func errShipmentFull(max int64) error {
-	return apierr.Field("chunk", fmt.Sprintf("the shipment's documents would exceed the limit of %d bytes in all; send the rest in another shipment", max))
+	return domain.Invalid("chunk", domain.ReasonTooLarge, fmt.Sprintf("the shipment's documents would exceed the limit of %d bytes in all; send the rest in another shipment", max))
 }
 
 // fill receives until it holds some bytes or the stream ends (io.EOF).
@@ -214,15 +213,15 @@ func (r *chunkReader) fill() error {
 		}
 		msg := r.stream.Msg()
 		if msg.GetHeader() != nil {
-			return apierr.Field("header", "only the first message may carry the header")
+			return domain.Invalid("header", domain.ReasonNotAllowed, "only the first message may carry the header")
 		}
 		r.buf = msg.GetChunk()
 		if len(r.buf) > maxChunk {
-			return apierr.Field("chunk", fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
+			return domain.Invalid("chunk", domain.ReasonTooLarge, fmt.Sprintf("must be at most %d bytes (4 MiB); 256 KiB to 1 MiB is best", maxChunk))
 		}
 		r.n += int64(len(r.buf))
 		if r.n > r.max {
-			return apierr.Field("chunk", fmt.Sprintf("the document is larger than the limit of %d bytes", r.max))
+			return domain.Invalid("chunk", domain.ReasonTooLarge, fmt.Sprintf("the document is larger than the limit of %d bytes", r.max))
 		}
 		if r.n > r.left {
 			return errShipmentFull(r.shipmentMax)
@@ -242,24 +241,23 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 // DownloadDocument streams a document of one of the caller's shipments.
 func (s *Service) DownloadDocument(ctx context.Context, req *connect.Request[svarsignv1.DownloadDocumentRequest], stream *connect.ServerStream[svarsignv1.DownloadDocumentResponse]) error {
-	c := caller(ctx)
 	sid, err1 := uuid.Parse(req.Msg.GetShipmentId())
 	did, err2 := uuid.Parse(req.Msg.GetDocumentId())
 	var v domain.Violations
 	if err1 != nil {
-		v.Add("shipment_id", "must be a shipment id (UUID)")
+		v.Add("shipment_id", domain.ReasonNotUUID, "must be a shipment id (UUID)")
 	}
 	if err2 != nil {
-		v.Add("document_id", "must be a document id (UUID)")
+		v.Add("document_id", domain.ReasonNotUUID, "must be a document id (UUID)")
 	}
 	if err := v.Err(); err != nil {
 		return apierr.Map(ctx, s.log, "DownloadDocument", err)
 	}
 	doc, err := s.db.Ent.Document.Query().
-		Where(document.ID(did), document.ShipmentID(sid), document.HasShipmentWith(shipment.OrgID(c.OrgID))).
+		Where(document.ID(did), document.ShipmentID(sid)).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return apierr.NotFound("document " + did.String())
+		return domain.NotFound("document " + did.String())
 	}
 	if err != nil {
 		return apierr.Map(ctx, s.log, "DownloadDocument", err)

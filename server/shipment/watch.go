@@ -7,6 +7,7 @@ import (
 
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
 	"github.com/svarsign/svarsign/server/apierr"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // maxCursorLen is far above the length of any cursor WatchEvents hands
@@ -29,7 +30,7 @@ func (s *Service) WatchEvents(ctx context.Context, req *connect.Request[svarsign
 		return s.UnimplementedShipmentServiceHandler.WatchEvents(ctx, req, stream)
 	}
 	if len(req.Msg.GetCursor()) > maxCursorLen {
-		return apierr.Field("cursor", "not a cursor from WatchEvents")
+		return domain.Invalid("cursor", domain.ReasonInvalidToken, "not a cursor from WatchEvents")
 	}
 	err := s.events.Watch(ctx, caller(ctx).OrgID, req.Msg.GetCursor(), stream.Send)
 	if err != nil && ctx.Err() != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
 	"github.com/svarsign/svarsign/ent"
@@ -17,6 +16,7 @@ import (
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/provider"
 	"github.com/svarsign/svarsign/server/store"
+	"github.com/svarsign/svarsign/server/tenant"
 )
 
 // Signer completes signing orders with a provider: the signing ceremony
@@ -29,33 +29,71 @@ type Signer struct {
 	Now      func() time.Time
 }
 
-// Errors a ceremony shows the citizen.
+// Errors a ceremony shows the citizen, each of a domain kind for the
+// transports that only need the kind.
 var (
-	ErrNotWaiting   = errors.New("the signing order is no longer waiting for a signature")
-	ErrPastDeadline = errors.New("the signing deadline has passed")
-	ErrWrongSigner  = errors.New("the signing order is for another person")
-	ErrLevelTooLow  = errors.New("the signing order requires login at level 4")
+	ErrNotWaiting   = domain.Errorf(domain.ErrFailedPrecondition, "the signing order is no longer waiting for a signature")
+	ErrPastDeadline = domain.Errorf(domain.ErrFailedPrecondition, "the signing deadline has passed")
+	ErrWrongSigner  = domain.Errorf(domain.ErrPermissionDenied, "the signing order is for another person")
+	ErrLevelTooLow  = domain.Errorf(domain.ErrPermissionDenied, "the signing order requires login at level 4")
 )
 
-// Check tells whether signer may sign the order of a shipment now.
+// Check tells whether signer may sign the order of a shipment now. The
+// order is looked up in the signer's own view (tenant.Citizen): another
+// person's order is not found.
 func (s *Signer) Check(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer) (*ent.SigningOrder, error) {
-	o, err := s.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+	o, err := s.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).
+		Only(tenant.With(ctx, tenant.Citizen(signer.NationalID)))
+	if ent.IsNotFound(err) {
+		// Another person's order is told apart from none, so that the
+		// ceremony can say so; this yes-or-no is the one look outside
+		// the signer's view.
+		exists, xerr := s.DB.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).
+			Exist(tenant.With(ctx, tenant.System("signing: another person's order")))
+		if xerr != nil {
+			return nil, xerr
+		}
+		if exists {
+			return nil, ErrWrongSigner
+		}
+		return nil, domain.NotFound("signing order of shipment " + shipmentID.String())
+	}
 	if err != nil {
 		return nil, err
 	}
 	return o, permitted(o, signer, s.Now())
 }
 
+// actingFor finds the order of shipmentID in the signer's view and returns
+// ctx scoped to the order's organisation: the signer's actions change the
+// sender's order, so they are written on the sender's behalf.
+func (s *Signer) actingFor(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer) (context.Context, error) {
+	o, err := s.Check(ctx, shipmentID, signer)
+	if err != nil && o == nil {
+		return nil, err
+	}
+	return tenant.With(ctx, tenant.Org(o.OrgID)), nil
+}
+
+// orderOf loads the signing order of a shipment; none is NotFound.
+func orderOf(ctx context.Context, client *ent.Client, shipmentID uuid.UUID) (*ent.SigningOrder, error) {
+	o, err := client.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, domain.NotFound("signing order of shipment " + shipmentID.String())
+	}
+	return o, err
+}
+
 func permitted(o *ent.SigningOrder, signer provider.Signer, now time.Time) error {
 	switch {
 	case o.SignerID != signer.NationalID:
-		return connect.NewError(connect.CodePermissionDenied, ErrWrongSigner)
-	case o.Status != signingorder.StatusWAITING:
-		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("%w (it is %s)", ErrNotWaiting, o.Status))
+		return ErrWrongSigner
+	case o.Status != domain.SigningWaiting:
+		return fmt.Errorf("%w (it is %s)", ErrNotWaiting, o.Status)
 	case !now.Before(o.Deadline):
-		return connect.NewError(connect.CodeFailedPrecondition, ErrPastDeadline)
+		return ErrPastDeadline
 	case o.RequireLevel4 && signer.Level < 4:
-		return connect.NewError(connect.CodePermissionDenied, ErrLevelTooLow)
+		return ErrLevelTooLow
 	}
 	return nil
 }
@@ -68,6 +106,7 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 	if err != nil {
 		return nil, err
 	}
+	ctx = tenant.With(ctx, tenant.Org(o.OrgID)) // see actingFor
 	sh, err := s.DB.Ent.Shipment.Get(ctx, shipmentID)
 	if err != nil {
 		return nil, err
@@ -98,7 +137,7 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 		ev, err := s.Provider.Sign(ctx, pw, provider.Request{
 			JobID: jobID, Document: f, Size: f.Size(), FileName: doc.FileName,
 			Title: sh.Title, Sender: org.Name,
-			Type:   provider.SignatureType(o.SignatureType.String()),
+			Type:   o.SignatureType,
 			Signer: signer,
 		})
 		pw.CloseWithError(err)
@@ -129,7 +168,7 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 			SetEvidence(string(evidence)).SetProviderJobID(jobID).Exec(ctx); err != nil {
 			return err
 		}
-		o, err = transition(ctx, tx, o, signingorder.StatusSIGNED,
+		o, err = transition(ctx, tx, o, domain.SigningSigned,
 			fmt.Sprintf("Signed by %s after login with %s at level %d", signer.Name, signer.Method, signer.Level))
 		if err != nil {
 			return err
@@ -148,8 +187,12 @@ func (s *Signer) Sign(ctx context.Context, shipmentID uuid.UUID, signer provider
 // provider's job in the direct style). It may happen many times: a signer
 // who leaves the page can come back until the deadline.
 func (s *Signer) Start(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer, jobID string) error {
+	ctx, err := s.actingFor(ctx, shipmentID, signer)
+	if err != nil {
+		return err
+	}
 	return s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+		o, err := orderOf(ctx, tx.Ent, shipmentID)
 		if err != nil {
 			return err
 		}
@@ -163,9 +206,13 @@ func (s *Signer) Start(ctx context.Context, shipmentID uuid.UUID, signer provide
 // Reject records that the signer declined: the order is
 // REJECTED_BY_RECIPIENT and can never be signed again.
 func (s *Signer) Reject(ctx context.Context, shipmentID uuid.UUID, signer provider.Signer, reason string) (*ent.SigningOrder, error) {
+	ctx, err := s.actingFor(ctx, shipmentID, signer)
+	if err != nil {
+		return nil, err
+	}
 	var out *ent.SigningOrder
-	err := s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
-		o, err := tx.Ent.SigningOrder.Query().Where(signingorder.ShipmentID(shipmentID)).Only(ctx)
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+		o, err := orderOf(ctx, tx.Ent, shipmentID)
 		if err != nil {
 			return err
 		}
@@ -182,7 +229,7 @@ func (s *Signer) Reject(ctx context.Context, shipmentID uuid.UUID, signer provid
 		if reason != "" {
 			text += ": " + reason
 		}
-		out, err = transition(ctx, tx, o, signingorder.StatusREJECTED_BY_RECIPIENT, text)
+		out, err = transition(ctx, tx, o, domain.SigningRejectedByRecipient, text)
 		return err
 	})
 	return out, err

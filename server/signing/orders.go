@@ -2,16 +2,17 @@ package signing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 )
 
 // Enqueuer inserts durable jobs inside the caller's transaction.
@@ -25,7 +26,7 @@ type Spec struct {
 	OrgID         int
 	DocumentID    uuid.UUID
 	FileName      string
-	SignatureType signingorder.SignatureType
+	SignatureType domain.SignatureType
 	Deadline      time.Time
 	RequireLevel4 bool
 	ReplyTo       string
@@ -39,7 +40,7 @@ func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error
 		SetShipmentID(s.ShipmentID).SetOrgID(s.OrgID).
 		SetDocumentID(s.DocumentID).SetFileName(s.FileName).
 		SetSignatureType(s.SignatureType).SetDeadline(s.Deadline).
-		SetStatus(signingorder.StatusWAITING).SetRequireLevel4(s.RequireLevel4).
+		SetStatus(domain.SigningWaiting).SetRequireLevel4(s.RequireLevel4).
 		SetReplyTo(s.ReplyTo).SetSignerID(s.SignerID).
 		Save(ctx)
 	if err != nil {
@@ -50,7 +51,7 @@ func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error
 		level = "level 4 (high)"
 	}
 	text := fmt.Sprintf("Signing order registered: %s signature of %q, login at %s, deadline %s",
-		map[signingorder.SignatureType]string{signingorder.SignatureTypeAUTHENTICATED: "authenticated", signingorder.SignatureTypeADVANCED: "advanced"}[s.SignatureType],
+		map[domain.SignatureType]string{domain.SignatureAuthenticated: "authenticated", domain.SignatureAdvanced: "advanced"}[s.SignatureType],
 		s.FileName, level, s.Deadline.UTC().Format(time.RFC3339))
 	if err := addEvent(ctx, tx, o, text, nil); err != nil {
 		return err
@@ -62,7 +63,7 @@ func Register(ctx context.Context, tx *database.Tx, jobs Enqueuer, s Spec) error
 // organisation's event outbox.
 func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text string, returnID *uuid.UUID) error {
 	ev, err := tx.Ent.SigningEvent.Create().
-		SetSigningOrderID(o.ID).SetOrgID(o.OrgID).SetStatus(o.Status.String()).
+		SetSigningOrderID(o.ID).SetOrgID(o.OrgID).SetStatus(o.Status).
 		SetText(text).SetNillableReturnShipmentID(returnID).
 		Save(ctx)
 	if err != nil {
@@ -73,29 +74,24 @@ func addEvent(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, text st
 		return err
 	}
 	return tx.AppendEvent(ctx, database.Event{OrgID: o.OrgID, ShipmentID: o.ShipmentID, Time: ev.Time,
-		ShipmentStatus: sh.Status.String(), SigningStatus: o.Status.String(), Text: text})
+		ShipmentStatus: sh.Status, SigningStatus: o.Status, Text: text})
 }
 
 // transition moves an order from WAITING to status with a history event,
 // atomically: a concurrent change (a signature racing a cancel) makes
 // exactly one of them win, and the loser gets FailedPrecondition.
-func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to signingorder.Status, text string) (*ent.SigningOrder, error) {
-	n, err := tx.Ent.SigningOrder.Update().
-		Where(signingorder.ID(o.ID), signingorder.StatusEQ(signingorder.StatusWAITING)).
-		SetStatus(to).
-		Save(ctx)
+func transition(ctx context.Context, tx *database.Tx, o *ent.SigningOrder, to domain.SigningStatus, text string) (*ent.SigningOrder, error) {
+	// The status hook makes this a compare-and-set on the status o was
+	// read in: NotFound or a refused transition means another change won.
+	updated, err := tx.Ent.SigningOrder.UpdateOne(o).SetStatus(to).Save(ctx)
+	var te *domain.TransitionError
+	if ent.IsNotFound(err) || errors.As(err, &te) {
+		return nil, fmt.Errorf("signing order of shipment %s: %w", o.ShipmentID, ErrNotWaiting)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("signing order of shipment %s is no longer waiting", o.ShipmentID))
-	}
-	o, err = tx.Ent.SigningOrder.Get(ctx, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	return o, addEvent(ctx, tx, o, text, nil)
+	return updated, addEvent(ctx, tx, updated, text, nil)
 }
 
 // expire ends a WAITING order whose deadline has passed by now. It reports
@@ -110,10 +106,10 @@ func expire(ctx context.Context, db *database.DB, id uuid.UUID, now time.Time) (
 		if err != nil {
 			return err
 		}
-		if o.Status != signingorder.StatusWAITING || now.Before(o.Deadline) {
+		if o.Status != domain.SigningWaiting || now.Before(o.Deadline) {
 			return nil
 		}
-		_, err = transition(ctx, tx, o, signingorder.StatusEXPIRED, "The deadline passed before the recipient signed")
+		_, err = transition(ctx, tx, o, domain.SigningExpired, "The deadline passed before the recipient signed")
 		done = err == nil
 		return err
 	})
@@ -123,7 +119,7 @@ func expire(ctx context.Context, db *database.DB, id uuid.UUID, now time.Time) (
 // expireDue expires every WAITING order whose deadline is past.
 func expireDue(ctx context.Context, db *database.DB, now time.Time) (int, error) {
 	due, err := db.Ent.SigningOrder.Query().
-		Where(signingorder.StatusEQ(signingorder.StatusWAITING), signingorder.DeadlineLTE(now.UTC())). // deadlines are stored in UTC and SQLite compares text
+		Where(signingorder.StatusEQ(domain.SigningWaiting), signingorder.DeadlineLTE(now.UTC())). // deadlines are stored in UTC and SQLite compares text
 		Select(signingorder.FieldShipmentID).Strings(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("finding due signing orders: %w", err)

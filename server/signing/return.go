@@ -16,6 +16,7 @@ import (
 	"github.com/svarsign/svarsign/ent/shipment"
 	"github.com/svarsign/svarsign/ent/signingorder"
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -45,7 +46,7 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 	if err != nil {
 		return err
 	}
-	if o.Status != signingorder.StatusSIGNED || o.ReturnShipmentID != nil {
+	if o.Status != domain.SigningSigned || o.ReturnShipmentID != nil {
 		return nil
 	}
 	// Evidence bytes go to the blob store first; they are dropped if the
@@ -81,7 +82,7 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 		id := uuid.New()
 		err = tx.Ent.Shipment.Create().
 			SetID(id).SetOrgID(to.ID).SetDirection(shipment.DirectionINCOMING).
-			SetStatus(shipment.StatusREADY_FOR_PICKUP).SetPending(true).
+			SetStatus(domain.StatusReadyForPickup).SetPending(true).
 			SetSenderOrgNumber(orig.SenderOrgNumber).
 			SetTitle("Signert: " + orig.Title).
 			SetSenderSystem("svarsign e-signering").
@@ -105,7 +106,7 @@ func (w *returnWorker) Work(ctx context.Context, job *river.Job[ReturnArgs]) err
 		if err != nil {
 			return fmt.Errorf("storing return documents: %w", err)
 		}
-		if _, err := tx.RecordStatus(ctx, id, shipment.StatusREADY_FOR_PICKUP,
+		if _, err := tx.RecordNote(ctx, id,
 			fmt.Sprintf("Signed document returned for shipment %s; ready for pickup", orig.ID)); err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/pagetoken"
+	"github.com/svarsign/svarsign/server/protoconv"
 	"github.com/svarsign/svarsign/server/store"
 )
 
@@ -55,19 +56,14 @@ func caller(ctx context.Context) auth.Caller {
 	return c
 }
 
-// StatusToProto maps a stored signing status to the enum.
-func StatusToProto(s signingorder.Status) svarsignv1.SigningStatus {
-	return svarsignv1.SigningStatus(svarsignv1.SigningStatus_value["SIGNING_STATUS_"+s.String()])
-}
-
 // ToProto converts a stored order.
 func ToProto(o *ent.SigningOrder) *svarsignv1.SigningOrder {
 	p := &svarsignv1.SigningOrder{
-		SignatureType: svarsignv1.SignatureType(svarsignv1.SignatureType_value["SIGNATURE_TYPE_"+o.SignatureType.String()]),
+		SignatureType: protoconv.SignatureType(o.SignatureType),
 		Deadline:      timestamppb.New(o.Deadline),
 		DocumentId:    o.DocumentID.String(),
 		FileName:      o.FileName,
-		Status:        StatusToProto(o.Status),
+		Status:        protoconv.SigningStatus(o.Status),
 		RequireLevel4: o.RequireLevel4,
 		ReplyTo:       o.ReplyTo,
 		UpdateTime:    timestamppb.New(o.UpdatedAt),
@@ -82,13 +78,13 @@ func ToProto(o *ent.SigningOrder) *svarsignv1.SigningOrder {
 func (s *Service) order(ctx context.Context, client *ent.Client, shipmentID string) (*ent.SigningOrder, error) {
 	id, err := uuid.Parse(shipmentID)
 	if err != nil {
-		return nil, apierr.Field("shipment_id", "must be a shipment id (UUID)")
+		return nil, domain.Invalid("shipment_id", domain.ReasonNotUUID, "must be a shipment id (UUID)")
 	}
 	o, err := client.SigningOrder.Query().
-		Where(signingorder.ShipmentID(id), signingorder.OrgID(caller(ctx).OrgID)).
+		Where(signingorder.ShipmentID(id)).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apierr.NotFound("signing order of shipment " + shipmentID)
+		return nil, domain.NotFound("signing order of shipment " + shipmentID)
 	}
 	return o, err
 }
@@ -108,25 +104,25 @@ func (s *Service) ListSigningOrders(ctx context.Context, req *connect.Request[sv
 	var v domain.Violations
 	size, ok := pagetoken.Size(msg.GetPageSize())
 	if !ok {
-		v.Add("page_size", pagetoken.SizeRule)
+		v.Add("page_size", domain.ReasonOutOfRange, pagetoken.SizeRule)
 	}
-	preds := []predicate.SigningOrder{signingorder.OrgID(caller(ctx).OrgID)}
+	var preds []predicate.SigningOrder
 	if len(msg.GetStatuses()) > 0 {
-		var sts []signingorder.Status
+		var sts []domain.SigningStatus
 		for i, st := range msg.GetStatuses() {
-			name := strings.TrimPrefix(st.String(), "SIGNING_STATUS_")
-			if st == svarsignv1.SigningStatus_SIGNING_STATUS_UNSPECIFIED || signingorder.StatusValidator(signingorder.Status(name)) != nil {
-				v.Addf(fmt.Sprintf("statuses[%d]", i), "must be a signing status other than UNSPECIFIED")
+			s, ok := protoconv.SigningStatusFrom(st)
+			if !ok {
+				v.Add(fmt.Sprintf("statuses[%d]", i), domain.ReasonInvalidFormat, "must be a signing status other than UNSPECIFIED")
 				continue
 			}
-			sts = append(sts, signingorder.Status(name))
+			sts = append(sts, s)
 		}
 		preds = append(preds, signingorder.StatusIn(sts...))
 	}
 	if tok := msg.GetPageToken(); tok != "" {
 		pos, err := pagetoken.Decode(tok)
 		if err != nil {
-			v.Add("page_token", "is not a token returned by ListSigningOrders")
+			v.Add("page_token", domain.ReasonInvalidToken, "is not a token returned by ListSigningOrders")
 		} else {
 			preds = append(preds, signingorder.Or(
 				signingorder.CreatedAtLT(pos.Time),
@@ -162,7 +158,7 @@ func (s *Service) GetSigningHistory(ctx context.Context, req *connect.Request[sv
 		return nil, apierr.Map(ctx, s.log, "GetSigningHistory", err)
 	}
 	evs, err := s.db.Ent.SigningEvent.Query().
-		Where(signingevent.SigningOrderID(o.ID), signingevent.OrgID(o.OrgID)).
+		Where(signingevent.SigningOrderID(o.ID)).
 		Order(ent.Asc(signingevent.FieldID)).All(ctx)
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "GetSigningHistory", err)
@@ -171,7 +167,7 @@ func (s *Service) GetSigningHistory(ctx context.Context, req *connect.Request[sv
 	for _, e := range evs {
 		pe := &svarsignv1.SigningEvent{
 			Time:   timestamppb.New(e.Time),
-			Status: StatusToProto(signingorder.Status(e.Status)),
+			Status: protoconv.SigningStatus(e.Status),
 			Text:   e.Text,
 		}
 		if e.ReturnShipmentID != nil {
@@ -185,7 +181,7 @@ func (s *Service) GetSigningHistory(ctx context.Context, req *connect.Request[sv
 // CancelSigningOrder withdraws a WAITING order; it can then never be signed.
 func (s *Service) CancelSigningOrder(ctx context.Context, req *connect.Request[svarsignv1.CancelSigningOrderRequest]) (*connect.Response[svarsignv1.CancelSigningOrderResponse], error) {
 	if utf8.RuneCountInString(req.Msg.GetReason()) > domain.MaxReasonLen {
-		return nil, apierr.Field("reason", fmt.Sprintf("must be at most %d characters", domain.MaxReasonLen))
+		return nil, domain.Invalid("reason", domain.ReasonTooLong, fmt.Sprintf("must be at most %d characters", domain.MaxReasonLen))
 	}
 	var out *ent.SigningOrder
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
@@ -193,15 +189,14 @@ func (s *Service) CancelSigningOrder(ctx context.Context, req *connect.Request[s
 		if err != nil {
 			return err
 		}
-		if o.Status != signingorder.StatusWAITING {
-			return connect.NewError(connect.CodeFailedPrecondition,
-				fmt.Errorf("signing order is %s; only a waiting order can be cancelled", o.Status))
+		if o.Status != domain.SigningWaiting {
+			return domain.Errorf(domain.ErrFailedPrecondition, "signing order is %s; only a waiting order can be cancelled", o.Status)
 		}
 		text := "Cancelled by the sender"
 		if r := strings.TrimSpace(req.Msg.GetReason()); r != "" {
 			text += ": " + r
 		}
-		out, err = transition(ctx, tx, o, signingorder.StatusCANCELLED, text)
+		out, err = transition(ctx, tx, o, domain.SigningCancelled, text)
 		return err
 	})
 	if err != nil {
@@ -216,9 +211,8 @@ func (s *Service) signed(ctx context.Context, shipmentID string) (*ent.SigningOr
 	if err != nil {
 		return nil, err
 	}
-	if o.Status != signingorder.StatusSIGNED {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			fmt.Errorf("signing order is %s; the signed document exists once it is SIGNED", o.Status))
+	if o.Status != domain.SigningSigned {
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "signing order is %s; the signed document exists once it is SIGNED", o.Status)
 	}
 	return o, nil
 }

@@ -32,9 +32,14 @@ const transport = createConnectTransport({
 export const shipments: Client<typeof ShipmentService> = createClient(ShipmentService, transport);
 export const signing: Client<typeof SigningService> = createClient(SigningService, transport);
 
-/** Violation is one google.rpc.BadRequest field violation. */
+/**
+ * Violation is one google.rpc.BadRequest field violation: the field's path,
+ * the reason (a FieldViolationReason name without its prefix) to choose
+ * words by, and the server's English description.
+ */
 export interface Violation {
   field: string;
+  reason: string;
   description: string;
 }
 
@@ -48,7 +53,7 @@ export function violations(err: unknown): Violation[] {
   return out;
 }
 
-// google.rpc.BadRequest is not among the generated types, and two string
+// google.rpc.BadRequest is not among the generated types, and three string
 // fields do not justify generating it: read the wire format directly.
 function decodeBadRequest(bytes: Uint8Array): Violation[] {
   const r = new BinaryReader(bytes);
@@ -57,11 +62,12 @@ function decodeBadRequest(bytes: Uint8Array): Violation[] {
     const [no, wt] = r.tag();
     if (no === 1 && wt === WireType.LengthDelimited) {
       const v = new BinaryReader(r.bytes());
-      const fv: Violation = { field: "", description: "" };
+      const fv: Violation = { field: "", reason: "", description: "" };
       while (v.pos < v.len) {
         const [fno, fwt] = v.tag();
         if (fno === 1 && fwt === WireType.LengthDelimited) fv.field = v.string();
         else if (fno === 2 && fwt === WireType.LengthDelimited) fv.description = v.string();
+        else if (fno === 3 && fwt === WireType.LengthDelimited) fv.reason = v.string();
         else v.skip(fwt);
       }
       out.push(fv);

@@ -49,7 +49,10 @@ interface RecipientRow {
   sent: boolean;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
+/** leadOf reads a limit of the server's, in milliseconds, from the page. */
+function leadOf(input: HTMLInputElement, name: "minLeadSeconds" | "maxLeadSeconds"): number {
+  return Number(input.dataset[name]) * 1000;
+}
 
 /** isoDate is a local date as an <input type=date> value. */
 function isoDate(d: Date): string {
@@ -59,16 +62,16 @@ function isoDate(d: Date): string {
 
 /**
  * deadlineOf turns the chosen date into the deadline: the end of that day
- * in the browser's time zone. On the 90th day the end of the day is a few
- * hours past the 90 days the server allows, so the deadline is then cut to
- * just inside the limit.
+ * in the browser's time zone. On the last day the server allows (maxLead
+ * from now) the end of the day is a few hours past the limit, so the
+ * deadline is then cut to just inside it.
  */
-function deadlineOf(value: string): Date | undefined {
+function deadlineOf(value: string, maxLead: number): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return undefined;
   const end = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59);
-  const latest = new Date(Date.now() + 90 * DAY - 5 * 60 * 1000);
-  if (value === isoDate(new Date(Date.now() + 90 * DAY)) && end > latest) return latest;
+  const latest = new Date(Date.now() + maxLead - 5 * 60 * 1000);
+  if (value === isoDate(new Date(Date.now() + maxLead)) && end > latest) return latest;
   return end;
 }
 
@@ -94,8 +97,9 @@ export function initSend(): void {
     bindDisclosure(help, byId(help.getAttribute("aria-controls") ?? ""));
   }
   const now = new Date();
-  deadline.min = isoDate(new Date(now.getTime() + DAY));
-  deadline.max = isoDate(new Date(now.getTime() + 90 * DAY));
+  const maxLead = leadOf(deadline, "maxLeadSeconds");
+  deadline.min = isoDate(new Date(now.getTime() + leadOf(deadline, "minLeadSeconds")));
+  deadline.max = isoDate(new Date(now.getTime() + maxLead));
 
   let files: FileEntry[] = [];
   let recipients: RecipientRow[] = [];
@@ -274,7 +278,7 @@ export function initSend(): void {
   function showViolations(vs: Violation[], r: RecipientRow, sent: FileEntry[], signEntry?: FileEntry): void {
     for (const v of vs) {
       const { target, errorEl } = targetOf(v.field, r, sent, signEntry);
-      showError(target, explain(v.field, v.description), errorEl);
+      showError(target, explain(v.field, v.reason, v.description), errorEl);
     }
   }
 
@@ -340,7 +344,7 @@ export function initSend(): void {
           ? create(SigningOrderSchema, {
               signatureType: byId<HTMLInputElement>("sigtype-advanced").checked ? SignatureType.ADVANCED : SignatureType.AUTHENTICATED,
               deadline: (() => {
-                const d = deadlineOf(deadline.value);
+                const d = deadlineOf(deadline.value, maxLead);
                 return d ? timestampFromDate(d) : undefined;
               })(),
             })

@@ -47,7 +47,7 @@ export function uploadDocument(
 function parseFailure(xhr: XMLHttpRequest): UploadError {
   type Status = {
     message?: string;
-    details?: { "@type"?: string; fieldViolations?: Violation[] }[];
+    details?: { "@type"?: string; fieldViolations?: Partial<Violation>[] }[];
   };
   let body: Status = {};
   try {
@@ -57,6 +57,7 @@ function parseFailure(xhr: XMLHttpRequest): UploadError {
   }
   const vs = (body.details ?? [])
     .filter((d) => d["@type"]?.endsWith("google.rpc.BadRequest"))
-    .flatMap((d) => d.fieldViolations ?? []);
+    .flatMap((d) => d.fieldViolations ?? [])
+    .map((v) => ({ field: v.field ?? "", reason: v.reason ?? "", description: v.description ?? "" }));
   return new UploadError(body.message || `HTTP ${xhr.status}`, xhr.status, vs);
 }

@@ -95,12 +95,15 @@ async function sendAndSign() {
   await page.locator("#file-list li").nth(1).waitFor();
   await page.getByLabel("Vis avanserte valg").check();
   await page.getByLabel("Signeringsoppdrag").check();
+  // The picker's bounds come from the server's limits, rendered in the page.
+  const bounds = await page.locator("#deadline").evaluate((e) => [e.min, e.max]);
+  check(bounds.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) && bounds[0] < bounds[1], `deadline picker bounds ${bounds}`);
   await page.getByLabel("Frist for signering").fill(iso(new Date()));
   await page.getByRole("button", { name: "Send", exact: true }).click();
   await page.locator("#error-summary").waitFor({ state: "visible" });
   await expectError("r1-id-error", "En virksomhet kan ikke signere");
   await expectError("sign-file-error", "Velg hvilket dokument");
-  await expectError("deadline-error", "tidligst i morgen");
+  await expectError("deadline-error", "Fristen er for tidlig");
   check(await page.locator("#r1-id").getAttribute("aria-invalid") === "true", "recipient field not marked invalid");
   check(await page.locator("#error-summary li").count() === 3, "the error summary should list exactly the three problems");
   await shot("02-field-errors");

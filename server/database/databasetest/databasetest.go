@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/svarsign/svarsign/server/database"
+	"github.com/svarsign/svarsign/server/tenant"
 )
 
 // PostgresEnv names the environment variable holding the DSN of a
@@ -123,4 +124,10 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails.
 	return hex.EncodeToString(b)
+}
+
+// Context is t's context in the system's tenant scope: tests reach past
+// the API into the database and must say so, as jobs do (package tenant).
+func Context(t testing.TB) context.Context {
+	return tenant.With(t.Context(), tenant.System("test "+t.Name()))
 }

@@ -36,8 +36,9 @@ const (
 // SendShipment with a signing_order; the citizen signs in the mailbox after
 // an ID-porten login, and the signed PDF with the evidence comes back as an
 // incoming shipment to the order's reply_to organisation. Scoped to the
-// caller's organisation like ShipmentService, and with its rules for text:
-// no control characters in any string, tabs and line breaks only in a reason.
+// caller's organisation like ShipmentService, and with its rules for text
+// (no control characters in any string, tabs and line breaks only in a
+// reason) and its errors (a reason on every field violation).
 type SigningServiceClient interface {
 	// GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
 	// NotFound if the shipment has none.
@@ -144,8 +145,9 @@ func (c *signingServiceClient) GetEvidence(ctx context.Context, in *GetEvidenceR
 // SendShipment with a signing_order; the citizen signs in the mailbox after
 // an ID-porten login, and the signed PDF with the evidence comes back as an
 // incoming shipment to the order's reply_to organisation. Scoped to the
-// caller's organisation like ShipmentService, and with its rules for text:
-// no control characters in any string, tabs and line breaks only in a reason.
+// caller's organisation like ShipmentService, and with its rules for text
+// (no control characters in any string, tabs and line breaks only in a
+// reason) and its errors (a reason on every field violation).
 type SigningServiceServer interface {
 	// GetSigningOrder returns the signing order of a shipment (hentSigneringsstatus);
 	// NotFound if the shipment has none.

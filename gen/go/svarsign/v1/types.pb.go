@@ -331,6 +331,190 @@ func (PrintColor) EnumDescriptor() ([]byte, []int) {
 	return file_svarsign_v1_types_proto_rawDescGZIP(), []int{4}
 }
 
+// FieldViolationReason names the rule a field violation breaks. An
+// InvalidArgument error carries a google.rpc.BadRequest detail with one
+// FieldViolation per problem: field is the path of the field in the request
+// (proto names, e.g. recipient.national_identity_number or
+// documents[1].file_name), description says what is wrong in English for
+// people, and reason is the name of one of these values without the prefix
+// FIELD_VIOLATION_REASON_ (e.g. "REQUIRED", "TOO_LONG"). Clients choose
+// their own words by reason and field rather than by the description, which
+// may change; a reason never changes meaning, and a new rule gets a new one.
+type FieldViolationReason int32
+
+const (
+	// Never sent.
+	FieldViolationReason_FIELD_VIOLATION_REASON_UNSPECIFIED FieldViolationReason = 0
+	// The field is missing or empty.
+	FieldViolationReason_FIELD_VIOLATION_REASON_REQUIRED FieldViolationReason = 1
+	// A text has more characters than the field allows.
+	FieldViolationReason_FIELD_VIOLATION_REASON_TOO_LONG FieldViolationReason = 2
+	// A list or map has more entries than allowed.
+	FieldViolationReason_FIELD_VIOLATION_REASON_TOO_MANY FieldViolationReason = 3
+	// Bytes beyond a size limit (a chunk, a document, a shipment's documents in
+	// all).
+	FieldViolationReason_FIELD_VIOLATION_REASON_TOO_LARGE FieldViolationReason = 4
+	// A document without a single byte.
+	FieldViolationReason_FIELD_VIOLATION_REASON_EMPTY FieldViolationReason = 5
+	// A number outside the allowed range.
+	FieldViolationReason_FIELD_VIOLATION_REASON_OUT_OF_RANGE FieldViolationReason = 6
+	// A time earlier than allowed.
+	FieldViolationReason_FIELD_VIOLATION_REASON_TOO_EARLY FieldViolationReason = 7
+	// A time later than allowed.
+	FieldViolationReason_FIELD_VIOLATION_REASON_TOO_LATE FieldViolationReason = 8
+	// An id that is not a UUID.
+	FieldViolationReason_FIELD_VIOLATION_REASON_NOT_UUID FieldViolationReason = 9
+	// A value not in the form the field needs (a date as YYYY-MM-DD, a
+	// Norwegian postal code of 4 digits, a MIME type, a status other than
+	// UNSPECIFIED).
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_FORMAT FieldViolationReason = 10
+	// Text that is not valid UTF-8.
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_UTF8 FieldViolationReason = 11
+	// Text holding NUL or another control character, or a tab or line break
+	// where one line is required.
+	FieldViolationReason_FIELD_VIOLATION_REASON_CONTROL_CHARACTER FieldViolationReason = 12
+	// A file name with a forbidden character, white space at either end, a
+	// trailing dot, or a Windows device name.
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_FILE_NAME FieldViolationReason = 13
+	// Not a valid Norwegian national identity number (11 digits with matching
+	// check digits and a birth date).
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_IDENTITY_NUMBER FieldViolationReason = 14
+	// Not a valid Norwegian organisation number (9 digits with a matching check
+	// digit).
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_ORGANIZATION_NUMBER FieldViolationReason = 15
+	// A valid organisation number of an organisation that does not use this
+	// service.
+	FieldViolationReason_FIELD_VIOLATION_REASON_UNKNOWN_ORGANIZATION FieldViolationReason = 16
+	// A value given twice where it must be unique (a file name in a shipment, a
+	// JSON field or query parameter).
+	FieldViolationReason_FIELD_VIOLATION_REASON_DUPLICATE FieldViolationReason = 17
+	// The field contradicts another field of the request (two members of a
+	// oneof, a second document marked sign, sign without a signing order).
+	FieldViolationReason_FIELD_VIOLATION_REASON_CONFLICT FieldViolationReason = 18
+	// The document to sign is not a valid, unencrypted PDF.
+	FieldViolationReason_FIELD_VIOLATION_REASON_NOT_PDF FieldViolationReason = 19
+	// A signing order for an organisation; only a person can sign.
+	FieldViolationReason_FIELD_VIOLATION_REASON_NOT_A_PERSON FieldViolationReason = 20
+	// A signing order without a document marked sign.
+	FieldViolationReason_FIELD_VIOLATION_REASON_NO_DOCUMENT_TO_SIGN FieldViolationReason = 21
+	// A document named in a send that was neither uploaded under the shipment
+	// id nor given inline.
+	FieldViolationReason_FIELD_VIOLATION_REASON_NOT_UPLOADED FieldViolationReason = 22
+	// This server does not offer what the field asks for (signing, when no
+	// signing provider is configured).
+	FieldViolationReason_FIELD_VIOLATION_REASON_NOT_SUPPORTED FieldViolationReason = 23
+	// The server could not read a stored document to check it; sending again
+	// may succeed.
+	FieldViolationReason_FIELD_VIOLATION_REASON_UNREADABLE FieldViolationReason = 24
+	// A page token or cursor that the server did not issue for this query.
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_TOKEN FieldViolationReason = 25
+	// The field may not be given here (an upload header after the first
+	// message).
+	FieldViolationReason_FIELD_VIOLATION_REASON_NOT_ALLOWED FieldViolationReason = 26
+	// A JSON field or query parameter the request message does not have.
+	FieldViolationReason_FIELD_VIOLATION_REASON_UNKNOWN_FIELD FieldViolationReason = 27
+	// A JSON value of the wrong type for its field (a string for a number, an
+	// object for a list, a time not in RFC 3339).
+	FieldViolationReason_FIELD_VIOLATION_REASON_WRONG_TYPE FieldViolationReason = 28
+	// A request body that is not one JSON object.
+	FieldViolationReason_FIELD_VIOLATION_REASON_INVALID_JSON FieldViolationReason = 29
+)
+
+// Enum value maps for FieldViolationReason.
+var (
+	FieldViolationReason_name = map[int32]string{
+		0:  "FIELD_VIOLATION_REASON_UNSPECIFIED",
+		1:  "FIELD_VIOLATION_REASON_REQUIRED",
+		2:  "FIELD_VIOLATION_REASON_TOO_LONG",
+		3:  "FIELD_VIOLATION_REASON_TOO_MANY",
+		4:  "FIELD_VIOLATION_REASON_TOO_LARGE",
+		5:  "FIELD_VIOLATION_REASON_EMPTY",
+		6:  "FIELD_VIOLATION_REASON_OUT_OF_RANGE",
+		7:  "FIELD_VIOLATION_REASON_TOO_EARLY",
+		8:  "FIELD_VIOLATION_REASON_TOO_LATE",
+		9:  "FIELD_VIOLATION_REASON_NOT_UUID",
+		10: "FIELD_VIOLATION_REASON_INVALID_FORMAT",
+		11: "FIELD_VIOLATION_REASON_INVALID_UTF8",
+		12: "FIELD_VIOLATION_REASON_CONTROL_CHARACTER",
+		13: "FIELD_VIOLATION_REASON_INVALID_FILE_NAME",
+		14: "FIELD_VIOLATION_REASON_INVALID_IDENTITY_NUMBER",
+		15: "FIELD_VIOLATION_REASON_INVALID_ORGANIZATION_NUMBER",
+		16: "FIELD_VIOLATION_REASON_UNKNOWN_ORGANIZATION",
+		17: "FIELD_VIOLATION_REASON_DUPLICATE",
+		18: "FIELD_VIOLATION_REASON_CONFLICT",
+		19: "FIELD_VIOLATION_REASON_NOT_PDF",
+		20: "FIELD_VIOLATION_REASON_NOT_A_PERSON",
+		21: "FIELD_VIOLATION_REASON_NO_DOCUMENT_TO_SIGN",
+		22: "FIELD_VIOLATION_REASON_NOT_UPLOADED",
+		23: "FIELD_VIOLATION_REASON_NOT_SUPPORTED",
+		24: "FIELD_VIOLATION_REASON_UNREADABLE",
+		25: "FIELD_VIOLATION_REASON_INVALID_TOKEN",
+		26: "FIELD_VIOLATION_REASON_NOT_ALLOWED",
+		27: "FIELD_VIOLATION_REASON_UNKNOWN_FIELD",
+		28: "FIELD_VIOLATION_REASON_WRONG_TYPE",
+		29: "FIELD_VIOLATION_REASON_INVALID_JSON",
+	}
+	FieldViolationReason_value = map[string]int32{
+		"FIELD_VIOLATION_REASON_UNSPECIFIED":                 0,
+		"FIELD_VIOLATION_REASON_REQUIRED":                    1,
+		"FIELD_VIOLATION_REASON_TOO_LONG":                    2,
+		"FIELD_VIOLATION_REASON_TOO_MANY":                    3,
+		"FIELD_VIOLATION_REASON_TOO_LARGE":                   4,
+		"FIELD_VIOLATION_REASON_EMPTY":                       5,
+		"FIELD_VIOLATION_REASON_OUT_OF_RANGE":                6,
+		"FIELD_VIOLATION_REASON_TOO_EARLY":                   7,
+		"FIELD_VIOLATION_REASON_TOO_LATE":                    8,
+		"FIELD_VIOLATION_REASON_NOT_UUID":                    9,
+		"FIELD_VIOLATION_REASON_INVALID_FORMAT":              10,
+		"FIELD_VIOLATION_REASON_INVALID_UTF8":                11,
+		"FIELD_VIOLATION_REASON_CONTROL_CHARACTER":           12,
+		"FIELD_VIOLATION_REASON_INVALID_FILE_NAME":           13,
+		"FIELD_VIOLATION_REASON_INVALID_IDENTITY_NUMBER":     14,
+		"FIELD_VIOLATION_REASON_INVALID_ORGANIZATION_NUMBER": 15,
+		"FIELD_VIOLATION_REASON_UNKNOWN_ORGANIZATION":        16,
+		"FIELD_VIOLATION_REASON_DUPLICATE":                   17,
+		"FIELD_VIOLATION_REASON_CONFLICT":                    18,
+		"FIELD_VIOLATION_REASON_NOT_PDF":                     19,
+		"FIELD_VIOLATION_REASON_NOT_A_PERSON":                20,
+		"FIELD_VIOLATION_REASON_NO_DOCUMENT_TO_SIGN":         21,
+		"FIELD_VIOLATION_REASON_NOT_UPLOADED":                22,
+		"FIELD_VIOLATION_REASON_NOT_SUPPORTED":               23,
+		"FIELD_VIOLATION_REASON_UNREADABLE":                  24,
+		"FIELD_VIOLATION_REASON_INVALID_TOKEN":               25,
+		"FIELD_VIOLATION_REASON_NOT_ALLOWED":                 26,
+		"FIELD_VIOLATION_REASON_UNKNOWN_FIELD":               27,
+		"FIELD_VIOLATION_REASON_WRONG_TYPE":                  28,
+		"FIELD_VIOLATION_REASON_INVALID_JSON":                29,
+	}
+)
+
+func (x FieldViolationReason) Enum() *FieldViolationReason {
+	p := new(FieldViolationReason)
+	*p = x
+	return p
+}
+
+func (x FieldViolationReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FieldViolationReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_svarsign_v1_types_proto_enumTypes[5].Descriptor()
+}
+
+func (FieldViolationReason) Type() protoreflect.EnumType {
+	return &file_svarsign_v1_types_proto_enumTypes[5]
+}
+
+func (x FieldViolationReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FieldViolationReason.Descriptor instead.
+func (FieldViolationReason) EnumDescriptor() ([]byte, []int) {
+	return file_svarsign_v1_types_proto_rawDescGZIP(), []int{5}
+}
+
 // PostalAddress is a Norwegian or foreign postal address for print (adresse).
 type PostalAddress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1449,7 +1633,39 @@ const file_svarsign_v1_types_proto_rawDesc = "" +
 	"PrintColor\x12\x1b\n" +
 	"\x17PRINT_COLOR_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PRINT_COLOR_MONOCHROME\x10\x01\x12\x15\n" +
-	"\x11PRINT_COLOR_COLOR\x10\x02B\xa6\x01\n" +
+	"\x11PRINT_COLOR_COLOR\x10\x02*\xe9\t\n" +
+	"\x14FieldViolationReason\x12&\n" +
+	"\"FIELD_VIOLATION_REASON_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fFIELD_VIOLATION_REASON_REQUIRED\x10\x01\x12#\n" +
+	"\x1fFIELD_VIOLATION_REASON_TOO_LONG\x10\x02\x12#\n" +
+	"\x1fFIELD_VIOLATION_REASON_TOO_MANY\x10\x03\x12$\n" +
+	" FIELD_VIOLATION_REASON_TOO_LARGE\x10\x04\x12 \n" +
+	"\x1cFIELD_VIOLATION_REASON_EMPTY\x10\x05\x12'\n" +
+	"#FIELD_VIOLATION_REASON_OUT_OF_RANGE\x10\x06\x12$\n" +
+	" FIELD_VIOLATION_REASON_TOO_EARLY\x10\a\x12#\n" +
+	"\x1fFIELD_VIOLATION_REASON_TOO_LATE\x10\b\x12#\n" +
+	"\x1fFIELD_VIOLATION_REASON_NOT_UUID\x10\t\x12)\n" +
+	"%FIELD_VIOLATION_REASON_INVALID_FORMAT\x10\n" +
+	"\x12'\n" +
+	"#FIELD_VIOLATION_REASON_INVALID_UTF8\x10\v\x12,\n" +
+	"(FIELD_VIOLATION_REASON_CONTROL_CHARACTER\x10\f\x12,\n" +
+	"(FIELD_VIOLATION_REASON_INVALID_FILE_NAME\x10\r\x122\n" +
+	".FIELD_VIOLATION_REASON_INVALID_IDENTITY_NUMBER\x10\x0e\x126\n" +
+	"2FIELD_VIOLATION_REASON_INVALID_ORGANIZATION_NUMBER\x10\x0f\x12/\n" +
+	"+FIELD_VIOLATION_REASON_UNKNOWN_ORGANIZATION\x10\x10\x12$\n" +
+	" FIELD_VIOLATION_REASON_DUPLICATE\x10\x11\x12#\n" +
+	"\x1fFIELD_VIOLATION_REASON_CONFLICT\x10\x12\x12\"\n" +
+	"\x1eFIELD_VIOLATION_REASON_NOT_PDF\x10\x13\x12'\n" +
+	"#FIELD_VIOLATION_REASON_NOT_A_PERSON\x10\x14\x12.\n" +
+	"*FIELD_VIOLATION_REASON_NO_DOCUMENT_TO_SIGN\x10\x15\x12'\n" +
+	"#FIELD_VIOLATION_REASON_NOT_UPLOADED\x10\x16\x12(\n" +
+	"$FIELD_VIOLATION_REASON_NOT_SUPPORTED\x10\x17\x12%\n" +
+	"!FIELD_VIOLATION_REASON_UNREADABLE\x10\x18\x12(\n" +
+	"$FIELD_VIOLATION_REASON_INVALID_TOKEN\x10\x19\x12&\n" +
+	"\"FIELD_VIOLATION_REASON_NOT_ALLOWED\x10\x1a\x12(\n" +
+	"$FIELD_VIOLATION_REASON_UNKNOWN_FIELD\x10\x1b\x12%\n" +
+	"!FIELD_VIOLATION_REASON_WRONG_TYPE\x10\x1c\x12'\n" +
+	"#FIELD_VIOLATION_REASON_INVALID_JSON\x10\x1dB\xa6\x01\n" +
 	"\x0fcom.svarsign.v1B\n" +
 	"TypesProtoP\x01Z:github.com/svarsign/svarsign/gen/go/svarsign/v1;svarsignv1\xa2\x02\x03SXX\xaa\x02\vSvarsign.V1\xca\x02\vSvarsign\\V1\xe2\x02\x17Svarsign\\V1\\GPBMetadata\xea\x02\fSvarsign::V1b\x06proto3"
 
@@ -1465,7 +1681,7 @@ func file_svarsign_v1_types_proto_rawDescGZIP() []byte {
 	return file_svarsign_v1_types_proto_rawDescData
 }
 
-var file_svarsign_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_svarsign_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_svarsign_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_svarsign_v1_types_proto_goTypes = []any{
 	(ShipmentStatus)(0),           // 0: svarsign.v1.ShipmentStatus
@@ -1473,40 +1689,41 @@ var file_svarsign_v1_types_proto_goTypes = []any{
 	(SignatureType)(0),            // 2: svarsign.v1.SignatureType
 	(Direction)(0),                // 3: svarsign.v1.Direction
 	(PrintColor)(0),               // 4: svarsign.v1.PrintColor
-	(*PostalAddress)(nil),         // 5: svarsign.v1.PostalAddress
-	(*Recipient)(nil),             // 6: svarsign.v1.Recipient
-	(*Document)(nil),              // 7: svarsign.v1.Document
-	(*DocumentSpec)(nil),          // 8: svarsign.v1.DocumentSpec
-	(*ArchiveMetadata)(nil),       // 9: svarsign.v1.ArchiveMetadata
-	(*PrintSettings)(nil),         // 10: svarsign.v1.PrintSettings
-	(*SigningOrder)(nil),          // 11: svarsign.v1.SigningOrder
-	(*Shipment)(nil),              // 12: svarsign.v1.Shipment
-	(*HistoryEvent)(nil),          // 13: svarsign.v1.HistoryEvent
-	nil,                           // 14: svarsign.v1.Document.MetadataEntry
-	nil,                           // 15: svarsign.v1.DocumentSpec.MetadataEntry
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(FieldViolationReason)(0),     // 5: svarsign.v1.FieldViolationReason
+	(*PostalAddress)(nil),         // 6: svarsign.v1.PostalAddress
+	(*Recipient)(nil),             // 7: svarsign.v1.Recipient
+	(*Document)(nil),              // 8: svarsign.v1.Document
+	(*DocumentSpec)(nil),          // 9: svarsign.v1.DocumentSpec
+	(*ArchiveMetadata)(nil),       // 10: svarsign.v1.ArchiveMetadata
+	(*PrintSettings)(nil),         // 11: svarsign.v1.PrintSettings
+	(*SigningOrder)(nil),          // 12: svarsign.v1.SigningOrder
+	(*Shipment)(nil),              // 13: svarsign.v1.Shipment
+	(*HistoryEvent)(nil),          // 14: svarsign.v1.HistoryEvent
+	nil,                           // 15: svarsign.v1.Document.MetadataEntry
+	nil,                           // 16: svarsign.v1.DocumentSpec.MetadataEntry
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
 }
 var file_svarsign_v1_types_proto_depIdxs = []int32{
-	5,  // 0: svarsign.v1.Recipient.postal_address:type_name -> svarsign.v1.PostalAddress
-	14, // 1: svarsign.v1.Document.metadata:type_name -> svarsign.v1.Document.MetadataEntry
-	15, // 2: svarsign.v1.DocumentSpec.metadata:type_name -> svarsign.v1.DocumentSpec.MetadataEntry
+	6,  // 0: svarsign.v1.Recipient.postal_address:type_name -> svarsign.v1.PostalAddress
+	15, // 1: svarsign.v1.Document.metadata:type_name -> svarsign.v1.Document.MetadataEntry
+	16, // 2: svarsign.v1.DocumentSpec.metadata:type_name -> svarsign.v1.DocumentSpec.MetadataEntry
 	4,  // 3: svarsign.v1.PrintSettings.color:type_name -> svarsign.v1.PrintColor
-	5,  // 4: svarsign.v1.PrintSettings.return_address:type_name -> svarsign.v1.PostalAddress
+	6,  // 4: svarsign.v1.PrintSettings.return_address:type_name -> svarsign.v1.PostalAddress
 	2,  // 5: svarsign.v1.SigningOrder.signature_type:type_name -> svarsign.v1.SignatureType
-	16, // 6: svarsign.v1.SigningOrder.deadline:type_name -> google.protobuf.Timestamp
+	17, // 6: svarsign.v1.SigningOrder.deadline:type_name -> google.protobuf.Timestamp
 	1,  // 7: svarsign.v1.SigningOrder.status:type_name -> svarsign.v1.SigningStatus
-	16, // 8: svarsign.v1.SigningOrder.update_time:type_name -> google.protobuf.Timestamp
+	17, // 8: svarsign.v1.SigningOrder.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 9: svarsign.v1.Shipment.direction:type_name -> svarsign.v1.Direction
-	6,  // 10: svarsign.v1.Shipment.recipient:type_name -> svarsign.v1.Recipient
-	7,  // 11: svarsign.v1.Shipment.documents:type_name -> svarsign.v1.Document
-	9,  // 12: svarsign.v1.Shipment.archive_metadata:type_name -> svarsign.v1.ArchiveMetadata
-	10, // 13: svarsign.v1.Shipment.print_settings:type_name -> svarsign.v1.PrintSettings
-	11, // 14: svarsign.v1.Shipment.signing_order:type_name -> svarsign.v1.SigningOrder
+	7,  // 10: svarsign.v1.Shipment.recipient:type_name -> svarsign.v1.Recipient
+	8,  // 11: svarsign.v1.Shipment.documents:type_name -> svarsign.v1.Document
+	10, // 12: svarsign.v1.Shipment.archive_metadata:type_name -> svarsign.v1.ArchiveMetadata
+	11, // 13: svarsign.v1.Shipment.print_settings:type_name -> svarsign.v1.PrintSettings
+	12, // 14: svarsign.v1.Shipment.signing_order:type_name -> svarsign.v1.SigningOrder
 	0,  // 15: svarsign.v1.Shipment.status:type_name -> svarsign.v1.ShipmentStatus
-	16, // 16: svarsign.v1.Shipment.create_time:type_name -> google.protobuf.Timestamp
-	16, // 17: svarsign.v1.Shipment.update_time:type_name -> google.protobuf.Timestamp
-	16, // 18: svarsign.v1.Shipment.read_time:type_name -> google.protobuf.Timestamp
-	16, // 19: svarsign.v1.HistoryEvent.time:type_name -> google.protobuf.Timestamp
+	17, // 16: svarsign.v1.Shipment.create_time:type_name -> google.protobuf.Timestamp
+	17, // 17: svarsign.v1.Shipment.update_time:type_name -> google.protobuf.Timestamp
+	17, // 18: svarsign.v1.Shipment.read_time:type_name -> google.protobuf.Timestamp
+	17, // 19: svarsign.v1.HistoryEvent.time:type_name -> google.protobuf.Timestamp
 	0,  // 20: svarsign.v1.HistoryEvent.status:type_name -> svarsign.v1.ShipmentStatus
 	21, // [21:21] is the sub-list for method output_type
 	21, // [21:21] is the sub-list for method input_type
@@ -1529,7 +1746,7 @@ func file_svarsign_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_svarsign_v1_types_proto_rawDesc), len(file_svarsign_v1_types_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,

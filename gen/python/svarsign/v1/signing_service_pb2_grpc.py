@@ -11,8 +11,9 @@ class SigningServiceStub(object):
     SendShipment with a signing_order; the citizen signs in the mailbox after
     an ID-porten login, and the signed PDF with the evidence comes back as an
     incoming shipment to the order's reply_to organisation. Scoped to the
-    caller's organisation like ShipmentService, and with its rules for text:
-    no control characters in any string, tabs and line breaks only in a reason.
+    caller's organisation like ShipmentService, and with its rules for text
+    (no control characters in any string, tabs and line breaks only in a
+    reason) and its errors (a reason on every field violation).
     """
 
     def __init__(self, channel):
@@ -59,8 +60,9 @@ class SigningServiceServicer(object):
     SendShipment with a signing_order; the citizen signs in the mailbox after
     an ID-porten login, and the signed PDF with the evidence comes back as an
     incoming shipment to the order's reply_to organisation. Scoped to the
-    caller's organisation like ShipmentService, and with its rules for text:
-    no control characters in any string, tabs and line breaks only in a reason.
+    caller's organisation like ShipmentService, and with its rules for text
+    (no control characters in any string, tabs and line breaks only in a
+    reason) and its errors (a reason on every field violation).
     """
 
     def GetSigningOrder(self, request, context):
@@ -156,8 +158,9 @@ class SigningService(object):
     SendShipment with a signing_order; the citizen signs in the mailbox after
     an ID-porten login, and the signed PDF with the evidence comes back as an
     incoming shipment to the order's reply_to organisation. Scoped to the
-    caller's organisation like ShipmentService, and with its rules for text:
-    no control characters in any string, tabs and line breaks only in a reason.
+    caller's organisation like ShipmentService, and with its rules for text
+    (no control characters in any string, tabs and line breaks only in a
+    reason) and its errors (a reason on every field violation).
     """
 
     @staticmethod

@@ -956,7 +956,11 @@ export const RejectIncomingResponseSchema: GenMessage<RejectIncomingResponse> = 
  * organisation's inbox (SvarInn). Every call is scoped to the organisation of
  * the API key used (Bearer, or HTTP Basic with key id and secret); another
  * organisation's shipment answers NotFound. Invalid input answers
- * InvalidArgument with a google.rpc.BadRequest detail naming each field.
+ * InvalidArgument with a google.rpc.BadRequest detail holding one field
+ * violation per problem: the field's path, a reason for machines (one of
+ * FieldViolationReason, without its prefix, such as "REQUIRED") and a
+ * description in English for people. Choose what to show by field and
+ * reason; the description's words may change.
  *
  * Every string of every request, query parameters and filters included, must
  * be valid UTF-8 without control characters: NUL and the other C0 and C1

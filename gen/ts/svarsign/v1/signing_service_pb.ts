@@ -394,8 +394,9 @@ export const GetEvidenceResponseSchema: GenMessage<GetEvidenceResponse> = /*@__P
  * SendShipment with a signing_order; the citizen signs in the mailbox after
  * an ID-porten login, and the signed PDF with the evidence comes back as an
  * incoming shipment to the order's reply_to organisation. Scoped to the
- * caller's organisation like ShipmentService, and with its rules for text:
- * no control characters in any string, tabs and line breaks only in a reason.
+ * caller's organisation like ShipmentService, and with its rules for text
+ * (no control characters in any string, tabs and line breaks only in a
+ * reason) and its errors (a reason on every field violation).
  *
  * @generated from service svarsign.v1.SigningService
  */

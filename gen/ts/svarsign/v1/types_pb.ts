@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svarsign/v1/types.proto.
  */
 export const file_svarsign_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChdzdmFyc2lnbi92MS90eXBlcy5wcm90bxILc3ZhcnNpZ24udjEiWQoNUG9zdGFsQWRkcmVzcxINCgVsaW5lcxgBIAMoCRITCgtwb3N0YWxfY29kZRgCIAEoCRITCgtwb3N0YWxfYXJlYRgDIAEoCRIPCgdjb3VudHJ5GAQgASgJIpwBCglSZWNpcGllbnQSIgoYbmF0aW9uYWxfaWRlbnRpdHlfbnVtYmVyGAEgASgJSAASHQoTb3JnYW5pemF0aW9uX251bWJlchgCIAEoCUgAEgwKBG5hbWUYAyABKAkSMgoOcG9zdGFsX2FkZHJlc3MYBCABKAsyGi5zdmFyc2lnbi52MS5Qb3N0YWxBZGRyZXNzQgoKCGlkZW50aXR5IvQBCghEb2N1bWVudBIKCgJpZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSEQoJbWltZV90eXBlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAMSDgoGc2hhMjU2GAUgASgJEgwKBHNpZ24YBiABKAgSHAoUcGVyc29uYWxseV9zZW5zaXRpdmUYByABKAgSNQoIbWV0YWRhdGEYCCADKAsyIy5zdmFyc2lnbi52MS5Eb2N1bWVudC5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLdAQoMRG9jdW1lbnRTcGVjEhEKCWZpbGVfbmFtZRgBIAEoCRIRCgltaW1lX3R5cGUYAiABKAkSDAoEc2lnbhgDIAEoCBIcChRwZXJzb25hbGx5X3NlbnNpdGl2ZRgEIAEoCBI5CghtZXRhZGF0YRgFIAMoCzInLnN2YXJzaWduLnYxLkRvY3VtZW50U3BlYy5NZXRhZGF0YUVudHJ5Eg8KB2NvbnRlbnQYBiABKAwaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIucBCg9BcmNoaXZlTWV0YWRhdGESEQoJY2FzZV95ZWFyGAEgASgFEhUKDWNhc2Vfc2VxdWVuY2UYAiABKAUSFAoMam91cm5hbF95ZWFyGAMgASgFEhgKEGpvdXJuYWxfc2VxdWVuY2UYBCABKAUSGwoTam91cm5hbF9wb3N0X251bWJlchgFIAEoBRIZChFqb3VybmFsX3Bvc3RfdHlwZRgGIAEoCRIWCg5qb3VybmFsX3N0YXR1cxgHIAEoCRIVCg1kb2N1bWVudF9kYXRlGAggASgJEhMKC2Nhc2Vfd29ya2VyGAkgASgJInsKDVByaW50U2V0dGluZ3MSJgoFY29sb3IYASABKA4yFy5zdmFyc2lnbi52MS5QcmludENvbG9yEg4KBmR1cGxleBgCIAEoCBIyCg5yZXR1cm5fYWRkcmVzcxgDIAEoCzIaLnN2YXJzaWduLnYxLlBvc3RhbEFkZHJlc3MiuwIKDFNpZ25pbmdPcmRlchIyCg5zaWduYXR1cmVfdHlwZRgBIAEoDjIaLnN2YXJzaWduLnYxLlNpZ25hdHVyZVR5cGUSLAoIZGVhZGxpbmUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2RvY3VtZW50X2lkGAMgASgJEhEKCWZpbGVfbmFtZRgEIAEoCRIqCgZzdGF0dXMYBSABKA4yGi5zdmFyc2lnbi52MS5TaWduaW5nU3RhdHVzEhYKDnJlcXVpcmVfbGV2ZWw0GAYgASgIEhAKCHJlcGx5X3RvGAcgASgJEhoKEnJldHVybl9zaGlwbWVudF9pZBgIIAEoCRIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuQUKCFNoaXBtZW50EgoKAmlkGAEgASgJEhAKCGJhdGNoX2lkGAIgASgJEikKCWRpcmVjdGlvbhgDIAEoDjIWLnN2YXJzaWduLnYxLkRpcmVjdGlvbhIiChpzZW5kZXJfb3JnYW5pemF0aW9uX251bWJlchgEIAEoCRINCgV0aXRsZRgFIAEoCRIVCg1zZW5kZXJfc3lzdGVtGAYgASgJEhQKDGV4dGVybmFsX3JlZhgHIAEoCRIpCglyZWNpcGllbnQYCCABKAsyFi5zdmFyc2lnbi52MS5SZWNpcGllbnQSEAoIcmVwbHlfdG8YCSABKAkSEwoLaW5fcmVwbHlfdG8YCiABKAkSKAoJZG9jdW1lbnRzGAsgAygLMhUuc3ZhcnNpZ24udjEuRG9jdW1lbnQSNgoQYXJjaGl2ZV9tZXRhZGF0YRgMIAEoCzIcLnN2YXJzaWduLnYxLkFyY2hpdmVNZXRhZGF0YRIyCg5wcmludF9zZXR0aW5ncxgNIAEoCzIaLnN2YXJzaWduLnYxLlByaW50U2V0dGluZ3MSFAoMb25seV9kaWdpdGFsGA4gASgIEhYKDnJlcXVpcmVfbGV2ZWw0GA8gASgIEjAKDXNpZ25pbmdfb3JkZXIYECABKAsyGS5zdmFyc2lnbi52MS5TaWduaW5nT3JkZXISKwoGc3RhdHVzGBEgASgOMhsuc3ZhcnNpZ24udjEuU2hpcG1lbnRTdGF0dXMSLwoLY3JlYXRlX3RpbWUYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn8KDEhpc3RvcnlFdmVudBIKCgJpZBgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgZzdGF0dXMYAyABKA4yGy5zdmFyc2lnbi52MS5TaGlwbWVudFN0YXR1cxIMCgR0ZXh0GAQgASgJKq8CCg5TaGlwbWVudFN0YXR1cxIfChtTSElQTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIcChhTSElQTUVOVF9TVEFUVVNfUkVDRUlWRUQQARIcChhTSElQTUVOVF9TVEFUVVNfQUNDRVBURUQQAhIcChhTSElQTUVOVF9TVEFUVVNfTk9USUZJRUQQAxIYChRTSElQTUVOVF9TVEFUVVNfUkVBRBAEEhwKGFNISVBNRU5UX1NUQVRVU19SRUpFQ1RFRBAFEiEKHVNISVBNRU5UX1NUQVRVU19TRU5UX1RPX1BSSU5UEAYSIQodU0hJUE1FTlRfU1RBVFVTX05PVF9ERUxJVkVSRUQQBxIkCiBTSElQTUVOVF9TVEFUVVNfUkVBRFlfRk9SX1BJQ0tVUBAIKvIBCg1TaWduaW5nU3RhdHVzEh4KGlNJR05JTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0lHTklOR19TVEFUVVNfV0FJVElORxABEhkKFVNJR05JTkdfU1RBVFVTX1NJR05FRBACEigKJFNJR05JTkdfU1RBVFVTX1JFSkVDVEVEX0JZX1JFQ0lQSUVOVBADEhoKFlNJR05JTkdfU1RBVFVTX0VYUElSRUQQBBImCiJTSUdOSU5HX1NUQVRVU19SRUpFQ1RFRF9CWV9TRVJWSUNFEAUSHAoYU0lHTklOR19TVEFUVVNfQ0FOQ0VMTEVEEAYqbgoNU2lnbmF0dXJlVHlwZRIeChpTSUdOQVRVUkVfVFlQRV9VTlNQRUNJRklFRBAAEiAKHFNJR05BVFVSRV9UWVBFX0FVVEhFTlRJQ0FURUQQARIbChdTSUdOQVRVUkVfVFlQRV9BRFZBTkNFRBACKlYKCURpcmVjdGlvbhIZChVESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIWChJESVJFQ1RJT05fT1VUR09JTkcQARIWChJESVJFQ1RJT05fSU5DT01JTkcQAipcCgpQcmludENvbG9yEhsKF1BSSU5UX0NPTE9SX1VOU1BFQ0lGSUVEEAASGgoWUFJJTlRfQ09MT1JfTU9OT0NIUk9NRRABEhUKEVBSSU5UX0NPTE9SX0NPTE9SEAJCpgEKD2NvbS5zdmFyc2lnbi52MUIKVHlwZXNQcm90b1ABWjpnaXRodWIuY29tL3N2YXJzaWduL3N2YXJzaWduL2dlbi9nby9zdmFyc2lnbi92MTtzdmFyc2lnbnYxogIDU1hYqgILU3ZhcnNpZ24uVjHKAgtTdmFyc2lnblxWMeICF1N2YXJzaWduXFYxXEdQQk1ldGFkYXRh6gIMU3ZhcnNpZ246OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdzdmFyc2lnbi92MS90eXBlcy5wcm90bxILc3ZhcnNpZ24udjEiWQoNUG9zdGFsQWRkcmVzcxINCgVsaW5lcxgBIAMoCRITCgtwb3N0YWxfY29kZRgCIAEoCRITCgtwb3N0YWxfYXJlYRgDIAEoCRIPCgdjb3VudHJ5GAQgASgJIpwBCglSZWNpcGllbnQSIgoYbmF0aW9uYWxfaWRlbnRpdHlfbnVtYmVyGAEgASgJSAASHQoTb3JnYW5pemF0aW9uX251bWJlchgCIAEoCUgAEgwKBG5hbWUYAyABKAkSMgoOcG9zdGFsX2FkZHJlc3MYBCABKAsyGi5zdmFyc2lnbi52MS5Qb3N0YWxBZGRyZXNzQgoKCGlkZW50aXR5IvQBCghEb2N1bWVudBIKCgJpZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSEQoJbWltZV90eXBlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAMSDgoGc2hhMjU2GAUgASgJEgwKBHNpZ24YBiABKAgSHAoUcGVyc29uYWxseV9zZW5zaXRpdmUYByABKAgSNQoIbWV0YWRhdGEYCCADKAsyIy5zdmFyc2lnbi52MS5Eb2N1bWVudC5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLdAQoMRG9jdW1lbnRTcGVjEhEKCWZpbGVfbmFtZRgBIAEoCRIRCgltaW1lX3R5cGUYAiABKAkSDAoEc2lnbhgDIAEoCBIcChRwZXJzb25hbGx5X3NlbnNpdGl2ZRgEIAEoCBI5CghtZXRhZGF0YRgFIAMoCzInLnN2YXJzaWduLnYxLkRvY3VtZW50U3BlYy5NZXRhZGF0YUVudHJ5Eg8KB2NvbnRlbnQYBiABKAwaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIucBCg9BcmNoaXZlTWV0YWRhdGESEQoJY2FzZV95ZWFyGAEgASgFEhUKDWNhc2Vfc2VxdWVuY2UYAiABKAUSFAoMam91cm5hbF95ZWFyGAMgASgFEhgKEGpvdXJuYWxfc2VxdWVuY2UYBCABKAUSGwoTam91cm5hbF9wb3N0X251bWJlchgFIAEoBRIZChFqb3VybmFsX3Bvc3RfdHlwZRgGIAEoCRIWCg5qb3VybmFsX3N0YXR1cxgHIAEoCRIVCg1kb2N1bWVudF9kYXRlGAggASgJEhMKC2Nhc2Vfd29ya2VyGAkgASgJInsKDVByaW50U2V0dGluZ3MSJgoFY29sb3IYASABKA4yFy5zdmFyc2lnbi52MS5QcmludENvbG9yEg4KBmR1cGxleBgCIAEoCBIyCg5yZXR1cm5fYWRkcmVzcxgDIAEoCzIaLnN2YXJzaWduLnYxLlBvc3RhbEFkZHJlc3MiuwIKDFNpZ25pbmdPcmRlchIyCg5zaWduYXR1cmVfdHlwZRgBIAEoDjIaLnN2YXJzaWduLnYxLlNpZ25hdHVyZVR5cGUSLAoIZGVhZGxpbmUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2RvY3VtZW50X2lkGAMgASgJEhEKCWZpbGVfbmFtZRgEIAEoCRIqCgZzdGF0dXMYBSABKA4yGi5zdmFyc2lnbi52MS5TaWduaW5nU3RhdHVzEhYKDnJlcXVpcmVfbGV2ZWw0GAYgASgIEhAKCHJlcGx5X3RvGAcgASgJEhoKEnJldHVybl9zaGlwbWVudF9pZBgIIAEoCRIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuQUKCFNoaXBtZW50EgoKAmlkGAEgASgJEhAKCGJhdGNoX2lkGAIgASgJEikKCWRpcmVjdGlvbhgDIAEoDjIWLnN2YXJzaWduLnYxLkRpcmVjdGlvbhIiChpzZW5kZXJfb3JnYW5pemF0aW9uX251bWJlchgEIAEoCRINCgV0aXRsZRgFIAEoCRIVCg1zZW5kZXJfc3lzdGVtGAYgASgJEhQKDGV4dGVybmFsX3JlZhgHIAEoCRIpCglyZWNpcGllbnQYCCABKAsyFi5zdmFyc2lnbi52MS5SZWNpcGllbnQSEAoIcmVwbHlfdG8YCSABKAkSEwoLaW5fcmVwbHlfdG8YCiABKAkSKAoJZG9jdW1lbnRzGAsgAygLMhUuc3ZhcnNpZ24udjEuRG9jdW1lbnQSNgoQYXJjaGl2ZV9tZXRhZGF0YRgMIAEoCzIcLnN2YXJzaWduLnYxLkFyY2hpdmVNZXRhZGF0YRIyCg5wcmludF9zZXR0aW5ncxgNIAEoCzIaLnN2YXJzaWduLnYxLlByaW50U2V0dGluZ3MSFAoMb25seV9kaWdpdGFsGA4gASgIEhYKDnJlcXVpcmVfbGV2ZWw0GA8gASgIEjAKDXNpZ25pbmdfb3JkZXIYECABKAsyGS5zdmFyc2lnbi52MS5TaWduaW5nT3JkZXISKwoGc3RhdHVzGBEgASgOMhsuc3ZhcnNpZ24udjEuU2hpcG1lbnRTdGF0dXMSLwoLY3JlYXRlX3RpbWUYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn8KDEhpc3RvcnlFdmVudBIKCgJpZBgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgZzdGF0dXMYAyABKA4yGy5zdmFyc2lnbi52MS5TaGlwbWVudFN0YXR1cxIMCgR0ZXh0GAQgASgJKq8CCg5TaGlwbWVudFN0YXR1cxIfChtTSElQTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIcChhTSElQTUVOVF9TVEFUVVNfUkVDRUlWRUQQARIcChhTSElQTUVOVF9TVEFUVVNfQUNDRVBURUQQAhIcChhTSElQTUVOVF9TVEFUVVNfTk9USUZJRUQQAxIYChRTSElQTUVOVF9TVEFUVVNfUkVBRBAEEhwKGFNISVBNRU5UX1NUQVRVU19SRUpFQ1RFRBAFEiEKHVNISVBNRU5UX1NUQVRVU19TRU5UX1RPX1BSSU5UEAYSIQodU0hJUE1FTlRfU1RBVFVTX05PVF9ERUxJVkVSRUQQBxIkCiBTSElQTUVOVF9TVEFUVVNfUkVBRFlfRk9SX1BJQ0tVUBAIKvIBCg1TaWduaW5nU3RhdHVzEh4KGlNJR05JTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0lHTklOR19TVEFUVVNfV0FJVElORxABEhkKFVNJR05JTkdfU1RBVFVTX1NJR05FRBACEigKJFNJR05JTkdfU1RBVFVTX1JFSkVDVEVEX0JZX1JFQ0lQSUVOVBADEhoKFlNJR05JTkdfU1RBVFVTX0VYUElSRUQQBBImCiJTSUdOSU5HX1NUQVRVU19SRUpFQ1RFRF9CWV9TRVJWSUNFEAUSHAoYU0lHTklOR19TVEFUVVNfQ0FOQ0VMTEVEEAYqbgoNU2lnbmF0dXJlVHlwZRIeChpTSUdOQVRVUkVfVFlQRV9VTlNQRUNJRklFRBAAEiAKHFNJR05BVFVSRV9UWVBFX0FVVEhFTlRJQ0FURUQQARIbChdTSUdOQVRVUkVfVFlQRV9BRFZBTkNFRBACKlYKCURpcmVjdGlvbhIZChVESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIWChJESVJFQ1RJT05fT1VUR09JTkcQARIWChJESVJFQ1RJT05fSU5DT01JTkcQAipcCgpQcmludENvbG9yEhsKF1BSSU5UX0NPTE9SX1VOU1BFQ0lGSUVEEAASGgoWUFJJTlRfQ09MT1JfTU9OT0NIUk9NRRABEhUKEVBSSU5UX0NPTE9SX0NPTE9SEAIq6QkKFEZpZWxkVmlvbGF0aW9uUmVhc29uEiYKIkZJRUxEX1ZJT0xBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9GSUVMRF9WSU9MQVRJT05fUkVBU09OX1JFUVVJUkVEEAESIwofRklFTERfVklPTEFUSU9OX1JFQVNPTl9UT09fTE9ORxACEiMKH0ZJRUxEX1ZJT0xBVElPTl9SRUFTT05fVE9PX01BTlkQAxIkCiBGSUVMRF9WSU9MQVRJT05fUkVBU09OX1RPT19MQVJHRRAEEiAKHEZJRUxEX1ZJT0xBVElPTl9SRUFTT05fRU1QVFkQBRInCiNGSUVMRF9WSU9MQVRJT05fUkVBU09OX09VVF9PRl9SQU5HRRAGEiQKIEZJRUxEX1ZJT0xBVElPTl9SRUFTT05fVE9PX0VBUkxZEAcSIwofRklFTERfVklPTEFUSU9OX1JFQVNPTl9UT09fTEFURRAIEiMKH0ZJRUxEX1ZJT0xBVElPTl9SRUFTT05fTk9UX1VVSUQQCRIpCiVGSUVMRF9WSU9MQVRJT05fUkVBU09OX0lOVkFMSURfRk9STUFUEAoSJwojRklFTERfVklPTEFUSU9OX1JFQVNPTl9JTlZBTElEX1VURjgQCxIsCihGSUVMRF9WSU9MQVRJT05fUkVBU09OX0NPTlRST0xfQ0hBUkFDVEVSEAwSLAooRklFTERfVklPTEFUSU9OX1JFQVNPTl9JTlZBTElEX0ZJTEVfTkFNRRANEjIKLkZJRUxEX1ZJT0xBVElPTl9SRUFTT05fSU5WQUxJRF9JREVOVElUWV9OVU1CRVIQDhI2CjJGSUVMRF9WSU9MQVRJT05fUkVBU09OX0lOVkFMSURfT1JHQU5JWkFUSU9OX05VTUJFUhAPEi8KK0ZJRUxEX1ZJT0xBVElPTl9SRUFTT05fVU5LTk9XTl9PUkdBTklaQVRJT04QEBIkCiBGSUVMRF9WSU9MQVRJT05fUkVBU09OX0RVUExJQ0FURRAREiMKH0ZJRUxEX1ZJT0xBVElPTl9SRUFTT05fQ09ORkxJQ1QQEhIiCh5GSUVMRF9WSU9MQVRJT05fUkVBU09OX05PVF9QREYQExInCiNGSUVMRF9WSU9MQVRJT05fUkVBU09OX05PVF9BX1BFUlNPThAUEi4KKkZJRUxEX1ZJT0xBVElPTl9SRUFTT05fTk9fRE9DVU1FTlRfVE9fU0lHThAVEicKI0ZJRUxEX1ZJT0xBVElPTl9SRUFTT05fTk9UX1VQTE9BREVEEBYSKAokRklFTERfVklPTEFUSU9OX1JFQVNPTl9OT1RfU1VQUE9SVEVEEBcSJQohRklFTERfVklPTEFUSU9OX1JFQVNPTl9VTlJFQURBQkxFEBgSKAokRklFTERfVklPTEFUSU9OX1JFQVNPTl9JTlZBTElEX1RPS0VOEBkSJgoiRklFTERfVklPTEFUSU9OX1JFQVNPTl9OT1RfQUxMT1dFRBAaEigKJEZJRUxEX1ZJT0xBVElPTl9SRUFTT05fVU5LTk9XTl9GSUVMRBAbEiUKIUZJRUxEX1ZJT0xBVElPTl9SRUFTT05fV1JPTkdfVFlQRRAcEicKI0ZJRUxEX1ZJT0xBVElPTl9SRUFTT05fSU5WQUxJRF9KU09OEB1CpgEKD2NvbS5zdmFyc2lnbi52MUIKVHlwZXNQcm90b1ABWjpnaXRodWIuY29tL3N2YXJzaWduL3N2YXJzaWduL2dlbi9nby9zdmFyc2lnbi92MTtzdmFyc2lnbnYxogIDU1hYqgILU3ZhcnNpZ24uVjHKAgtTdmFyc2lnblxWMeICF1N2YXJzaWduXFYxXEdQQk1ldGFkYXRh6gIMU3ZhcnNpZ246OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * PostalAddress is a Norwegian or foreign postal address for print (adresse).
@@ -883,4 +883,250 @@ export enum PrintColor {
  */
 export const PrintColorSchema: GenEnum<PrintColor> = /*@__PURE__*/
   enumDesc(file_svarsign_v1_types, 4);
+
+/**
+ * FieldViolationReason names the rule a field violation breaks. An
+ * InvalidArgument error carries a google.rpc.BadRequest detail with one
+ * FieldViolation per problem: field is the path of the field in the request
+ * (proto names, e.g. recipient.national_identity_number or
+ * documents[1].file_name), description says what is wrong in English for
+ * people, and reason is the name of one of these values without the prefix
+ * FIELD_VIOLATION_REASON_ (e.g. "REQUIRED", "TOO_LONG"). Clients choose
+ * their own words by reason and field rather than by the description, which
+ * may change; a reason never changes meaning, and a new rule gets a new one.
+ *
+ * @generated from enum svarsign.v1.FieldViolationReason
+ */
+export enum FieldViolationReason {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The field is missing or empty.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_REQUIRED = 1;
+   */
+  REQUIRED = 1,
+
+  /**
+   * A text has more characters than the field allows.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_TOO_LONG = 2;
+   */
+  TOO_LONG = 2,
+
+  /**
+   * A list or map has more entries than allowed.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_TOO_MANY = 3;
+   */
+  TOO_MANY = 3,
+
+  /**
+   * Bytes beyond a size limit (a chunk, a document, a shipment's documents in
+   * all).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_TOO_LARGE = 4;
+   */
+  TOO_LARGE = 4,
+
+  /**
+   * A document without a single byte.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_EMPTY = 5;
+   */
+  EMPTY = 5,
+
+  /**
+   * A number outside the allowed range.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_OUT_OF_RANGE = 6;
+   */
+  OUT_OF_RANGE = 6,
+
+  /**
+   * A time earlier than allowed.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_TOO_EARLY = 7;
+   */
+  TOO_EARLY = 7,
+
+  /**
+   * A time later than allowed.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_TOO_LATE = 8;
+   */
+  TOO_LATE = 8,
+
+  /**
+   * An id that is not a UUID.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NOT_UUID = 9;
+   */
+  NOT_UUID = 9,
+
+  /**
+   * A value not in the form the field needs (a date as YYYY-MM-DD, a
+   * Norwegian postal code of 4 digits, a MIME type, a status other than
+   * UNSPECIFIED).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_FORMAT = 10;
+   */
+  INVALID_FORMAT = 10,
+
+  /**
+   * Text that is not valid UTF-8.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_UTF8 = 11;
+   */
+  INVALID_UTF8 = 11,
+
+  /**
+   * Text holding NUL or another control character, or a tab or line break
+   * where one line is required.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_CONTROL_CHARACTER = 12;
+   */
+  CONTROL_CHARACTER = 12,
+
+  /**
+   * A file name with a forbidden character, white space at either end, a
+   * trailing dot, or a Windows device name.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_FILE_NAME = 13;
+   */
+  INVALID_FILE_NAME = 13,
+
+  /**
+   * Not a valid Norwegian national identity number (11 digits with matching
+   * check digits and a birth date).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_IDENTITY_NUMBER = 14;
+   */
+  INVALID_IDENTITY_NUMBER = 14,
+
+  /**
+   * Not a valid Norwegian organisation number (9 digits with a matching check
+   * digit).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_ORGANIZATION_NUMBER = 15;
+   */
+  INVALID_ORGANIZATION_NUMBER = 15,
+
+  /**
+   * A valid organisation number of an organisation that does not use this
+   * service.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_UNKNOWN_ORGANIZATION = 16;
+   */
+  UNKNOWN_ORGANIZATION = 16,
+
+  /**
+   * A value given twice where it must be unique (a file name in a shipment, a
+   * JSON field or query parameter).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_DUPLICATE = 17;
+   */
+  DUPLICATE = 17,
+
+  /**
+   * The field contradicts another field of the request (two members of a
+   * oneof, a second document marked sign, sign without a signing order).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_CONFLICT = 18;
+   */
+  CONFLICT = 18,
+
+  /**
+   * The document to sign is not a valid, unencrypted PDF.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NOT_PDF = 19;
+   */
+  NOT_PDF = 19,
+
+  /**
+   * A signing order for an organisation; only a person can sign.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NOT_A_PERSON = 20;
+   */
+  NOT_A_PERSON = 20,
+
+  /**
+   * A signing order without a document marked sign.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NO_DOCUMENT_TO_SIGN = 21;
+   */
+  NO_DOCUMENT_TO_SIGN = 21,
+
+  /**
+   * A document named in a send that was neither uploaded under the shipment
+   * id nor given inline.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NOT_UPLOADED = 22;
+   */
+  NOT_UPLOADED = 22,
+
+  /**
+   * This server does not offer what the field asks for (signing, when no
+   * signing provider is configured).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NOT_SUPPORTED = 23;
+   */
+  NOT_SUPPORTED = 23,
+
+  /**
+   * The server could not read a stored document to check it; sending again
+   * may succeed.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_UNREADABLE = 24;
+   */
+  UNREADABLE = 24,
+
+  /**
+   * A page token or cursor that the server did not issue for this query.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_TOKEN = 25;
+   */
+  INVALID_TOKEN = 25,
+
+  /**
+   * The field may not be given here (an upload header after the first
+   * message).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_NOT_ALLOWED = 26;
+   */
+  NOT_ALLOWED = 26,
+
+  /**
+   * A JSON field or query parameter the request message does not have.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_UNKNOWN_FIELD = 27;
+   */
+  UNKNOWN_FIELD = 27,
+
+  /**
+   * A JSON value of the wrong type for its field (a string for a number, an
+   * object for a list, a time not in RFC 3339).
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_WRONG_TYPE = 28;
+   */
+  WRONG_TYPE = 28,
+
+  /**
+   * A request body that is not one JSON object.
+   *
+   * @generated from enum value: FIELD_VIOLATION_REASON_INVALID_JSON = 29;
+   */
+  INVALID_JSON = 29,
+}
+
+/**
+ * Describes the enum svarsign.v1.FieldViolationReason.
+ */
+export const FieldViolationReasonSchema: GenEnum<FieldViolationReason> = /*@__PURE__*/
+  enumDesc(file_svarsign_v1_types, 5);
 

@@ -1,9 +1,6 @@
-package websec
+package websession
 
 import (
-	"crypto/tls"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path"
 	"strings"
@@ -101,85 +98,64 @@ func FuzzLocalNext(f *testing.F) {
 	})
 }
 
-func TestParsePublicURL(t *testing.T) {
+// TestSiteNext: a login returns only to a page of its own front end,
+// never to its own login page, and to Home for anything hostile.
+func TestSiteNext(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"https://svarsign.example":        "https://svarsign.example",
-		"https://svarsign.example/":       "https://svarsign.example",
-		"http://127.0.0.1:8080":           "http://127.0.0.1:8080",
-		"https://[2001:db8::1]:8443":      "https://[2001:db8::1]:8443",
-		"ftp://svarsign.example":          "",
-		"svarsign.example":                "",
-		"//svarsign.example":              "",
-		"https://":                        "",
-		"https://:443":                    "",
-		"https://svarsign.example/app":    "",
-		"https://svarsign.example/?x=1":   "",
-		"https://svarsign.example?":       "",
-		"https://svarsign.example#top":    "",
-		"https://u:p@svarsign.example":    "",
-		"javascript:alert(1)":             "",
-		"https://svarsign.example/%2e%2e": "",
+	mailbox := testSite(t, nil)
+	portal, err := New(Config{
+		CSP: testCSP, Home: "/manuell-innsending", Pages: []string{"/manuell-innsending"},
+		LoginPath: "/manuell-innsending/login", LoginCookie: "login",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		site       *Site
+		next, want string
+	}{
+		{mailbox, "/mailbox/shipments/1?x=1", "/mailbox/shipments/1?x=1"},
+		{mailbox, "/provider/local/ceremony/abc", "/provider/local/ceremony/abc"},
+		{portal, "/manuell-innsending/status", "/manuell-innsending/status"},
+		{portal, "/manuell-innsending?x=1", "/manuell-innsending?x=1"},
+
+		// Another site, however it is written.
+		{mailbox, "//evil.example/mailbox/", "/mailbox/"},
+		{mailbox, "///evil.example/mailbox/", "/mailbox/"},
+		{mailbox, "/\\evil.example/mailbox/", "/mailbox/"},
+		{mailbox, "\\\\evil.example/mailbox/", "/mailbox/"},
+		{mailbox, "https://evil.example/mailbox/", "/mailbox/"},
+		{mailbox, "HTTPS://evil.example/mailbox/", "/mailbox/"},
+		{mailbox, "javascript:alert(1)//mailbox/", "/mailbox/"},
+		{mailbox, "%2f%2fevil.example/mailbox/", "/mailbox/"},
+		{mailbox, "/%2fevil.example/mailbox/", "/mailbox/"},
+		{mailbox, "/%5cevil.example/mailbox/", "/mailbox/"},
+		{portal, "//evil.example/manuell-innsending", "/manuell-innsending"},
+		{portal, "/\\evil.example/manuell-innsending", "/manuell-innsending"},
+		{portal, "https://evil.example/manuell-innsending", "/manuell-innsending"},
+		// Out of the front end by dot segments, plain or encoded.
+		{mailbox, "/mailbox/../manuell-innsending", "/mailbox/"},
+		{mailbox, "/mailbox/%2e%2e/%2e%2e/x", "/mailbox/"},
+		{mailbox, "/mailbox/%252e%252e/x", "/mailbox/"},
+		{mailbox, "/mailbox/..%2fx", "/mailbox/"},
+		{portal, "/manuell-innsending/../mailbox/", "/manuell-innsending"},
+		{portal, "/manuell-innsending/%2e%2e/x", "/manuell-innsending"},
+		// The other front end, or a look-alike prefix.
+		{mailbox, "/manuell-innsending/status", "/mailbox/"},
+		{portal, "/mailbox/", "/manuell-innsending"},
+		{portal, "/manuell-innsending-annet", "/manuell-innsending"},
+		// Header injection.
+		{mailbox, "/mailbox/\r\nSet-Cookie: x=y", "/mailbox/"},
+		// The login page itself: no circles.
+		{mailbox, "/mailbox/login", "/mailbox/"},
+		{mailbox, "/mailbox/login?level=4", "/mailbox/"},
+		{portal, "/manuell-innsending/login", "/manuell-innsending"},
+		{portal, "/manuell-innsending/login?next=x", "/manuell-innsending"},
+		{portal, "/manuell-innsending/login/x", "/manuell-innsending"},
+		{mailbox, "", "/mailbox/"},
 	} {
-		u, err := ParsePublicURL(in)
-		switch {
-		case want == "" && err == nil:
-			t.Errorf("ParsePublicURL(%q) = %v, want an error", in, u)
-		case want == "" && !strings.Contains(err.Error(), "--public-url"):
-			t.Errorf("ParsePublicURL(%q): %v does not name the flag", in, err)
-		case want != "" && err != nil:
-			t.Errorf("ParsePublicURL(%q): %v", in, err)
-		case want != "" && u.String() != want:
-			t.Errorf("ParsePublicURL(%q) = %q, want %q", in, u, want)
+		if got := tc.site.Next(tc.next); got != tc.want {
+			t.Errorf("Next(%q) = %q, want %q", tc.next, got, tc.want)
 		}
-	}
-}
-
-func TestSecureCookies(t *testing.T) {
-	t.Parallel()
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	https, _ := ParsePublicURL("https://svarsign.example")
-	plain, _ := ParsePublicURL("http://svarsign.example")
-	if SecureCookies(r, nil) || SecureCookies(r, plain) {
-		t.Error("Secure on plain HTTP")
-	}
-	if !SecureCookies(r, https) {
-		t.Error("not Secure behind an https public URL")
-	}
-	r.TLS = &tls.ConnectionState{}
-	if !SecureCookies(r, nil) {
-		t.Error("not Secure on TLS")
-	}
-}
-
-func TestForwarded(t *testing.T) {
-	t.Parallel()
-	if got := Forwarded(http.Header{"User-Agent": {"x"}, "Origin": {"y"}}); got != "" {
-		t.Errorf("a plain request: %q", got)
-	}
-	for _, name := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP", "Via", "X-Forwarded-Port", "True-Client-IP"} {
-		h := http.Header{}
-		h.Set(name, "")
-		if got := Forwarded(h); got != http.CanonicalHeaderKey(name) {
-			t.Errorf("Forwarded with %s = %q", name, got)
-		}
-	}
-}
-
-func TestRedactPath(t *testing.T) {
-	t.Parallel()
-	const token = "kQd4uXbO6m1pOa0wz8S0b2s2v5m3q6y8a1c3e5g7i9k"
-	for in, want := range map[string]string{
-		"/provider/local/ceremony/" + token + "/sign": "/provider/local/ceremony/~" + LogID(token) + "/sign",
-		"/provider/local/ceremony/" + token:           "/provider/local/ceremony/~" + LogID(token),
-		"/mailbox/shipments/1/sign":                   "/mailbox/shipments/1/sign",
-	} {
-		got := RedactPath(in, "/ceremony/")
-		if got != want || strings.Contains(got, token) {
-			t.Errorf("RedactPath(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if id := LogID(token); len(id) != 8 || id == LogID(token+"x") {
-		t.Errorf("LogID = %q", id)
 	}
 }
