@@ -28,15 +28,9 @@ import (
 // gets delivered, each exactly once, and a retry of an unanswered send
 // (same idempotency key) never duplicates.
 func TestCrashLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "svarsign")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
+	t.Parallel()
+	bin := buildSvarsign(t)
+	data := filepath.Join(t.TempDir(), "data")
 	admin := func(args ...string) string {
 		out, err := exec.Command(bin, append(args, "--data", data)...).Output()
 		if err != nil {
@@ -161,21 +155,22 @@ func TestCrashLosesNothing(t *testing.T) {
 }
 
 // waitNotified waits for delivery, at most 90 s: a job cut off by the crash
-// is rescued on River's 30 s maintenance cycle and then retried.
+// is rescued on River's 30 s maintenance cycle and then retried. The
+// server is another process, so its status is polled.
 func waitNotified(t *testing.T, c svarsignv1connect.ShipmentServiceClient, id string) *svarsignv1.Shipment {
 	t.Helper()
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	var sh *svarsignv1.Shipment
+	st.Eventually(t, 90*time.Second, func() error {
 		resp, err := c.GetShipment(context.Background(), connect.NewRequest(&svarsignv1.GetShipmentRequest{Id: id}))
 		if err != nil {
 			t.Fatalf("GetShipment %s: %v", id, err)
 		}
-		if resp.Msg.GetShipment().GetStatus() == svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED {
-			return resp.Msg.GetShipment()
+		if sh = resp.Msg.GetShipment(); sh.GetStatus() != svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED {
+			return fmt.Errorf("shipment %s stayed %v after the restart", id, sh.GetStatus())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("shipment %s stayed %v after the restart", id, resp.Msg.GetShipment().GetStatus())
-		}
-	}
+		return nil
+	})
+	return sh
 }
 
 func freeAddr(t *testing.T) string {
@@ -188,17 +183,15 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// waitUp waits until the server answers, at most 15 s.
+// waitUp waits until the server, another process, answers; at most 15 s.
 func waitUp(t *testing.T, base string) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	st.Eventually(t, 15*time.Second, func() error {
 		resp, err := http.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			return
+		if err != nil {
+			return fmt.Errorf("server at %s did not come up: %w", base, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server at %s did not come up: %v", base, err)
-		}
-	}
+		resp.Body.Close()
+		return nil
+	})
 }

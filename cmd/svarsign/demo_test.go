@@ -14,6 +14,7 @@ import (
 // TestDemo runs `svarsign demo --exit` as a newcomer would and checks that
 // it ends with a signed document that pdfsig and qpdf accept.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"demo", "--exit", "--addr", "127.0.0.1:0", "--data", data}, &out, &errOut); err != nil {

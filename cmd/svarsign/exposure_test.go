@@ -44,19 +44,13 @@ func serving(t *testing.T, args ...string) (addr, metricsAddr string) {
 	listening := regexp.MustCompile(`msg="svarsign listening" addr=(\S+)`)
 	metrics := regexp.MustCompile(`msg="svarsign metrics" addr=(\S+)`)
 	wantMetrics := strings.Contains(strings.Join(args, " "), "--metrics-addr")
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		out := errOut.String()
-		m, mm := listening.FindStringSubmatch(out), metrics.FindStringSubmatch(out)
-		if m != nil && (!wantMetrics || mm != nil) {
-			if mm != nil {
-				metricsAddr = mm[1]
-			}
-			return m[1], metricsAddr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s", out)
-		}
+	out := errOut.Await(t, 15*time.Second, "serve to start", func(out string) bool {
+		return listening.MatchString(out) && (!wantMetrics || metrics.MatchString(out))
+	})
+	if mm := metrics.FindStringSubmatch(out); mm != nil {
+		metricsAddr = mm[1]
 	}
+	return listening.FindStringSubmatch(out)[1], metricsAddr
 }
 
 func status(t *testing.T, url string) int {

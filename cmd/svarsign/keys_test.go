@@ -15,6 +15,7 @@ import (
 // TestKeyRevoke: a revoked key stops working at once, on a running server,
 // and stays listed as revoked.
 func TestKeyRevoke(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	data := t.TempDir()
 	cli := func(args ...string) (string, error) {

@@ -17,6 +17,7 @@ import (
 // the key comes alone on stdout and then authenticates against a server on
 // the same data folder.
 func TestAdminCommands(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	data := t.TempDir()
 	var out, errOut bytes.Buffer
@@ -70,17 +71,14 @@ func TestAdminCommands(t *testing.T) {
 
 // TestServeStopsOnSignal runs `serve` and cancels it as SIGTERM would.
 func TestServeStopsOnSignal(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	var errOut st.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, &bytes.Buffer{}, &errOut)
 	}()
-	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(errOut.String(), "svarsign listening"); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s", errOut.String())
-		}
-	}
+	errOut.Await(t, 15*time.Second, "serve to start", func(out string) bool { return strings.Contains(out, "svarsign listening") })
 	cancel()
 	select {
 	case err := <-done:

@@ -21,17 +21,11 @@ import (
 	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
-// buildSvarsign builds the real binary into a temporary folder of t.
+// buildSvarsign returns the real binary, built once for all the package's
+// tests (see TestMain); under -short it skips t.
 func buildSvarsign(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "svarsign")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return svarsignBinary.Path(t)
 }
 
 // result is how a finished svarsign process ended.
@@ -144,6 +138,7 @@ func (s *server) stop(ctx context.Context) error {
 // 4 `serve` and 16 `admin org create`, each admin then creating an API key.
 // Every one must succeed, and every server must then answer with each key.
 func TestStartTogether(t *testing.T) {
+	t.Parallel()
 	bin := buildSvarsign(t)
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
@@ -233,6 +228,7 @@ func startTogether(t *testing.T, bin, data string, dbArgs ...string) {
 // TestStartFailures: a start that cannot succeed says why and exits 1,
 // without a panic; help exits 0 and a bad command line 2.
 func TestStartFailures(t *testing.T) {
+	t.Parallel()
 	bin := buildSvarsign(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
+// TestAdminUserCreate is not parallel: it sets SVARSIGN_PASSWORD, which
+// is the whole process's.
 func TestAdminUserCreate(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
@@ -60,6 +62,8 @@ func TestAdminUserCreate(t *testing.T) {
 	}
 }
 
+// TestReadPasswordFromStdin is not parallel: it clears SVARSIGN_PASSWORD,
+// which is the whole process's.
 func TestReadPasswordFromStdin(t *testing.T) {
 	t.Setenv("SVARSIGN_PASSWORD", "")
 	got, err := readPassword(strings.NewReader("hemmelig passord 1\nrest"))

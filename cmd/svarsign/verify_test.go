@@ -25,6 +25,7 @@ import (
 // local provider of a data folder: OK and exit 0; with one byte flipped,
 // FAILED and a non-zero exit; with another root, FAILED.
 func TestVerifyCommand(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	p, err := local.Open(local.Config{Dir: filepath.Join(data, app.CADir), OrgName: "Eksempel kommune", TmpDir: t.TempDir()})
 	if err != nil {

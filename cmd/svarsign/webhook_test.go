@@ -12,6 +12,7 @@ import (
 // on stdout, refuses bad URLs and unknown organisations, and `list` shows
 // the webhook.
 func TestWebhookCommands(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	data := t.TempDir()
 	var out, errOut bytes.Buffer

@@ -121,12 +121,18 @@ type Config struct {
 	// none of a response for this long; default 30 s. There is no limit on
 	// the total time: an upload or download that keeps moving is never cut.
 	BodyIdleTimeout time.Duration
+	// ShutdownTimeout is how long Run, once its context is cancelled, lets
+	// calls in flight finish before it cuts their connections; default 10 s.
+	ShutdownTimeout time.Duration
 	// MaxConnections caps the client connections held open at once; when
 	// all are in use, idle ones are closed first, then new clients wait.
 	// Default, and upper bound, is what the file descriptor limit
 	// (RLIMIT_NOFILE) leaves room for.
 	MaxConnections int
 }
+
+// defaultShutdownTimeout is Config.ShutdownTimeout's default.
+const defaultShutdownTimeout = 10 * time.Second
 
 // CADir is the folder under DataDir where the local signing provider keeps
 // its CA; its root certificate verifies the signed documents.
@@ -203,6 +209,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	if cfg.BodyIdleTimeout <= 0 {
 		cfg.BodyIdleTimeout = defaultBodyIdleTimeout
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = defaultShutdownTimeout
 	}
 	// Every time the service stores is UTC (see ent/schema/time.go).
 	clock := cfg.Clock
@@ -345,6 +354,14 @@ func (a *App) DB() *database.DB { return a.db }
 // Blobs is the service's document store, for tests.
 func (a *App) Blobs() *store.Blobs { return a.blobs }
 
+// SubscribeJobs reports what happens to the jobs this process works (see
+// jobs.Queue.Subscribe) until cancel is called, so tests can wait for a
+// sweep or a delivery to have run instead of sleeping. Call it before Run
+// to miss nothing.
+func (a *App) SubscribeJobs(kinds ...river.EventKind) (events <-chan *river.Event, cancel func()) {
+	return a.queue.Subscribe(kinds...)
+}
+
 func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// /metrics is served on MetricsAddr only (see serveMetrics).
@@ -435,8 +452,8 @@ func (a *App) track(h http.Handler) http.Handler {
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: it stops
-// accepting, lets calls in flight finish (up to 10 s), stops the job workers
-// and closes storage.
+// accepting, lets calls in flight finish (up to Config.ShutdownTimeout,
+// default 10 s), stops the job workers and closes storage.
 func (a *App) Run(ctx context.Context) error {
 	if err := a.queue.Start(ctx); err != nil {
 		a.close()
@@ -453,7 +470,7 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.srv.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("shutdown: closing connections", "err", err)

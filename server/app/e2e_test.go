@@ -24,10 +24,15 @@ import (
 // webhook, downloads the signed PDF (which pdfsig verifies) and
 // acknowledges it. Every status and both histories are checked.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	testpdf.NeedQPDF(t)
 	srv, token, rc, stream := webhookSetup(t)
 	ctx := context.Background()
 	c := srv.Shipments(token, st.GRPC)
+	// A letter, delivered before anything else happens; marking it read
+	// at the end makes the stream's last event.
+	letter := sendLetter(t, c, 1)
+	srv.WaitStatus(t, c, letter, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	id, contract := sendForSigning(t, srv, token, 0, svarsignv1.SignatureType_SIGNATURE_TYPE_ADVANCED, false)
 
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -60,7 +65,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("the stream did not show the return shipment arriving: %v", seen)
 	}
 	// ListIncoming offers it.
-	ret := waitIncoming(t, c, 1)[0]
+	ret := waitIncoming(t, srv, c, 1)[0]
 	if ret.GetId() != retID || ret.GetInReplyTo() != id {
 		t.Fatalf("inbox holds %s (in reply to %s), the stream said %s for %s", ret.GetId(), ret.GetInReplyTo(), retID, id)
 	}
@@ -93,9 +98,13 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen = append(seen, stream.until(t, is(ret.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READ))...)
-	stream.quiet(t)
+	// Nothing else comes after: the letter marked read is the next event.
+	if _, err := c.MarkRead(ctx, connect.NewRequest(&svarsignv1.MarkReadRequest{Id: letter})); err != nil {
+		t.Fatal(err)
+	}
+	seen = append(seen, stream.next(t, is(letter, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READ)))
 	// The webhook got exactly what the stream showed, in order, once each.
-	checkDelivered(t, rc, seen)
+	checkDelivered(t, srv, rc, seen)
 
 	// Both histories, as the sender reads them.
 	wantHistory(t, c, id, "RECEIVED", "ACCEPTED", "NOTIFIED", "READ")

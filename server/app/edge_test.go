@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,7 +201,7 @@ func (r *slowReader) Read(p []byte) (int, error) {
 	if r.sent == r.chunks {
 		return 0, io.EOF
 	}
-	time.Sleep(r.pause)
+	time.Sleep(r.pause) // the slow line is the behaviour under test
 	n := min(len(p), r.size)
 	for i := range p[:n] {
 		p[i] = 'x'
@@ -318,15 +317,11 @@ func TestJSONBodyLimit(t *testing.T) {
 	}
 }
 
-// buildServer builds cmd/svarsign into a temporary folder.
+// buildServer builds cmd/svarsign, once for all the package's tests, and
+// returns the binary.
 func buildServer(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "svarsign")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/svarsign/svarsign/cmd/svarsign")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return svarsignBinary.Path(t)
 }
 
 // serveProcess starts `svarsign serve` as its own process, through prefix
@@ -353,16 +348,15 @@ func serveProcess(t *testing.T, bin string, prefix []string, args ...string) (*e
 			t.Logf("server log:\n%s", log.String())
 		}
 	})
-	for deadline := time.Now().Add(patience); ; time.Sleep(50 * time.Millisecond) {
+	st.Eventually(t, patience, func() error {
 		resp, err := http.Get("http://" + addr + "/")
-		if err == nil {
-			resp.Body.Close()
-			return cmd, addr, log
+		if err != nil {
+			return fmt.Errorf("svarsign serve did not come up: %w\n%s", err, log.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("svarsign serve did not come up: %v\n%s", err, log.String())
-		}
-	}
+		resp.Body.Close()
+		return nil
+	})
+	return cmd, addr, log
 }
 
 // procStatusKiB reads one "Name:  123 kB" line of /proc/<pid>/status.
@@ -577,13 +571,18 @@ func TestStalledWebhooksHoldUpNothingElse(t *testing.T) {
 	patient.Timeout = 10 * time.Minute
 	patient.Transport.(*http.Transport).ResponseHeaderTimeout = 10 * time.Minute
 	srv := st.Start(t, func(c *app.Config) { c.WebhookInterval = 100 * time.Millisecond; c.WebhookClient = patient })
-	var open, ended atomic.Int32
+	const hostile = 6 // more stalling webhooks than the service has job workers (4)
+	var ended atomic.Int32
+	opened := make(chan struct{}, hostile)
 	release := make(chan struct{})
 	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Read the delivery, so that the request's context ends when the
 		// deliverer gives up and hangs up; then never answer.
 		io.ReadAll(r.Body)
-		open.Add(1)
+		select {
+		case opened <- struct{}{}:
+		default:
+		}
 		defer ended.Add(1)
 		select {
 		case <-r.Context().Done():
@@ -593,8 +592,6 @@ func TestStalledWebhooksHoldUpNothingElse(t *testing.T) {
 	defer stall.Close()
 	defer close(release)
 
-	// More stalling webhooks than the service has job workers (4).
-	const hostile = 6
 	for i := range hostile {
 		org := st.OrgNumber(40 + i)
 		token := srv.Org(t, org, fmt.Sprintf("Treg mottaker %d", i))
@@ -603,9 +600,12 @@ func TestStalledWebhooksHoldUpNothingElse(t *testing.T) {
 		}
 		sendLetter(t, srv.Shipments(token, st.Connect), i)
 	}
-	for deadline := time.Now().Add(patience); open.Load() < 4; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d deliveries reached the stalling receiver", open.Load())
+	timeout := time.After(patience)
+	for n := range 4 {
+		select {
+		case <-opened:
+		case <-timeout:
+			t.Fatalf("only %d deliveries reached the stalling receiver", n)
 		}
 	}
 
@@ -613,18 +613,16 @@ func TestStalledWebhooksHoldUpNothingElse(t *testing.T) {
 	// The stalls hold on for as long as the test, so the letter waits on
 	// nothing but the service; under -race that is slow, hence patience.
 	id := sendLetter(t, c, 0)
-	for deadline := time.Now().Add(3 * patience); ; time.Sleep(20 * time.Millisecond) {
+	srv.AwaitWithin(t, 3*patience, func() error {
 		got, err := c.GetShipment(t.Context(), connect.NewRequest(&svarsignv1.GetShipmentRequest{Id: id}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Msg.GetShipment().GetStatus() == svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED {
-			break
+		if s := got.Msg.GetShipment().GetStatus(); s != svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED {
+			return fmt.Errorf("a letter of an organisation without webhooks stayed %v while other organisations' webhooks stalled", s)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a letter of an organisation without webhooks stayed %v while other organisations' webhooks stalled", got.Msg.GetShipment().GetStatus())
-		}
-	}
+		return nil
+	})
 	if n := ended.Load(); n != 0 {
 		t.Fatalf("the shipment was delivered only after the deliverer had given up on %d stalled deliveries", n)
 	}
@@ -664,7 +662,7 @@ func TestStalledReaderIsCut(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET content: %v %v", resp, err)
 		}
-		time.Sleep(stop)
+		time.Sleep(stop) // a client that stops reading: the behaviour under test
 		conn.SetReadDeadline(time.Now().Add(patience))
 		n, err := io.Copy(io.Discard, resp.Body)
 		var ne net.Error
@@ -685,7 +683,7 @@ func TestStalledReaderIsCut(t *testing.T) {
 		if !dl.Receive() {
 			t.Fatalf("DownloadDocument: %v", dl.Err())
 		}
-		time.Sleep(stop)
+		time.Sleep(stop) // a client that stops reading: the behaviour under test
 		var n int
 		for dl.Receive() {
 			n += len(dl.Msg().GetChunk())

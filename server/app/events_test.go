@@ -66,14 +66,16 @@ func (w *watcher) until(t *testing.T, stop func(*svarsignv1.WatchEventsResponse)
 	}
 }
 
-// quiet fails if any event arrives within a few poll intervals.
-func (w *watcher) quiet(t *testing.T) {
+// next receives the next event and fails unless stop accepts it. The test
+// causes that event after everything it expected, so the stream's order
+// makes it a fence: any event that should not have come arrives before it.
+func (w *watcher) next(t *testing.T, stop func(*svarsignv1.WatchEventsResponse) bool) *svarsignv1.WatchEventsResponse {
 	t.Helper()
-	select {
-	case e := <-w.events:
-		t.Fatalf("unexpected event %v", e)
-	case <-time.After(600 * time.Millisecond):
+	got := w.until(t, stop)
+	if len(got) != 1 {
+		t.Fatalf("unexpected events before %v: %v", got[len(got)-1], got[:len(got)-1])
 	}
+	return got[0]
 }
 
 func is(id string, status svarsignv1.ShipmentStatus) func(*svarsignv1.WatchEventsResponse) bool {
@@ -106,6 +108,7 @@ func sendLetter(t *testing.T, c svarsignv1connect.ShipmentServiceClient, n int) 
 // disconnect and resume from the last cursor, and isolation between
 // organisations.
 func TestWatchEvents(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	for i, p := range []st.Protocol{st.GRPC, st.Connect} {
 		t.Run(string(p), func(t *testing.T) {
@@ -117,6 +120,7 @@ func TestWatchEvents(t *testing.T) {
 // TestWatchEventsPostgres runs the same on PostgreSQL, where ids can commit
 // out of order and the stream must not skip them.
 func TestWatchEventsPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := databasetest.PostgresDSN(t)
 	srv := st.Start(t, func(c *app.Config) { c.DatabaseURL = dsn })
 	testWatchEvents(t, srv, st.GRPC, st.OrgNumber(20), st.OrgNumber(21))
@@ -181,13 +185,17 @@ func testWatchEvents(t *testing.T, srv *st.Server, p st.Protocol, orgA, orgB str
 		t.Fatal(err)
 	}
 	later := sendLetter(t, a, 2)
-	st.WaitStatus(t, a, later, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, a, later, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	w2 := watch(t, a, cursor)
 	resumed := w2.until(t, is(later, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED))
-	w2.quiet(t)
-
 	all := ref.until(t, is(later, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED))
-	ref.quiet(t)
+	// Nothing more comes on either stream: the next event is the later
+	// letter marked read.
+	if _, err := a.MarkRead(ctx, connect.NewRequest(&svarsignv1.MarkReadRequest{Id: later})); err != nil {
+		t.Fatal(err)
+	}
+	w2.next(t, is(later, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READ))
+	ref.next(t, is(later, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READ))
 	var missed []*svarsignv1.WatchEventsResponse
 	for i, e := range all {
 		if e.GetCursor() == cursor {
@@ -213,8 +221,9 @@ func testWatchEvents(t *testing.T, srv *st.Server, p st.Protocol, orgA, orgB str
 		seen[e.GetCursor()] = true
 	}
 
-	// Organisation B saw nothing of A's, and sees its own.
-	other.quiet(t)
+	// Organisation B saw nothing of A's, and sees its own: every event up
+	// to its own letter's delivery, all of A's included, would have come
+	// before that.
 	own := sendLetter(t, b, 3)
 	for _, e := range other.until(t, is(own, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)) {
 		if e.GetShipmentId() != own {

@@ -37,11 +37,12 @@ func personRecipient(n int) *svarsignv1.Recipient {
 // TestSendAndFollow sends a shipment with two documents over each protocol
 // and follows it through its lifecycle, as a case system would.
 func TestSendAndFollow(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	for _, p := range []st.Protocol{st.GRPC, st.Connect, st.GRPCWeb} {
 		t.Run(string(p), func(t *testing.T) {
-			testSendAndFollow(t, srv.Shipments(token, p), string(p))
+			testSendAndFollow(t, srv, srv.Shipments(token, p), string(p))
 		})
 	}
 }
@@ -49,13 +50,14 @@ func TestSendAndFollow(t *testing.T) {
 // TestSendAndFollowPostgres runs the same flow on PostgreSQL, the production
 // database, with River on the same database.
 func TestSendAndFollowPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := databasetest.PostgresDSN(t)
 	srv := st.Start(t, func(c *app.Config) { c.DatabaseURL = dsn })
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
-	testSendAndFollow(t, srv.Shipments(token, st.GRPC), "postgres")
+	testSendAndFollow(t, srv, srv.Shipments(token, st.GRPC), "postgres")
 }
 
-func testSendAndFollow(t *testing.T, c svarsignv1connect.ShipmentServiceClient, ref string) {
+func testSendAndFollow(t *testing.T, srv *st.Server, c svarsignv1connect.ShipmentServiceClient, ref string) {
 	ctx := context.Background()
 	letter := []byte("%PDF-1.4\n% a letter\n")
 	attachment := bytes.Repeat([]byte("vedlegg "), 1000)
@@ -111,7 +113,7 @@ func testSendAndFollow(t *testing.T, c svarsignv1connect.ShipmentServiceClient, 
 		t.Errorf("reply_to %q should default to the sender %q", sh.GetReplyTo(), sh.GetSenderOrganizationNumber())
 	}
 
-	st.WaitStatus(t, c, id, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, c, id, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 
 	found, err := c.FindByExternalRef(ctx, connect.NewRequest(&svarsignv1.FindByExternalRefRequest{ExternalRef: "ref-" + ref}))
 	if err != nil {
@@ -178,6 +180,7 @@ func testSendAndFollow(t *testing.T, c svarsignv1connect.ShipmentServiceClient, 
 // same name (in any case), and an upload the send does not mention is not
 // part of the shipment; their bytes are removed.
 func TestSendReplacesAndDropsUploads(t *testing.T) {
+	t.Parallel()
 	dir := ""
 	srv := st.Start(t, func(c *app.Config) { dir = c.DataDir })
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)

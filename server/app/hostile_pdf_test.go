@@ -34,6 +34,7 @@ var hostilePDFs = []struct {
 // stored, and the server goes on answering: a valid signing order is
 // accepted afterwards.
 func TestHostilePDFToSign(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.GRPC)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 // TestPurgeExpired: the periodic purge deletes expired sessions and
 // ceremonies past their grace, and keeps the rest.
 func TestPurgeExpired(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t, func(c *app.Config) { c.PurgeInterval = 100 * time.Millisecond })
 	ctx := databasetest.Context(t)
 	db := srv.App.DB().Ent
@@ -46,18 +48,14 @@ func TestPurgeExpired(t *testing.T) {
 	cer(now.Add(-housekeeping.CeremonyGrace - time.Minute))
 	cer(now.Add(-time.Minute)) // expired, but within the grace
 
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	srv.Await(t, func() error {
 		expired, _ := db.CitizenSession.Query().Where(citizensession.ExpiresAtLT(now)).Count(ctx)
 		old, _ := db.Ceremony.Query().Where(ceremony.ExpiresAtLT(now.Add(-housekeeping.CeremonyGrace))).Count(ctx)
-		if expired == 0 && old == 0 {
-			break
+		if expired != 0 || old != 0 {
+			return fmt.Errorf("%d expired sessions and %d old ceremonies remain", expired, old)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 15 s: %d expired sessions and %d old ceremonies remain", expired, old)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	if n, _ := db.CitizenSession.Query().Count(ctx); n != 1 {
 		t.Errorf("%d sessions remain, want the live one", n)
 	}
@@ -111,27 +109,23 @@ func TestDraftPurge(t *testing.T) {
 	fresh := clock.Now()
 	clock.Advance(20 * time.Minute) // the first four are 70 minutes old, kept's upload 20
 
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	srv.Await(t, func() error {
 		n, err := srv.App.DB().Ent.Shipment.Query().Where(shipment.StatusEQ(domain.StatusDraft)).Count(databasetest.Context(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 1 {
-			break
+		if n != 1 {
+			return fmt.Errorf("%d drafts remain, want 1", n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 20 s, %d drafts remain, want 1", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	// The rows are gone at once, the bytes in a job of their own right after.
-	deadline = time.Now().Add(20 * time.Second)
-	for want := sentBlobs + 1; len(srv.blobFiles(t)) != want; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("blobs %q remain, want %d: the sent shipment's and the kept draft's", srv.blobFiles(t), want)
+	srv.Await(t, func() error {
+		if got, want := srv.blobFiles(t), sentBlobs+1; len(got) != want {
+			return fmt.Errorf("blobs %q remain, want %d: the sent shipment's and the kept draft's", got, want)
 		}
-	}
+		return nil
+	})
 
 	// Through the API: the purged drafts are gone, uploads to them and sends
 	// of their uploads are refused; the kept draft and the sent shipment work.

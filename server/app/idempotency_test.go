@@ -62,6 +62,7 @@ func orgShipments(t *testing.T, srv *trackedServer, orgNumber string) []string {
 // StartShipment: the retry answers the first result, a different send under
 // the same id is AlreadyExists, and neither changes what was stored.
 func TestIdempotentSendWithShipmentID(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
@@ -136,6 +137,7 @@ func TestIdempotentSendWithShipmentID(t *testing.T) {
 
 // TestIdempotentSendWithKey retries a send by idempotency key, without an id.
 func TestIdempotentSendWithKey(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	orgA, orgB := st.OrgNumber(0), st.OrgNumber(1)
@@ -264,6 +266,7 @@ func raceSends(t *testing.T, srv *trackedServer, token string, req *svarsignv1.S
 // serialises the sends) every call succeeds; on PostgreSQL a loser of the
 // race on the unique (org, idempotency_key) index may answer Aborted.
 func TestIdempotentConcurrentSends(t *testing.T) {
+	t.Parallel()
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			start := func(t *testing.T) *trackedServer {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,29 +17,29 @@ import (
 	"github.com/svarsign/svarsign/server/signing"
 )
 
-// waitIncoming polls ListIncoming until n shipments are pending, failing after 15 s.
-func waitIncoming(t *testing.T, c svarsignv1connect.ShipmentServiceClient, n int) []*svarsignv1.Shipment {
+// waitIncoming waits until ListIncoming offers at least n shipments,
+// checking as the server's jobs finish, and returns them.
+func waitIncoming(t *testing.T, srv *st.Server, c svarsignv1connect.ShipmentServiceClient, n int) []*svarsignv1.Shipment {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	var got []*svarsignv1.Shipment
+	srv.Await(t, func() error {
 		resp, err := c.ListIncoming(context.Background(), connect.NewRequest(&svarsignv1.ListIncomingRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := resp.Msg.GetShipments(); len(got) >= n {
-			return got
+		if got = resp.Msg.GetShipments(); len(got) < n {
+			return fmt.Errorf("inbox has %d shipments, want %d", len(got), n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("inbox has %d shipments after 15 s, want %d", len(resp.Msg.GetShipments()), n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return got
 }
 
 // TestReturnToSender: once signed, the signed PDF and the evidence arrive by
 // themselves in the reply_to organisation's Inbox, linked to the original,
 // and the Inbox offers them until they are acknowledged.
 func TestReturnToSender(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	ctx := context.Background()
 	sender := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
@@ -63,8 +64,8 @@ func TestReturnToSender(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ret := waitIncoming(t, sc, 1)[0]
-	if got := waitIncoming(t, ac, 1); got[0].GetInReplyTo() != other {
+	ret := waitIncoming(t, srv, sc, 1)[0]
+	if got := waitIncoming(t, srv, ac, 1); got[0].GetInReplyTo() != other {
 		t.Fatalf("archive's incoming shipment answers %q, want %q", got[0].GetInReplyTo(), other)
 	}
 	if ret.GetInReplyTo() != own || ret.GetDirection() != svarsignv1.Direction_DIRECTION_INCOMING ||
@@ -112,7 +113,7 @@ func TestReturnToSender(t *testing.T) {
 	if _, err := sc.RejectIncoming(ctx, connect.NewRequest(&svarsignv1.RejectIncomingRequest{Id: ret.GetId(), Message: "archive busy"})); err != nil {
 		t.Fatal(err)
 	}
-	if got := waitIncoming(t, sc, 1); got[0].GetId() != ret.GetId() {
+	if got := waitIncoming(t, srv, sc, 1); got[0].GetId() != ret.GetId() {
 		t.Fatal("shipment left the queue after a temporary failure")
 	}
 	for range 2 { // acknowledging twice is the same as once
@@ -129,7 +130,7 @@ func TestReturnToSender(t *testing.T) {
 		t.Fatalf("with acknowledged: %v (%v)", all.Msg.GetShipments(), err)
 	}
 	// A permanent rejection takes it out of the queue as REJECTED.
-	aret := waitIncoming(t, ac, 1)[0]
+	aret := waitIncoming(t, srv, ac, 1)[0]
 	if _, err := ac.RejectIncoming(ctx, connect.NewRequest(&svarsignv1.RejectIncomingRequest{Id: aret.GetId()})); st.Code(err) != connect.CodeInvalidArgument {
 		t.Fatalf("reject without a message: %v, want InvalidArgument", err)
 	}
@@ -148,6 +149,7 @@ func TestReturnToSender(t *testing.T) {
 // TestListIncomingPaging pages through pending and then acknowledged
 // shipments without losing or repeating any.
 func TestListIncomingPaging(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	ctx := context.Background()
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
@@ -160,7 +162,7 @@ func TestListIncomingPaging(t *testing.T) {
 		}
 		ids = append(ids, id)
 	}
-	incoming := waitIncoming(t, c, 5)
+	incoming := waitIncoming(t, srv, c, 5)
 	for _, sh := range incoming[:2] {
 		if _, err := c.AcknowledgeIncoming(ctx, connect.NewRequest(&svarsignv1.AcknowledgeIncomingRequest{Id: sh.GetId()})); err != nil {
 			t.Fatal(err)

@@ -65,11 +65,12 @@ func scrape(t *testing.T, url string) string {
 // TestMetrics: /metrics, on the metrics listener, counts RPCs by
 // procedure and code, and shipments and signing orders by state.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t, func(c *app.Config) { c.MetricsAddr = "127.0.0.1:0" })
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	c := srv.Shipments(token, st.Connect)
 	id := sendLetter(t, c, 0)
-	st.WaitStatus(t, c, id, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, c, id, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	sendForSigning(t, srv, token, 1, svarsignv1.SignatureType_SIGNATURE_TYPE_AUTHENTICATED, false)
 	if _, err := srv.Shipments("svs_nope.nope", st.GRPC).GetShipment(context.Background(), connect.NewRequest(&svarsignv1.GetShipmentRequest{Id: id})); err == nil {
 		t.Fatal("a bad key was accepted")

@@ -28,6 +28,7 @@ import (
 
 // TestHealth asks grpc.health.v1.Health with the grpc-go client.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	// Health needs no API key, as load balancers and orchestrators have none.
 	health := healthpb.NewHealthClient(srv.GRPCConn(t, ""))
@@ -49,6 +50,7 @@ func TestHealth(t *testing.T) {
 // TestReflection lists the services with the grpc-go reflection v1 client,
 // as grpcurl does, and resolves ShipmentService to its file.
 func TestReflection(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	refl := reflectionpb.NewServerReflectionClient(srv.GRPCConn(t, ""))
 	stream, err := refl.ServerReflectionInfo(t.Context())
@@ -89,6 +91,7 @@ func TestReflection(t *testing.T) {
 
 // TestOpenAPI fetches the OpenAPI document of the JSON facade.
 func TestOpenAPI(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	resp, err := http.Get(srv.URL + "/openapi.json")
 	if err != nil {
@@ -122,6 +125,7 @@ func TestOpenAPI(t *testing.T) {
 // TestGRPCGoClient uses the protoc-gen-go-grpc client, as a Go integrator
 // on plain grpc-go would.
 func TestGRPCGoClient(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	c := svarsignv1.NewShipmentServiceClient(srv.GRPCConn(t, srv.Org(t, st.OrgNumber(0), "Eksempel kommune")))
 	ctx := t.Context()
@@ -207,10 +211,10 @@ func TestGRPCGoClient(t *testing.T) {
 	}
 }
 
-// runApp opens and runs an App the way cmd/svarsign does, returning a
-// harness view of it, the function that stops it and the channel Run's
-// result arrives on.
-func runApp(t *testing.T) (srv *st.Server, dataDir string, stop context.CancelFunc, done <-chan error) {
+// runApp opens and runs an App the way cmd/svarsign does, with the given
+// shutdown timeout (0: the default), returning a harness view of it, the
+// function that stops it and the channel Run's result arrives on.
+func runApp(t *testing.T, shutdown time.Duration) (srv *st.Server, dataDir string, stop context.CancelFunc, done <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dataDir = t.TempDir()
@@ -219,6 +223,7 @@ func runApp(t *testing.T) (srv *st.Server, dataDir string, stop context.CancelFu
 		DataDir:         dataDir,
 		JobPollInterval: 50 * time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
+		ShutdownTimeout: shutdown,
 	})
 	if err != nil {
 		cancel()
@@ -246,7 +251,8 @@ func runApp(t *testing.T) (srv *st.Server, dataDir string, stop context.CancelFu
 // streaming. The listener closes at once, the upload in flight is allowed
 // to finish and succeeds, and only then does Run return nil.
 func TestGracefulShutdownDrains(t *testing.T) {
-	srv, dataDir, stop, done := runApp(t)
+	t.Parallel()
+	srv, dataDir, stop, done := runApp(t, 0)
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.GRPC)
 	id := startShipment(t, c)
 
@@ -289,7 +295,7 @@ func TestGracefulShutdownDrains(t *testing.T) {
 	})
 	// The upload keeps streaming for another 1.5 s, then completes.
 	for range 15 {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // a client still sending after the cancel: the behaviour under test
 		select {
 		case err := <-done:
 			t.Fatalf("Run returned (%v) %v after the cancel while an upload was still in flight", err, time.Since(stopped))
@@ -317,14 +323,14 @@ func TestGracefulShutdownDrains(t *testing.T) {
 }
 
 // TestGracefulShutdownStuckUpload cancels Run's context while an upload
-// keeps trickling and never finishes. Run still returns nil within 15 s
-// (its drain limit is 10 s); the stuck call is cut off and fails on the
-// client, and the server keeps no document and no blob file from it.
+// keeps trickling and never finishes. Run still returns nil soon after its
+// drain limit (Config.ShutdownTimeout, here 2 s); the stuck call is cut off
+// and fails on the client, and the server keeps no document and no blob
+// file from it.
 func TestGracefulShutdownStuckUpload(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the 10 s drain limit")
-	}
-	srv, dataDir, stop, done := runApp(t)
+	t.Parallel()
+	const drain = 2 * time.Second
+	srv, dataDir, stop, done := runApp(t, drain)
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.GRPC)
 	id := startShipment(t, c)
 
@@ -345,7 +351,7 @@ func TestGracefulShutdownStuckUpload(t *testing.T) {
 				sendErr <- err
 				return
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond) // a trickle that never ends: the behaviour under test
 		}
 	}()
 	waitFor(t, 10*time.Second, "the upload to reach the blob store", func() bool {
@@ -360,18 +366,21 @@ func TestGracefulShutdownStuckUpload(t *testing.T) {
 			t.Errorf("Run = %v, want nil", err)
 		}
 		t.Logf("Run returned %v after the cancel", time.Since(stopped).Round(time.Millisecond))
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return within 15 s of the cancel")
+	case <-time.After(drain + 5*time.Second):
+		t.Fatalf("Run did not return within %v of the cancel", drain+5*time.Second)
 	}
-	if d := time.Since(stopped); d < 9*time.Second {
-		t.Errorf("Run returned after %v; it should have waited up to 10 s for the upload in flight", d)
+	if d := time.Since(stopped); d < drain*9/10 {
+		t.Errorf("Run returned after %v; it should have waited up to %v for the upload in flight", d, drain)
 	}
 
 	select {
 	case err := <-sendErr:
-		// The connection is closed under the call: gRPC reports Unavailable.
-		if code := st.Code(err); code != connect.CodeUnavailable {
-			t.Errorf("stuck upload ended with %v (code %v), want Unavailable", err, code)
+		// The connection is closed under the call: gRPC reports Unavailable
+		// when the client notices on reading, and connect-go Canceled when
+		// it does on writing (a broken pipe or reset, which it takes for a
+		// disconnect); which comes first is a race.
+		if code := st.Code(err); code != connect.CodeUnavailable && code != connect.CodeCanceled {
+			t.Errorf("stuck upload ended with %v (code %v), want Unavailable or Canceled", err, code)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stuck upload did not fail after the server stopped")

@@ -16,6 +16,7 @@ import (
 // sender until the recipient's system acknowledges (→ READ) or refuses it
 // for good (→ REJECTED); to any other organisation it is NOTIFIED as before.
 func TestDeliveryBetweenOrganisations(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	ctx := context.Background()
 	a := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.GRPC)
@@ -33,11 +34,11 @@ func TestDeliveryBetweenOrganisations(t *testing.T) {
 		Recipient: &svarsignv1.Recipient{Identity: &svarsignv1.Recipient_OrganizationNumber{OrganizationNumber: st.OrgNumber(9)}},
 		Documents: []*svarsignv1.DocumentSpec{{FileName: "brev.txt", MimeType: "text/plain", Content: []byte("x")}},
 	})
-	st.WaitStatus(t, a, kept.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READY_FOR_PICKUP)
-	st.WaitStatus(t, a, refused.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READY_FOR_PICKUP)
-	st.WaitStatus(t, a, other.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, a, kept.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READY_FOR_PICKUP)
+	srv.WaitStatus(t, a, refused.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READY_FOR_PICKUP)
+	srv.WaitStatus(t, a, other.GetId(), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 
-	inbox := waitIncoming(t, b, 2)
+	inbox := waitIncoming(t, srv, b, 2)
 	copies := map[string]*svarsignv1.Shipment{}
 	for _, s := range inbox {
 		copies[s.GetTitle()] = s

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -16,10 +17,14 @@ import (
 	"github.com/svarsign/svarsign/server/database/databasetest"
 )
 
+// purge is the kind of the periodic purge (housekeeping.PurgeArgs).
+const purge = "purge_expired"
+
 // TestEventRetention: events older than the retention are deleted, except
 // those a webhook has not delivered yet; WatchEvents then refuses a cursor
 // from before the deleted ones instead of skipping them silently.
 func TestEventRetention(t *testing.T) {
+	t.Parallel()
 	clock := st.NewClock(time.Now())
 	srv := st.Start(t, func(c *app.Config) {
 		c.Clock = clock.Now
@@ -44,7 +49,7 @@ func TestEventRetention(t *testing.T) {
 
 	a, b := srv.Shipments(tokenA, st.GRPC), srv.Shipments(tokenB, st.GRPC)
 	bw := watch(t, b, "")
-	st.WaitStatus(t, a, sendLetter(t, a, 0), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, a, sendLetter(t, a, 0), svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	idB := sendLetter(t, b, 1)
 	old := bw.until(t, is(idB, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED))
 	bw.cancel()
@@ -54,12 +59,15 @@ func TestEventRetention(t *testing.T) {
 		return db.Event.Query().Where(event.OrgID(o.ID)).CountX(ctx)
 	}
 	clock.Advance(2 * time.Hour)
-	for deadline := time.Now().Add(15 * time.Second); count(st.OrgNumber(1)) != 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("B's old events are still there: %d", count(st.OrgNumber(1)))
+	aged := time.Now()
+	srv.Await(t, func() error {
+		if n := count(st.OrgNumber(1)); n != 0 {
+			return fmt.Errorf("B's old events are still there: %d", n)
 		}
-	}
-	time.Sleep(500 * time.Millisecond) // several purges
+		return nil
+	})
+	// A purge that started once the events were old has run, and left A's.
+	srv.WaitJob(t, purge, aged)
 	if n := count(st.OrgNumber(0)); n != 3 {
 		t.Fatalf("A's undelivered events: %d left, want all 3 kept for the webhook", n)
 	}
@@ -84,11 +92,12 @@ func TestEventRetention(t *testing.T) {
 	// Once delivered, A's old events may go too.
 	clock.Advance(2 * time.Hour)
 	rc.down.Store(false)
-	for deadline := time.Now().Add(20 * time.Second); count(st.OrgNumber(0)) != 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("A's delivered events were kept: %d (receiver got %d)", count(st.OrgNumber(0)), len(rc.received()))
+	srv.Await(t, func() error {
+		if n := count(st.OrgNumber(0)); n != 0 {
+			return fmt.Errorf("A's delivered events were kept: %d (receiver got %d)", n, len(rc.received()))
 		}
-	}
+		return nil
+	})
 	if got := len(rc.received()); got != 3 {
 		t.Fatalf("the webhook got %d events, want the 3 kept for it", got)
 	}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +58,7 @@ func signerOf(n, level int) provider.Signer {
 // fetches the result through SigningService, checking it with pdfsig, qpdf
 // and svarsign's verifier against the service's CA root.
 func TestSignedDocument(t *testing.T) {
+	t.Parallel()
 	testpdf.NeedQPDF(t)
 	srv := st.Start(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
@@ -95,12 +98,21 @@ func TestSignedDocument(t *testing.T) {
 			if order.Msg.GetSigningOrder().GetStatus() != svarsignv1.SigningStatus_SIGNING_STATUS_SIGNED {
 				t.Fatalf("status %v, want SIGNED", order.Msg.GetSigningOrder().GetStatus())
 			}
-			hist, err := sc.GetSigningHistory(ctx, connect.NewRequest(&svarsignv1.GetSigningHistoryRequest{ShipmentId: id}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ev := hist.Msg.GetEvents(); len(ev) != 2 || ev[0].GetStatus() != svarsignv1.SigningStatus_SIGNING_STATUS_WAITING || ev[1].GetStatus() != svarsignv1.SigningStatus_SIGNING_STATUS_SIGNED {
-				t.Fatalf("signing history = %v", ev)
+			// Registered, signed, and, once the return job has run, completed.
+			var hist []*svarsignv1.SigningEvent
+			srv.Await(t, func() error {
+				resp, err := sc.GetSigningHistory(ctx, connect.NewRequest(&svarsignv1.GetSigningHistoryRequest{ShipmentId: id}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hist = resp.Msg.GetEvents(); len(hist) < 3 {
+					return fmt.Errorf("signing history %v, waiting for the completion", hist)
+				}
+				return nil
+			})
+			if len(hist) != 3 || hist[0].GetStatus() != svarsignv1.SigningStatus_SIGNING_STATUS_WAITING || hist[1].GetStatus() != svarsignv1.SigningStatus_SIGNING_STATUS_SIGNED ||
+				hist[2].GetStatus() != svarsignv1.SigningStatus_SIGNING_STATUS_SIGNED || !strings.HasPrefix(hist[2].GetText(), "Completed") {
+				t.Fatalf("signing history = %v, want WAITING, SIGNED, then SIGNED: Completed", hist)
 			}
 
 			dl, err := sc.DownloadSignedDocument(ctx, connect.NewRequest(&svarsignv1.DownloadSignedDocumentRequest{ShipmentId: id}))
@@ -171,6 +183,7 @@ func TestSignedDocument(t *testing.T) {
 
 // TestSignRefusedWhenNotWaiting: a cancelled order can never be signed.
 func TestSignRefusedWhenNotWaiting(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	ctx := context.Background()

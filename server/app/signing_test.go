@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -140,20 +141,21 @@ func downloadSignedErr(c svarsignv1connect.SigningServiceClient, id string) erro
 	return stream.Err()
 }
 
-// waitSigningStatus polls GetSigningOrder until it reaches want, failing after 15 s.
-func waitSigningStatus(t *testing.T, c svarsignv1connect.SigningServiceClient, id string, want svarsignv1.SigningStatus) *svarsignv1.SigningOrder {
+// signingSweep is the kind of the periodic deadline sweep (signing.SweepArgs).
+const signingSweep = "sweep_signing_deadlines"
+
+// waitSigningStatus waits until the signing order reaches want, checking
+// as the server's jobs finish.
+func waitSigningStatus(t *testing.T, srv *st.Server, c svarsignv1connect.SigningServiceClient, id string, want svarsignv1.SigningStatus) *svarsignv1.SigningOrder {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		o := getOrder(t, c, id)
-		if o.GetStatus() == want {
-			return o
+	var o *svarsignv1.SigningOrder
+	srv.Await(t, func() error {
+		if o = getOrder(t, c, id); o.GetStatus() != want {
+			return fmt.Errorf("signing order of %s is %v, want %v", id, o.GetStatus(), want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("signing order of %s stayed %v, want %v", id, o.GetStatus(), want)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return nil
+	})
+	return o
 }
 
 func listAllOrders(t *testing.T, c svarsignv1connect.SigningServiceClient, req *svarsignv1.ListSigningOrdersRequest) []string {
@@ -212,6 +214,7 @@ var invalidSigningSends = []struct {
 // TestSigningOrderValidation sends orders that each break one signing rule,
 // over every protocol: InvalidArgument on the one field, nothing stored.
 func TestSigningOrderValidation(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	ctx := context.Background()
@@ -244,6 +247,7 @@ func TestSigningOrderValidation(t *testing.T) {
 // its bytes are checked too, a refused send leaves the DRAFT as it was, and
 // the DRAFT takes a correct send afterwards.
 func TestSigningOrderUploadedDocument(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
@@ -306,6 +310,7 @@ func TestSigningOrderUploadedDocument(t *testing.T) {
 
 // TestSigningDeadlineBoundaries: deadlines just inside the window are accepted.
 func TestSigningDeadlineBoundaries(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
 	for i, d := range []time.Duration{24*time.Hour + time.Minute, 89 * 24 * time.Hour} {
@@ -320,6 +325,7 @@ func TestSigningDeadlineBoundaries(t *testing.T) {
 // TestSigningDeadlineExactLimits uses a stopped clock so the limits are
 // exact: 24 h and 90 days are allowed, a second beyond is not.
 func TestSigningDeadlineExactLimits(t *testing.T) {
+	t.Parallel()
 	clk := st.NewClock(time.Now().UTC().Truncate(time.Second))
 	srv := startTrackedServer(t, withClock(clk, time.Minute))
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
@@ -352,6 +358,7 @@ func TestSigningDeadlineExactLimits(t *testing.T) {
 
 // TestSigningOrderRegistered follows a valid signing order through every read RPC.
 func TestSigningOrderRegistered(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	sender := st.OrgNumber(0)
 	token := srv.Org(t, sender, "Eksempel kommune")
@@ -438,6 +445,7 @@ func TestSigningOrderRegistered(t *testing.T) {
 
 // TestListSigningOrders filters by status and pages without losing or repeating orders.
 func TestListSigningOrders(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	ctx := context.Background()
@@ -518,6 +526,7 @@ func TestListSigningOrders(t *testing.T) {
 
 // TestCancelSigningOrder: WAITING → CANCELLED once, with the reason in the history.
 func TestCancelSigningOrder(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	ctx := context.Background()
@@ -580,6 +589,7 @@ func TestCancelSigningOrder(t *testing.T) {
 // TestSigningExpiry advances an injected clock past a deadline: the periodic
 // sweep expires the order, leaves later and cancelled orders alone.
 func TestSigningExpiry(t *testing.T) {
+	t.Parallel()
 	clk := st.NewClock(time.Now())
 	srv := st.Start(t, withClock(clk, 100*time.Millisecond))
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
@@ -593,14 +603,16 @@ func TestSigningExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Several sweeps run before the deadline; nothing expires.
-	time.Sleep(500 * time.Millisecond)
-	if o := getOrder(t, sc, soon); o.GetStatus() != sigWaiting {
-		t.Fatalf("order expired before its deadline: %v", o)
+	// A sweep runs before the deadline; nothing expires.
+	srv.WaitJob(t, signingSweep, time.Now())
+	for _, id := range []string{soon, later} {
+		if o := getOrder(t, sc, id); o.GetStatus() != sigWaiting {
+			t.Fatalf("order expired before its deadline: %v", o)
+		}
 	}
 
 	clk.Advance(48*time.Hour + time.Minute)
-	waitSigningStatus(t, sc, soon, sigExpired)
+	waitSigningStatus(t, srv, sc, soon, sigExpired)
 	evs := signingHistory(t, sc, soon)
 	if len(evs) != 2 || evs[1].GetStatus() != sigExpired || !strings.Contains(strings.ToLower(evs[1].GetText()), "deadline") {
 		t.Fatalf("history of the expired order %v, want registered then EXPIRED", evs)
@@ -612,7 +624,7 @@ func TestSigningExpiry(t *testing.T) {
 		t.Errorf("cancel of an expired order: %v, want FailedPrecondition", err)
 	}
 
-	time.Sleep(300 * time.Millisecond) // more sweeps
+	srv.WaitJob(t, signingSweep, time.Now()) // another sweep past the first deadline
 	if o := getOrder(t, sc, later); o.GetStatus() != sigWaiting {
 		t.Errorf("order with a later deadline is %v, want WAITING", o.GetStatus())
 	}
@@ -631,7 +643,7 @@ func TestSigningExpiry(t *testing.T) {
 
 	// The later one expires in its turn.
 	clk.Advance(30 * 24 * time.Hour)
-	waitSigningStatus(t, sc, later, sigExpired)
+	waitSigningStatus(t, srv, sc, later, sigExpired)
 	if o := getOrder(t, sc, cancelled); o.GetStatus() != sigCancelled {
 		t.Errorf("cancelled order is %v after its deadline, want CANCELLED", o.GetStatus())
 	}
@@ -641,6 +653,7 @@ func TestSigningExpiry(t *testing.T) {
 // folder and still expire, both ones overdue while the service was down and
 // ones falling due after.
 func TestSigningExpiryAfterRestart(t *testing.T) {
+	t.Parallel()
 	clk := st.NewClock(time.Now())
 	dir := t.TempDir()
 	ctx1, stop := context.WithCancel(context.Background())
@@ -686,12 +699,12 @@ func TestSigningExpiryAfterRestart(t *testing.T) {
 	clk.Advance(50 * time.Hour) // while nothing runs
 	srv := st.Start(t, withClock(clk, 100*time.Millisecond), func(cfg *app.Config) { cfg.DataDir = dir })
 	sc := srv.Signing(token, st.Connect)
-	waitSigningStatus(t, sc, overdue, sigExpired)
+	waitSigningStatus(t, srv, sc, overdue, sigExpired)
 	if o := getOrder(t, sc, due); o.GetStatus() != sigWaiting {
 		t.Fatalf("order due later is %v after restart, want WAITING", o.GetStatus())
 	}
 	clk.Advance(23 * time.Hour)
-	waitSigningStatus(t, sc, due, sigExpired)
+	waitSigningStatus(t, srv, sc, due, sigExpired)
 	for _, id := range []string{overdue, due} {
 		if evs := signingHistory(t, sc, id); len(evs) != 2 || evs[1].GetStatus() != sigExpired {
 			t.Errorf("history of %s after restart: %v", id, evs)
@@ -702,6 +715,7 @@ func TestSigningExpiryAfterRestart(t *testing.T) {
 // TestSigningTenantIsolation: another organisation cannot see or touch an
 // order by any SigningService RPC, nor through the JSON facade.
 func TestSigningTenantIsolation(t *testing.T) {
+	t.Parallel()
 	srv := st.Start(t)
 	ctx := context.Background()
 	tokenA := srv.Org(t, st.OrgNumber(0), "Kommune A")
@@ -824,6 +838,7 @@ func TestSigningTenantIsolation(t *testing.T) {
 // (time.Now is local time); an order is due when its deadline has passed,
 // whatever the zone of the clock.
 func TestSigningExpiryClockZone(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"America/New_York", "Europe/Oslo"} {
 		t.Run(name, func(t *testing.T) {
 			zone, err := time.LoadLocation(name)
@@ -836,7 +851,7 @@ func TestSigningExpiryClockZone(t *testing.T) {
 			c, sc := srv.Shipments(token, st.Connect), srv.Signing(token, st.Connect)
 			id := sendOK(t, c, signingSend(t, 0, clk.Now().Add(48*time.Hour))).GetId()
 			clk.Advance(48*time.Hour + time.Minute)
-			waitSigningStatus(t, sc, id, sigExpired)
+			waitSigningStatus(t, srv, sc, id, sigExpired)
 		})
 	}
 }
@@ -844,6 +859,7 @@ func TestSigningExpiryClockZone(t *testing.T) {
 // TestSigningOrderIdempotentRetry: a retried send with a signing order
 // answers the first shipment and registers no second order or expiry job.
 func TestSigningOrderIdempotentRetry(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
 	req := signingSend(t, 0, time.Now().Add(14*24*time.Hour))

@@ -46,6 +46,7 @@ func countHistory(t *testing.T, c svarsignv1connect.ShipmentServiceClient, id st
 // anything of organisation A's, and every attempt answers NotFound exactly as
 // for an id that does not exist.
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	tokenA := srv.Org(t, st.OrgNumber(0), "Kommune A")
@@ -72,7 +73,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("A's shipment has %d documents", len(docs))
 	}
 	draftID := reserveShipment(t, a)
-	orig := st.WaitStatus(t, a, sentID, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	orig := srv.WaitStatus(t, a, sentID, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	origHistory := countHistory(t, a, sentID)
 	if origHistory != 3 {
 		t.Fatalf("A's history has %d events, want 3 (RECEIVED, ACCEPTED, NOTIFIED)", origHistory)
@@ -244,6 +245,7 @@ func splitAPIKey(t *testing.T, token string) (id, secret string) {
 
 // TestAuthentication checks missing and wrong keys, and HTTP Basic.
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")

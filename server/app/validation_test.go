@@ -259,6 +259,7 @@ var invalidSends = []struct {
 // TestSendValidation sends requests that each break one rule, over every
 // protocol, and checks the answer names the field and nothing was stored.
 func TestSendValidation(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	ctx := context.Background()
@@ -302,6 +303,7 @@ func TestSendValidation(t *testing.T) {
 // TestSendValidationLimitsAccepted sends values exactly at each limit: they
 // must pass, so the limits are not off by one.
 func TestSendValidationLimitsAccepted(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
 	req := validSendRequest()
@@ -341,6 +343,7 @@ func TestSendValidationLimitsAccepted(t *testing.T) {
 // (domain.MaxTitleLen, "Lengths count characters ... not bytes"), so 1000
 // Norwegian letters must be accepted like 1000 ASCII letters.
 func TestSendTitleLimitCountsCharacters(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
 	req := validSendRequest()
@@ -356,6 +359,7 @@ func TestSendTitleLimitCountsCharacters(t *testing.T) {
 
 // TestSendValidationReportsEveryProblem breaks three rules at once.
 func TestSendValidationReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	for _, p := range allProtocols {
@@ -379,6 +383,7 @@ func TestSendValidationReportsEveryProblem(t *testing.T) {
 // TestSendValidationJSON sends a bad request to the JSON facade and expects
 // HTTP 400 with the same BadRequest detail.
 func TestSendValidationJSON(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")
 	for _, tc := range []struct {
@@ -421,6 +426,7 @@ func TestSendValidationJSON(t *testing.T) {
 // reserved shipment: the send is refused, the DRAFT stays a DRAFT with
 // nothing attached, and a correct send afterwards succeeds.
 func TestSendMissingUpload(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	c := srv.Shipments(srv.Org(t, st.OrgNumber(0), "Eksempel kommune"), st.Connect)
@@ -482,6 +488,7 @@ func TestSendMissingUpload(t *testing.T) {
 // TestUploadHeaderValidation checks the rules on the upload header and that a sent
 // shipment takes no more uploads.
 func TestUploadHeaderValidation(t *testing.T) {
+	t.Parallel()
 	srv := startTrackedServer(t)
 	ctx := context.Background()
 	token := srv.Org(t, st.OrgNumber(0), "Eksempel kommune")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
 	svarsignv1 "github.com/svarsign/svarsign/gen/go/svarsign/v1"
@@ -100,8 +102,8 @@ func drive(t *testing.T, srv *st.Server, token string, ref *watcher) []*svarsign
 	c := srv.Shipments(token, st.GRPC)
 	letter := sendLetter(t, c, 1)
 	order, _ := sendForSigning(t, srv, token, 0, svarsignv1.SignatureType_SIGNATURE_TYPE_AUTHENTICATED, false)
-	st.WaitStatus(t, c, letter, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
-	st.WaitStatus(t, c, order, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, c, letter, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, c, order, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	if _, err := srv.App.Signer().Sign(context.Background(), uuid.MustParse(order), signerOf(0, 3), "job"); err != nil {
 		t.Fatal(err)
 	}
@@ -109,25 +111,44 @@ func drive(t *testing.T, srv *st.Server, token string, ref *watcher) []*svarsign
 		return e.GetShipmentId() == order && e.GetSigningStatus() == svarsignv1.SigningStatus_SIGNING_STATUS_SIGNED &&
 			strings.HasPrefix(e.GetText(), "Completed")
 	})
-	ref.quiet(t)
-	return all
+	// Nothing else comes after the completion: the letter marked read is
+	// the next event.
+	if _, err := c.MarkRead(context.Background(), connect.NewRequest(&svarsignv1.MarkReadRequest{Id: letter})); err != nil {
+		t.Fatal(err)
+	}
+	return append(all, ref.next(t, is(letter, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_READ)))
 }
 
-// checkDelivered waits (at most 20 s) until the receiver holds exactly the
-// stream's events, in the same order, each once.
-func checkDelivered(t *testing.T, rc *receiver, want []*svarsignv1.WatchEventsResponse) {
+// webhookTick is the kind of the job that enqueues deliveries
+// (events.WebhookTickArgs).
+const webhookTick = "enqueue_webhook_deliveries"
+
+// checkDelivered waits until the receiver holds the stream's events, and
+// until the deliverer has looked again and finished every delivery it
+// started, then checks that the receiver holds exactly those events, in
+// the same order, each once.
+func checkDelivered(t *testing.T, srv *st.Server, rc *receiver, want []*svarsignv1.WatchEventsResponse) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	var got []events.Payload
-	for {
-		got = rc.received()
-		if len(got) >= len(want) || time.Now().After(deadline) {
-			break
+	srv.Await(t, func() error {
+		if n := len(rc.received()); n < len(want) {
+			return fmt.Errorf("receiver got %d events, the stream %d", n, len(want))
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(500 * time.Millisecond) // several ticks: nothing more may come
-	got = rc.received()
+		return nil
+	})
+	// Nothing more may come: a tick that started after the last delivery
+	// found nothing to send, or its delivery has finished too.
+	srv.WaitJob(t, webhookTick, time.Now())
+	srv.Await(t, func() error {
+		var open int
+		if err := srv.App.DB().SQL.QueryRowContext(t.Context(), "SELECT count(*) FROM river_job WHERE kind = 'deliver_webhook' AND state NOT IN ('completed', 'discarded', 'cancelled')").Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open != 0 {
+			return fmt.Errorf("%d webhook deliveries still unfinished", open)
+		}
+		return nil
+	})
+	got := rc.received()
 	if len(got) != len(want) {
 		t.Fatalf("receiver got %d events, the stream %d", len(got), len(want))
 	}
@@ -146,25 +167,28 @@ func checkDelivered(t *testing.T, rc *receiver, want []*svarsignv1.WatchEventsRe
 // TestWebhookDelivery: every event of a send → sign → return flow reaches
 // the receiver signed, in order, once.
 func TestWebhookDelivery(t *testing.T) {
+	t.Parallel()
 	srv, token, rc, ref := webhookSetup(t)
-	checkDelivered(t, rc, drive(t, srv, token, ref))
+	checkDelivered(t, srv, rc, drive(t, srv, token, ref))
 }
 
 // TestWebhookReceiverDown: while the receiver answers 503 nothing counts as
 // delivered; once it is back, everything arrives, in order, none twice.
 func TestWebhookReceiverDown(t *testing.T) {
+	t.Parallel()
 	srv, token, rc, ref := webhookSetup(t)
 	rc.down.Store(true)
 	all := drive(t, srv, token, ref)
-	for deadline := time.Now().Add(15 * time.Second); rc.failed.Load() < 5; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d attempts while down", rc.failed.Load())
+	srv.Await(t, func() error {
+		if n := rc.failed.Load(); n < 5 {
+			return fmt.Errorf("only %d attempts while down", n)
 		}
-	}
+		return nil
+	})
 	if n := len(rc.received()); n != 0 {
 		t.Fatalf("%d events accepted while down", n)
 	}
 	rc.down.Store(false)
-	checkDelivered(t, rc, all)
+	checkDelivered(t, srv, rc, all)
 	t.Logf("%d deliveries refused while down, then %d events delivered", rc.failed.Load(), len(all))
 }

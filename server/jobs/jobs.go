@@ -151,6 +151,14 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return nil
 }
 
+// Subscribe reports what happens to the jobs this process works (River's
+// event subscription: completed, failed, snoozed, ...) until cancel is
+// called. Tests wait on it instead of sleeping; subscribe before Start to
+// miss nothing.
+func (q *Queue) Subscribe(kinds ...river.EventKind) (events <-chan *river.Event, cancel func()) {
+	return q.client.Subscribe(kinds...)
+}
+
 // InsertTx adds a job in tx: it becomes visible to workers when tx commits,
 // and vanishes if tx rolls back.
 func (q *Queue) InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error {

@@ -182,7 +182,7 @@ func sendForSigning(t *testing.T, srv *st.Server, token string, n int, level4 bo
 		t.Fatal(err)
 	}
 	id := resp.Msg.GetShipment().GetId()
-	st.WaitStatus(t, c, id, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
+	srv.WaitStatus(t, c, id, svarsignv1.ShipmentStatus_SHIPMENT_STATUS_NOTIFIED)
 	return id
 }
 

@@ -2,6 +2,7 @@ package mailbox_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 // the document, sign; the order is SIGNED and the signed document comes
 // back to the sender's Inbox. A replayed ceremony token is refused.
 func TestSignInMailbox(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	id := f.send(t, 0, true)
 	b := newBrowser(t, f.srv)
@@ -92,24 +94,18 @@ func TestSignInMailbox(t *testing.T) {
 	b.get(ceremony).want(t, "used ceremony page", http.StatusGone)
 
 	// The signed document comes back to the sender (reply_to defaults to it).
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	f.srv.Await(t, func() error {
 		resp, err := f.srv.Shipments(f.token, st.Connect).ListIncoming(context.Background(), connect.NewRequest(&svarsignv1.ListIncomingRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		found := false
 		for _, sh := range resp.Msg.GetShipments() {
-			found = found || sh.GetInReplyTo() == id
+			if sh.GetInReplyTo() == id {
+				return nil
+			}
 		}
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no return shipment in the sender's Inbox")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return errors.New("no return shipment in the sender's Inbox")
+	})
 	if p := b.get("/mailbox/shipments/" + id); !strings.Contains(p.body, "Status: Signert") || strings.Contains(p.body, "/sign\"") {
 		t.Errorf("signed shipment page should show the status and no sign button:\n%s", p.body)
 	}
@@ -127,6 +123,7 @@ func regexpFind(t *testing.T, s, expr string) string {
 // TestRejectInMailbox: a rejected order is REJECTED_BY_RECIPIENT and can
 // never be signed: a new ceremony cannot be started.
 func TestRejectInMailbox(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	id := f.send(t, 0, false)
 	b := newBrowser(t, f.srv)
@@ -159,6 +156,7 @@ func TestRejectInMailbox(t *testing.T) {
 // TestAbortAndRetry: leaving the ceremony page leaves the order WAITING;
 // a new ceremony signs, and the abandoned one cannot be used afterwards.
 func TestAbortAndRetry(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	id := f.send(t, 0, false)
 	b := newBrowser(t, f.srv)
@@ -182,6 +180,7 @@ func TestAbortAndRetry(t *testing.T) {
 // TestWrongPerson: another citizen cannot list, open, download, start or
 // complete someone else's signing.
 func TestWrongPerson(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	id := f.send(t, 0, false)
 	owner := newBrowser(t, f.srv)
@@ -209,6 +208,7 @@ func TestWrongPerson(t *testing.T) {
 // TestStepUpToLevel4: a level 3 login sees a level 4 shipment listed, but
 // opening or signing it asks for level 4 first; after that it works.
 func TestStepUpToLevel4(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	id := f.send(t, 0, true)
 	b := newBrowser(t, f.srv)
@@ -241,6 +241,7 @@ func TestStepUpToLevel4(t *testing.T) {
 // TestExpiredOrder: past the deadline the mailbox refuses to start a
 // ceremony, and a ceremony started before refuses to sign.
 func TestExpiredOrder(t *testing.T) {
+	t.Parallel()
 	clk := st.NewClock(time.Now())
 	f := start(t, func(cfg *app.Config) { cfg.Clock = clk.Now; cfg.SweepInterval = time.Hour })
 	id := sendForSigning(t, f.srv, f.token, 0, false, clk.Now().Add(48*time.Hour))
@@ -271,6 +272,7 @@ func TestExpiredOrder(t *testing.T) {
 // TestCSRF: every POST needs the session's token and, from a browser, the
 // same origin; the login form needs its double-submit cookie.
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	id := f.send(t, 0, false)
 	b := newBrowser(t, f.srv)
@@ -319,6 +321,7 @@ func TestCSRF(t *testing.T) {
 // TestSessionCookie: the session cookie is HttpOnly, SameSite=Lax, for the
 // whole site, and its value is not stored.
 func TestSessionCookie(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	b := newBrowser(t, f.srv)
 	form := b.get("/mailbox/login")
@@ -390,6 +393,7 @@ func TestSimulatedLoginDisabled(t *testing.T) {
 // TestPagesInEnglish: English is served when the browser prefers it, with
 // the English banner.
 func TestPagesInEnglish(t *testing.T) {
+	t.Parallel()
 	f := start(t)
 	b := newBrowser(t, f.srv)
 	b.lang = "en-US,en;q=0.9,nb;q=0.5"

@@ -19,6 +19,7 @@ import (
 // can make the mailbox's templates fail, so the shipment page is given
 // data of the wrong type.
 func TestTemplateErrorGivesWhole500(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	h := &handler{cfg: Config{SimulatedLogin: true}, log: slog.New(slog.NewTextHandler(&logs, nil)), texts: newCatalog()}
 	site, err := websession.New(h.siteConfig())
