@@ -11,6 +11,7 @@ import (
 
 	"github.com/svarsign/svarsign/ent"
 	"github.com/svarsign/svarsign/ent/event"
+	"github.com/svarsign/svarsign/ent/org"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/domain"
 	"github.com/svarsign/svarsign/server/tenant"
@@ -68,15 +69,29 @@ func newOutbox(db *database.DB) *outbox {
 // watch without a cursor starts after it. Any organisation's, not only the
 // caller's, so the first read has no old gaps (rolled back or purged ids of
 // others) to wait out.
+//
+// Ids up to the highest purge point are settled too, even above the newest
+// event left: without that, a watch started after a purge would wait out
+// the purged ids as if they were transactions in flight.
 func (o *outbox) last(ctx context.Context) (int, error) {
+	newest := 0
 	e, err := o.db.Ent.Event.Query().Order(ent.Desc(event.FieldID)).First(everyOrg(ctx))
 	switch {
 	case ent.IsNotFound(err):
-		return 0, nil
 	case err != nil:
 		return 0, fmt.Errorf("events: newest event: %w", err)
+	default:
+		newest = e.ID
 	}
-	return e.ID, nil
+	purged, err := o.db.Ent.Org.Query().Order(ent.Desc(org.FieldEventsPurgedThrough)).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
+		return 0, fmt.Errorf("events: purge point: %w", err)
+	default:
+		newest = max(newest, purged.EventsPurgedThrough)
+	}
+	return newest, nil
 }
 
 // everyOrg scopes the outbox's order checks, which read the ids of every

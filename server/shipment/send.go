@@ -75,9 +75,15 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
 	var res sendResult
+	var sh *ent.Shipment
 	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		var err error
-		res, err = s.sendTx(ctx, tx, p, inline)
+		if res, err = s.sendTx(ctx, tx, p, inline); err != nil || res.prev != nil {
+			return err
+		}
+		// The answer is the shipment as this transaction leaves it
+		// (RECEIVED): after the commit the accept job may move it on.
+		sh, err = s.load(ctx, tx.Ent, p.caller, p.id)
 		return err
 	})
 	if err != nil || res.prev != nil {
@@ -99,10 +105,6 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 	}
 	for _, k := range res.drop {
 		s.deleteBlob(ctx, k)
-	}
-	sh, err := s.load(ctx, s.db.Ent, p.caller, p.id)
-	if err != nil {
-		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
 	s.log.InfoContext(ctx, "shipment received", "shipment", p.id, "org", p.caller.OrgNumber, "documents", len(sh.Edges.Documents))
 	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
