@@ -20,7 +20,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"
 
 	"github.com/svarsign/svarsign/ent"
 	// ent/runtime attaches the schema's defaults and hooks (the status
@@ -168,10 +168,7 @@ func openSQLite(dsn string, existing bool) (*sql.DB, string, error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, "", fmt.Errorf("database: create folder for sqlite file: %w", err)
 	}
-	db, err := sql.Open("sqlite", name)
-	if err != nil {
-		return nil, "", fmt.Errorf("database: open sqlite: %w", err)
-	}
+	db := sql.OpenDB(stmtCacheConnector{drv: &sqlite.Driver{}, dsn: name, size: stmtCacheSize})
 	// SQLite has one writer at a time whatever the pool size; a few
 	// connections let readers proceed beside it (WAL). Connections are kept,
 	// since each one carries its pragmas and page cache.
