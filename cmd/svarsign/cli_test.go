@@ -19,7 +19,7 @@ import (
 // commandNames are every command of usage, checked against it below.
 var commandNames = []string{
 	"serve", "admin org create", "admin key create", "admin key list", "admin key revoke",
-	"admin webhook add", "admin webhook list", "admin user create", "verify", "demo", "help",
+	"admin webhook add", "admin webhook list", "admin user create", "verify", "demo", "bench", "help",
 }
 
 // TestHelp: -h and --help after any command or group of commands print

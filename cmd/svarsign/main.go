@@ -8,6 +8,7 @@
 //	svarsign admin user create --org N --email E    password from stdin, or SVARSIGN_PASSWORD
 //	svarsign verify [--trust root.pem] FILE.pdf     checks every signature; exit 1 if any fails
 //	svarsign demo                                   the whole round trip, narrated, then serves on
+//	svarsign bench                                  throughput and latency of a fresh server, beside floors
 //
 // Every flag can also be set by environment: SVARSIGN_ADDR, SVARSIGN_DATA, SVARSIGN_DB,
 // SVARSIGN_PUBLIC_URL, SVARSIGN_METRICS_ADDR.
@@ -32,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/svarsign/svarsign/internal/bench"
 	"github.com/svarsign/svarsign/server/admin"
 	"github.com/svarsign/svarsign/server/app"
 	"github.com/svarsign/svarsign/server/auth"
@@ -57,6 +59,7 @@ const usage = `usage:
       (the password is read from SVARSIGN_PASSWORD, else the first line of stdin)
   svarsign verify [--trust ROOT.pem | --data DIR] FILE.pdf
   svarsign demo [--addr 127.0.0.1:8080] [--data DIR] [--exit]
+  svarsign bench [--clients 16] [--duration 5s] [--workloads get,list,...] [--db postgres://URL] [--json FILE]
   svarsign help [COMMAND]
       (-h or --help after any command shows its flags)
 `
@@ -118,6 +121,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"admin user create":  func(a []string) error { return userCreate(ctx, a, os.Stdin, stdout, stderr) },
 		"verify":             func(a []string) error { return verifyCmd(a, stdout, stderr) },
 		"demo":               func(a []string) error { return demoCmd(ctx, a, stdout, stderr) },
+		"bench":              func(a []string) error { return benchCmd(ctx, a, stdout, stderr) },
 	}
 	if len(args) == 0 {
 		return &usageError{errors.New("missing command"), usage}
@@ -526,4 +530,36 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	return demo.Run(ctx, demo.Config{Addr: *addr, DataDir: *data, KeepRunning: !*exit, Out: stdout})
+}
+
+// benchCmd starts this binary as a server of its own on loopback and
+// measures it (package bench).
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench")
+	clients := fs.Int("clients", 16, "concurrent clients, each with its own connections")
+	duration := fs.Duration("duration", 5*time.Second, "measured time per workload, after a warm-up of a fifth of it (at most 1s)")
+	workloads := fs.String("workloads", strings.Join(bench.Workloads, ","), "comma-separated workloads to run")
+	db := fs.String("db", "", "postgres:// URL to run on PostgreSQL, in a schema of its own dropped after (default: SQLite in a temporary folder)")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
+	if err := parseFlags(fs, args, 0, stdout); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this program to start it as the server: %w", err)
+	}
+	rep, err := bench.Run(ctx, bench.Config{
+		Executable: exe, DatabaseURL: *db, Clients: *clients, Duration: *duration,
+		Workloads: strings.Split(*workloads, ","),
+	})
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	if *jsonOut != "" {
+		return rep.WriteJSON(*jsonOut)
+	}
+	return nil
 }
