@@ -366,7 +366,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// /metrics is served on MetricsAddr only (see serveMetrics).
 	a.metrics = metrics.New(a.db.SQL, a.log)
-	authn := auth.Interceptor{Keys: auth.EntKeys{Client: a.db.Ent}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}
+	authn := auth.Interceptor{Keys: &auth.CachedKeys{Keys: auth.EntKeys{Client: a.db.Ent}, Now: a.now}, Sessions: auth.EntSessions{Client: a.db.Ent}, Now: a.now}
 	procedures := rpcProcedures(svarsignv1.File_svarsign_v1_shipment_service_proto, svarsignv1.File_svarsign_v1_signing_service_proto)
 	authn.Refused = func(r *http.Request, err error) {
 		if procedures[r.URL.Path] {

@@ -47,7 +47,8 @@ var errKeyRefused = errors.New("API key not accepted: unknown key id, wrong secr
 //
 // An unknown key id costs what a wrong secret costs: one lookup and one
 // hash comparison (against a hash no secret has), so neither the answer nor
-// its timing says whether the key id exists.
+// its timing says whether the key id exists. (With CachedKeys a key used in
+// the last second answers sooner; see there.)
 func Authenticate(ctx context.Context, keys Keys, now time.Time, header http.Header) (Caller, error) {
 	id, secret, err := parseAuthorization(header.Get("Authorization"))
 	if err != nil {
