@@ -15,7 +15,8 @@ import (
 // and one gRPC connection, 16 concurrent callers: "health" is the gRPC
 // health check (no credentials, no database), "get" is GetShipment of one
 // stored shipment (API key, tenant scope, the shipment with its documents
-// and signing order). Read the ratio of the two, not the absolute figures.
+// and signing order), "list" a page of 50. Read the ratios, not the
+// absolute figures.
 //
 //	go test ./server/app/ -run '^$' -bench Read -benchtime 20000x
 func BenchmarkRead(b *testing.B) {
@@ -32,6 +33,15 @@ func BenchmarkRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	id := sent.GetShipment().GetId()
+	for range 59 { // a page of 50 to list
+		if _, err := ships.SendShipment(context.Background(), &svarsignv1.SendShipmentRequest{
+			Title:     "Vedtak",
+			Recipient: personRecipient(1),
+			Documents: []*svarsignv1.DocumentSpec{{FileName: "vedtak.txt", MimeType: "text/plain", Content: []byte("hei")}},
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
 	health := healthpb.NewHealthClient(conn)
 	run := func(b *testing.B, call func(context.Context, *grpc.ClientConn) error) {
 		b.SetParallelism(8) // 2 cores × 8 = 16 callers
@@ -49,6 +59,12 @@ func BenchmarkRead(b *testing.B) {
 	b.Run("health", func(b *testing.B) {
 		run(b, func(ctx context.Context, _ *grpc.ClientConn) error {
 			_, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
+			return err
+		})
+	})
+	b.Run("list", func(b *testing.B) {
+		run(b, func(ctx context.Context, _ *grpc.ClientConn) error {
+			_, err := ships.ListShipments(ctx, &svarsignv1.ListShipmentsRequest{PageSize: 50})
 			return err
 		})
 	})
