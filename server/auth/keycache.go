@@ -27,64 +27,79 @@ type CachedKeys struct {
 	Keys Keys
 	Now  func() time.Time
 
-	mu   sync.Mutex
-	keys map[string]cachedKey
-	orgs map[int]cachedOrg
-}
-
-type cachedKey struct {
-	key     *ent.APIKey
-	expires time.Time
-}
-
-type cachedOrg struct {
-	number  string
-	expires time.Time
+	keys ttlCache[string, *ent.APIKey]
+	orgs ttlCache[int, string]
 }
 
 // LookupKey implements Keys.
 func (c *CachedKeys) LookupKey(ctx context.Context, keyID string) (*ent.APIKey, error) {
 	now := c.Now()
-	c.mu.Lock()
-	e, ok := c.keys[keyID]
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.key, nil
+	if k, ok := c.keys.get(keyID, now); ok {
+		return k, nil
 	}
 	k, err := c.Keys.LookupKey(ctx, keyID)
 	if err != nil {
-		c.mu.Lock()
-		delete(c.keys, keyID)
-		c.mu.Unlock()
+		c.keys.drop(keyID)
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.keys == nil || len(c.keys) >= keyCacheMax {
-		c.keys = make(map[string]cachedKey)
-	}
-	c.keys[keyID] = cachedKey{key: k, expires: now.Add(KeyCacheTTL)}
+	c.keys.put(keyID, k, now)
 	return k, nil
 }
 
 // OrgNumber implements Keys.
 func (c *CachedKeys) OrgNumber(ctx context.Context, orgID int) (string, error) {
 	now := c.Now()
-	c.mu.Lock()
-	e, ok := c.orgs[orgID]
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.number, nil
+	if n, ok := c.orgs.get(orgID, now); ok {
+		return n, nil
 	}
 	n, err := c.Keys.OrgNumber(ctx, orgID)
 	if err != nil {
 		return "", err
 	}
+	c.orgs.put(orgID, n, now)
+	return n, nil
+}
+
+// ttlCache holds values for KeyCacheTTL, at most keyCacheMax of them
+// (when full it starts again empty). The zero value is ready to use.
+type ttlCache[K comparable, V any] struct {
+	mu      sync.Mutex
+	entries map[K]ttlEntry[V]
+}
+
+type ttlEntry[V any] struct {
+	v       V
+	expires time.Time
+}
+
+func (c *ttlCache[K, V]) get(k K, now time.Time) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.orgs == nil || len(c.orgs) >= keyCacheMax {
-		c.orgs = make(map[int]cachedOrg)
+	e, ok := c.entries[k]
+	if !ok || !now.Before(e.expires) {
+		var zero V
+		return zero, false
 	}
-	c.orgs[orgID] = cachedOrg{number: n, expires: now.Add(KeyCacheTTL)}
-	return n, nil
+	return e.v, true
+}
+
+func (c *ttlCache[K, V]) put(k K, v V, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= keyCacheMax {
+		c.entries = make(map[K]ttlEntry[V])
+	}
+	c.entries[k] = ttlEntry[V]{v: v, expires: now.Add(KeyCacheTTL)}
+}
+
+func (c *ttlCache[K, V]) drop(k K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, k)
+}
+
+func (c *ttlCache[K, V]) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
 }

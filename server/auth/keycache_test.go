@@ -61,10 +61,7 @@ func TestCachedKeys(t *testing.T) {
 	if got := stored.lookups - before; got != 3 {
 		t.Errorf("3 calls with an unknown key made %d lookups, want 3", got)
 	}
-	cache.mu.Lock()
-	n := len(cache.keys)
-	cache.mu.Unlock()
-	if n != 1 {
+	if n := cache.keys.len(); n != 1 {
 		t.Errorf("%d keys cached, want only the known one", n)
 	}
 }
