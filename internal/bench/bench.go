@@ -17,7 +17,7 @@ import (
 )
 
 // Workloads are the names --workloads takes, in the order they run.
-var Workloads = []string{"get", "list", "send-grpc", "send-connect", "send-json"}
+func Workloads() []string { return []string{"get", "list", "send-grpc", "send-connect", "send-json"} }
 
 // Floor names, as they appear in reports.
 const (
@@ -88,11 +88,11 @@ func (c *Config) defaults() error {
 		c.Warmup = min(c.Duration/5, time.Second)
 	}
 	if len(c.Workloads) == 0 {
-		c.Workloads = Workloads
+		c.Workloads = Workloads()
 	}
 	for _, w := range c.Workloads {
-		if !slices.Contains(Workloads, w) {
-			return fmt.Errorf("unknown workload %q (known: %s)", w, strings.Join(Workloads, ", "))
+		if !slices.Contains(Workloads(), w) {
+			return fmt.Errorf("unknown workload %q (known: %s)", w, strings.Join(Workloads(), ", "))
 		}
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 		rep.Results = append(rep.Results, r)
 	}
 
-	for _, w := range Workloads {
+	for _, w := range Workloads() {
 		if !slices.Contains(cfg.Workloads, w) {
 			continue
 		}

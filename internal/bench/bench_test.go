@@ -57,7 +57,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: p99 ratio %g, want %g", r.Workload, r.P99Ratio, want)
 		}
 	}
-	for _, w := range append([]string{FloorTransport, FloorNaiveSend}, Workloads...) {
+	for _, w := range append([]string{FloorTransport, FloorNaiveSend}, Workloads()...) {
 		if !seen[w] {
 			t.Errorf("no result for %s", w)
 		}
@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range Workloads {
+	for _, w := range Workloads() {
 		if !strings.Contains(table.String(), w) {
 			t.Errorf("table has no row for %s:\n%s", w, table.String())
 		}

@@ -18,8 +18,9 @@ import (
 	"github.com/svarsign/svarsign/server/auth"
 )
 
-// people are valid national identity numbers the shipments go to.
-var people = []string{"14038510070", "14038510151", "14038510232", "14038510313", "14038510585", "14038510666", "14038510747", "14038510828"}
+// people are valid national identity numbers the shipments go to; an
+// array, so it is a value no code can change.
+var people = [...]string{"14038510070", "14038510151", "14038510232", "14038510313", "14038510585", "14038510666", "14038510747", "14038510828"}
 
 // seedShipments is how many shipments the reads find: more than a page.
 const seedShipments = 60
