@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/svarsign/svarsign/ent/event"
 	"github.com/svarsign/svarsign/server/database"
 	"github.com/svarsign/svarsign/server/database/databasetest"
 	"github.com/svarsign/svarsign/server/domain"
@@ -86,6 +88,45 @@ func TestNextInterleavedOrganisations(t *testing.T) {
 		last, err := o.last(a)
 		if err != nil || last != evs[2].ID+1 {
 			t.Errorf("last = %d, %v; want the newest id of any organisation, %d", last, err, evs[2].ID+1)
+		}
+	})
+}
+
+// TestLastPastPurge: a watch without a cursor starts after the highest
+// purge point, so purged ids above the newest event left are not waited
+// out as transactions in flight.
+func TestLastPastPurge(t *testing.T) {
+	databasetest.Each(t, func(t *testing.T, db *database.DB) {
+		sys := databasetest.Context(t)
+		o, err := db.Ent.Org.Create().SetNumber(fmt.Sprintf("%09d", rand.N(1_000_000_000))).SetName("Org").Save(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			err := db.InTx(sys, func(ctx context.Context, tx *database.Tx) error {
+				return tx.AppendEvent(ctx, database.Event{OrgID: o.ID, ShipmentID: uuid.New(), Time: time.Now(),
+					ShipmentStatus: domain.StatusReceived, Text: fmt.Sprint(i)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids, err := db.Ent.Event.Query().IDs(sys)
+		if err != nil || len(ids) != 4 {
+			t.Fatalf("ids = %v, %v", ids, err)
+		}
+		// Retention deleted the two newest (as if they were another
+		// organisation's, older by its own rules) and recorded the point.
+		newest := slices.Max(ids)
+		if _, err := db.Ent.Event.Delete().Where(event.IDGT(newest - 2)).Exec(sys); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Ent.Org.UpdateOne(o).SetEventsPurgedThrough(newest).Exec(sys); err != nil {
+			t.Fatal(err)
+		}
+		last, err := newOutbox(db).last(tenant.With(t.Context(), tenant.Org(o.ID)))
+		if err != nil || last != newest {
+			t.Errorf("last = %d, %v; want the purge point %d", last, err, newest)
 		}
 	})
 }
