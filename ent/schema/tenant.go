@@ -35,34 +35,24 @@ type orgOwned struct {
 }
 
 func (m orgOwned) Interceptors() []ent.Interceptor {
-	return []ent.Interceptor{ent.TraverseFunc(func(ctx context.Context, q ent.Query) error {
-		w, err := intercept.NewQuery(q)
-		if err != nil {
-			return fmt.Errorf("tenant: %w", err)
-		}
-		w.WhereP(readFilter(tenant.From(ctx), sql.FieldEQ("org_id", tenantOrg(ctx)), m.citizenView))
-		return nil
-	})}
+	return []ent.Interceptor{scopeFilter(func(org int) func(*sql.Selector) { return sql.FieldEQ("org_id", org) }, m.citizenView)}
 }
 
 func (orgOwned) Hooks() []ent.Hook {
 	return []ent.Hook{func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			s := tenant.From(ctx)
-			if s.IsSystem() {
-				return next.Mutate(ctx, m)
-			}
-			org, ok := s.OrgID()
-			if !ok {
-				return nil, fmt.Errorf("writing %s as %s: %w", m.Type(), s, ErrNoScope)
-			}
-			if m.Op().Is(ent.OpCreate) {
+			org, all, err := writeScope(ctx, m)
+			switch {
+			case err != nil:
+				return nil, err
+			case all:
+			case m.Op().Is(ent.OpCreate):
 				if v, _ := m.Field("org_id"); v != org {
 					return nil, fmt.Errorf("tenant: %s of organisation %v created on behalf of organisation %d", m.Type(), v, org)
 				}
-				return next.Mutate(ctx, m)
+			default:
+				m.(interface{ WhereP(...func(*sql.Selector)) }).WhereP(sql.FieldEQ("org_id", org))
 			}
-			m.(interface{ WhereP(...func(*sql.Selector)) }).WhereP(sql.FieldEQ("org_id", org))
 			return next.Mutate(ctx, m)
 		})
 	}}
@@ -73,68 +63,73 @@ func (orgOwned) Hooks() []ent.Hook {
 type shipmentOwned struct{ mixin.Schema }
 
 func (shipmentOwned) Interceptors() []ent.Interceptor {
-	return []ent.Interceptor{ent.TraverseFunc(func(ctx context.Context, q ent.Query) error {
-		w, err := intercept.NewQuery(q)
-		if err != nil {
-			return fmt.Errorf("tenant: %w", err)
-		}
-		byOrg := func(*sql.Selector) {}
-		if org, ok := tenant.From(ctx).OrgID(); ok {
-			byOrg = document.HasShipmentWith(shipment.OrgID(org))
-		}
-		w.WhereP(readFilter(tenant.From(ctx), byOrg, func(nin string) func(*sql.Selector) {
-			return document.HasShipmentWith(addressedTo(nin)...)
-		}))
-		return nil
-	})}
+	return []ent.Interceptor{scopeFilter(
+		func(org int) func(*sql.Selector) { return document.HasShipmentWith(shipment.OrgID(org)) },
+		func(nin string) func(*sql.Selector) { return document.HasShipmentWith(addressedTo(nin)...) },
+	)}
 }
 
 func (shipmentOwned) Hooks() []ent.Hook {
 	return []ent.Hook{func(next ent.Mutator) ent.Mutator {
 		return hook.DocumentFunc(func(ctx context.Context, m *gen.DocumentMutation) (ent.Value, error) {
-			s := tenant.From(ctx)
-			if s.IsSystem() {
-				return next.Mutate(ctx, m)
-			}
-			org, ok := s.OrgID()
-			if !ok {
-				return nil, fmt.Errorf("writing %s as %s: %w", m.Type(), s, ErrNoScope)
-			}
-			if m.Op().Is(ent.OpCreate) {
-				// The shipment query is itself filtered by the scope.
+			org, all, err := writeScope(ctx, m)
+			switch {
+			case err != nil:
+				return nil, err
+			case all:
+			case m.Op().Is(ent.OpCreate):
 				id, _ := m.ShipmentID()
 				if ok, err := m.Client().Shipment.Query().Where(shipment.ID(id), shipment.OrgID(org)).Exist(ctx); err != nil {
 					return nil, err
 				} else if !ok {
 					return nil, fmt.Errorf("tenant: document of shipment %s created on behalf of another organisation", id)
 				}
-				return next.Mutate(ctx, m)
+			default:
+				m.Where(document.HasShipmentWith(shipment.OrgID(org)))
 			}
-			m.Where(document.HasShipmentWith(shipment.OrgID(org)))
 			return next.Mutate(ctx, m)
 		})
 	}}
 }
 
-// readFilter is the predicate for scope s: everything for the system,
-// byOrg for an organisation, the citizen's view for a citizen, and
-// nothing otherwise.
-func readFilter(s tenant.Scope, byOrg func(*sql.Selector), citizenView func(string) func(*sql.Selector)) func(*sql.Selector) {
-	switch {
-	case s.IsSystem():
-		return func(*sql.Selector) {}
-	case func() bool { _, ok := s.OrgID(); return ok }():
-		return byOrg
-	}
-	if nin, ok := s.CitizenID(); ok && citizenView != nil {
-		return citizenView(nin)
-	}
-	return func(sel *sql.Selector) { sel.Where(sql.False()) }
+// scopeFilter adds to every query the filter of the context's scope:
+// nothing for the system, byOrg for an organisation, citizenView for a
+// citizen (nil: nothing to see), and a false one without a scope.
+func scopeFilter(byOrg func(org int) func(*sql.Selector), citizenView func(nationalID string) func(*sql.Selector)) ent.Interceptor {
+	return ent.TraverseFunc(func(ctx context.Context, q ent.Query) error {
+		w, err := intercept.NewQuery(q)
+		if err != nil {
+			return fmt.Errorf("tenant: %w", err)
+		}
+		s := tenant.From(ctx)
+		if s.IsSystem() {
+			return nil
+		}
+		if org, ok := s.OrgID(); ok {
+			w.WhereP(byOrg(org))
+			return nil
+		}
+		if nin, ok := s.CitizenID(); ok && citizenView != nil {
+			w.WhereP(citizenView(nin))
+			return nil
+		}
+		w.WhereP(func(sel *sql.Selector) { sel.Where(sql.False()) })
+		return nil
+	})
 }
 
-func tenantOrg(ctx context.Context) int {
-	org, _ := tenant.From(ctx).OrgID()
-	return org
+// writeScope is the organisation a write of m is made for, or all when
+// the system makes it; any other scope may not write (a citizen's actions
+// are written on behalf of the sender's organisation, see package tenant).
+func writeScope(ctx context.Context, m ent.Mutation) (org int, all bool, err error) {
+	s := tenant.From(ctx)
+	if s.IsSystem() {
+		return 0, true, nil
+	}
+	if org, ok := s.OrgID(); ok {
+		return org, false, nil
+	}
+	return 0, false, fmt.Errorf("writing %s as %s: %w", m.Type(), s, ErrNoScope)
 }
 
 // addressedTo is what a citizen may see: shipments sent to them as a

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,13 +8,9 @@ import (
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
 )
 
-var svarsignBinary = &st.Binary{Package: "github.com/svarsign/svarsign/cmd/svarsign"}
+var svarsignBinary = &st.Binary{Package: st.SvarsignPackage}
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	svarsignBinary.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { st.Main(m, svarsignBinary) }
 
 // TestRun runs every workload briefly against the real binary and checks
 // the report is one a reader could trust.

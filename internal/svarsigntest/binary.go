@@ -11,11 +11,11 @@ import (
 // Binary is a command built once, when a test first asks for it, for all
 // the tests of a test binary: linking svarsign takes seconds, and several
 // tests run it as a process of its own. Declare one in the test package
-// and remove it from TestMain:
+// and let Main remove it:
 //
-//	var svarsign = &st.Binary{Package: "github.com/svarsign/svarsign/cmd/svarsign"}
+//	var svarsign = &st.Binary{Package: st.SvarsignPackage}
 //
-//	func TestMain(m *testing.M) { code := m.Run(); svarsign.Remove(); os.Exit(code) }
+//	func TestMain(m *testing.M) { st.Main(m, svarsign) }
 type Binary struct {
 	// Package is the main package to build, as `go build` takes it.
 	Package string
@@ -53,4 +53,17 @@ func (b *Binary) Remove() {
 	if b.dir != "" {
 		os.RemoveAll(b.dir)
 	}
+}
+
+// SvarsignPackage is the svarsign command, the Binary most tests build.
+const SvarsignPackage = "github.com/svarsign/svarsign/cmd/svarsign"
+
+// Main runs the tests of m, removes what bins built and exits with the
+// tests' code: the whole of a TestMain that builds binaries.
+func Main(m *testing.M, bins ...*Binary) {
+	code := m.Run()
+	for _, b := range bins {
+		b.Remove()
+	}
+	os.Exit(code)
 }

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"os"
 	"testing"
 
 	st "github.com/svarsign/svarsign/internal/svarsigntest"
@@ -9,11 +8,9 @@ import (
 
 // svarsignBinary is cmd/svarsign, built once for the tests that run it as
 // a process of its own (to measure its memory, or limit its descriptors).
-var svarsignBinary = &st.Binary{Package: "github.com/svarsign/svarsign/cmd/svarsign"}
+var svarsignBinary = &st.Binary{Package: st.SvarsignPackage}
 
 func TestMain(m *testing.M) {
 	st.WaitingParallelism()
-	code := m.Run()
-	svarsignBinary.Remove()
-	os.Exit(code)
+	st.Main(m, svarsignBinary)
 }
