@@ -57,6 +57,10 @@ type Config struct {
 	DatabaseURL string
 	// BlobDir overrides where document bytes are kept; default DataDir/blobs.
 	BlobDir string
+	// CommitWindow is how long a group commit of sends waits, after the
+	// first, for more to join it. Default 0: a group is what arrived while
+	// the one before it committed.
+	CommitWindow time.Duration
 	// JobPollInterval is how often idle job workers look for work.
 	JobPollInterval time.Duration
 	// JobTimeout and JobRescueAfter tune crash recovery; see jobs.Config.
@@ -151,6 +155,7 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	db       *database.DB
+	batcher  *database.Batcher
 	blobs    *store.Blobs
 	queue    *jobs.Queue
 	ln       net.Listener
@@ -213,11 +218,14 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = defaultShutdownTimeout
 	}
-	// Every time the service stores is UTC (see ent/schema/time.go).
+	// Every time the service stores is UTC (see ent/schema/time.go), to
+	// the microsecond, which is what PostgreSQL keeps: an answer built
+	// from what a transaction wrote then equals the same row read back,
+	// on either database.
 	clock := cfg.Clock
 	// a is not the named result: every "return nil, err" below clears that,
 	// and this cleanup needs what was opened so far.
-	a := &App{cfg: cfg, log: cfg.Logger, public: public, now: func() time.Time { return clock().UTC() }}
+	a := &App{cfg: cfg, log: cfg.Logger, public: public, now: func() time.Time { return clock().UTC().Truncate(time.Microsecond) }}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -229,6 +237,8 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if a.blobs, err = store.OpenDir(cfg.BlobDir); err != nil {
 		return nil, err
 	}
+	// Sends commit in groups; see docs/decisions/0022-group-commit.md.
+	a.batcher = database.NewBatcher(a.db, database.BatchConfig{Logger: a.log, Window: cfg.CommitWindow})
 	a.provider, err = local.Open(local.Config{Dir: filepath.Join(cfg.DataDir, CADir), OrgName: "svarsign", TmpDir: cfg.DataDir, Now: a.now})
 	if err != nil {
 		return nil, err
@@ -380,7 +390,7 @@ func (a *App) handler(ctx context.Context) (http.Handler, error) {
 	// Both services want a caller on every call: the middleware checks the
 	// credentials before any of a request's body is read.
 	path, h := svarsignv1connect.NewShipmentServiceHandler(shipment.New(shipment.Config{
-		DB: a.db, Blobs: a.blobs, Jobs: a.queue, CheckPDF: a.provider.Check, Events: a.events,
+		DB: a.db, Batcher: a.batcher, Blobs: a.blobs, Jobs: a.queue, CheckPDF: a.provider.Check, Events: a.events,
 		Logger: a.log, Now: a.now, MaxShipmentBytes: a.cfg.MaxShipmentBytes,
 	}), opts...)
 	mux.Handle(path, authn.Middleware(h))
@@ -506,6 +516,9 @@ func (a *App) close() {
 	}
 	if a.internal != nil {
 		a.internal.Close()
+	}
+	if a.batcher != nil {
+		a.batcher.Close() // before the database: it commits what is queued
 	}
 	if a.blobs != nil {
 		a.blobs.Close()

@@ -36,7 +36,7 @@ type DB struct {
 	Ent     *ent.Client
 	Dialect string
 	// Now is the service's clock, for the times written with status
-	// changes (WithClock; time.Now in UTC by default).
+	// changes (WithClock; time.Now by default), in UTC to the microsecond.
 	Now func() time.Time
 }
 
@@ -48,6 +48,9 @@ var sqliteParams = [...]struct{ key, name, value string }{
 	{"_pragma", "journal_mode", "journal_mode(WAL)"},
 	{"_pragma", "busy_timeout", "busy_timeout(5000)"},
 	{"_pragma", "foreign_keys", "foreign_keys(1)"},
+	// Savepoints (one per unit of a group commit) keep their undo log in
+	// temporary storage: memory, not a file written for every statement.
+	{"_pragma", "temp_store", "temp_store(MEMORY)"},
 	{"_txlock", "", "immediate"},
 }
 
@@ -121,7 +124,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		SQL:     sqlDB,
 		Ent:     ent.NewClient(ent.Driver(entsql.OpenDB(dialect, sqlDB))),
 		Dialect: dialect,
-		Now:     func() time.Time { return now().UTC() },
+		Now:     func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 	if err := db.migrate(ctx, o.log, lockPath, o.existing); err != nil {
 		_ = sqlDB.Close()

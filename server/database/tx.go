@@ -25,6 +25,48 @@ type Tx struct {
 	SQL *sql.Tx
 	Ent *ent.Client
 	now func() time.Time
+	// deferred is the work handed to Flushers, in order, flushed just
+	// before commit.
+	deferred []deferred
+}
+
+// A Flusher writes at once, just before a transaction commits, what its
+// statements handed it with Defer: what costs less for many than for each,
+// such as one multi-row insert or one round of fsyncs. Flushers are
+// compared with ==, so one must be comparable (a pointer, or a struct of
+// them); Flush sees only the values of units of work that succeeded.
+type Flusher interface {
+	Flush(ctx context.Context, tx *Tx, values []any) error
+}
+
+type deferred struct {
+	f Flusher
+	v any
+}
+
+// Defer hands v to f, to be written with the others f gets in this
+// transaction when it commits. An error of f fails the commit.
+func (tx *Tx) Defer(f Flusher, v any) { tx.deferred = append(tx.deferred, deferred{f, v}) }
+
+// flush calls each Flusher once with its values, in the order of first use.
+func (tx *Tx) flush(ctx context.Context) error {
+	for len(tx.deferred) > 0 {
+		f := tx.deferred[0].f
+		var vs []any
+		rest := tx.deferred[:0]
+		for _, d := range tx.deferred {
+			if d.f == f {
+				vs = append(vs, d.v)
+			} else {
+				rest = append(rest, d)
+			}
+		}
+		tx.deferred = rest
+		if err := f.Flush(ctx, tx, vs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // InTx runs fn in a transaction, committing it if fn returns nil and rolling
@@ -54,6 +96,9 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 		})),
 	}
 	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.flush(ctx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -129,6 +174,15 @@ func (tx *Tx) RecordNote(ctx context.Context, id uuid.UUID, text string) (*ent.S
 	return tx.appendHistory(ctx, s, tx.now(), text)
 }
 
+// RecordReceived writes the first history entry and outbox event of s, a
+// shipment this transaction has just stored in its initial status, as
+// the write returned it: unlike RecordNote it reads nothing back, and s
+// has no signing order yet.
+func (tx *Tx) RecordReceived(ctx context.Context, s *ent.Shipment, text string) error {
+	_, err := tx.writeHistory(ctx, s, tx.now(), text, "")
+	return err
+}
+
 func (tx *Tx) changeStatus(ctx context.Context, s *ent.Shipment, to domain.Status, text string) (*ent.ShipmentEvent, error) {
 	now := tx.now()
 	update := s.Update().SetStatus(to).SetUpdatedAt(now)
@@ -148,6 +202,20 @@ func (tx *Tx) changeStatus(ctx context.Context, s *ent.Shipment, to domain.Statu
 // appendHistory writes the history entry and the outbox event of s's
 // current status.
 func (tx *Tx) appendHistory(ctx context.Context, s *ent.Shipment, now time.Time, text string) (*ent.ShipmentEvent, error) {
+	var signingStatus domain.SigningStatus
+	signing, err := s.QuerySigningOrder().Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
+		return nil, fmt.Errorf("database: record status %s: %w", s.Status, err)
+	default:
+		signingStatus = signing.Status
+	}
+	return tx.writeHistory(ctx, s, now, text, signingStatus)
+}
+
+// writeHistory is appendHistory for a caller that knows the signing status.
+func (tx *Tx) writeHistory(ctx context.Context, s *ent.Shipment, now time.Time, text string, signingStatus domain.SigningStatus) (*ent.ShipmentEvent, error) {
 	ev, err := tx.Ent.ShipmentEvent.Create().
 		SetShipmentID(s.ID).
 		SetOrgID(s.OrgID).
@@ -157,15 +225,6 @@ func (tx *Tx) appendHistory(ctx context.Context, s *ent.Shipment, now time.Time,
 		Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("database: record status %s: %w", s.Status, err)
-	}
-	var signingStatus domain.SigningStatus
-	signing, err := s.QuerySigningOrder().Only(ctx)
-	switch {
-	case ent.IsNotFound(err):
-	case err != nil:
-		return nil, fmt.Errorf("database: record status %s: %w", s.Status, err)
-	default:
-		signingStatus = signing.Status
 	}
 	if err := tx.AppendEvent(ctx, Event{OrgID: s.OrgID, ShipmentID: s.ID, Time: now,
 		ShipmentStatus: s.Status, SigningStatus: signingStatus, Text: text}); err != nil {

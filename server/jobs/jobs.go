@@ -160,9 +160,23 @@ func (q *Queue) Subscribe(kinds ...river.EventKind) (events <-chan *river.Event,
 }
 
 // InsertTx adds a job in tx: it becomes visible to workers when tx commits,
-// and vanishes if tx rolls back.
-func (q *Queue) InsertTx(ctx context.Context, tx *database.Tx, args river.JobArgs) error {
-	return insertTx(ctx, q.client, tx, args)
+// and vanishes if tx rolls back. The insert itself is deferred to the
+// commit, so the jobs of a whole batch of sends are one insert.
+func (q *Queue) InsertTx(_ context.Context, tx *database.Tx, args river.JobArgs) error {
+	tx.Defer(q, args)
+	return nil
+}
+
+// Flush inserts the jobs InsertTx deferred in tx, at once.
+func (q *Queue) Flush(ctx context.Context, tx *database.Tx, values []any) error {
+	params := make([]river.InsertManyParams, len(values))
+	for i, v := range values {
+		params[i] = river.InsertManyParams{Args: v.(river.JobArgs)}
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx.SQL, params); err != nil {
+		return fmt.Errorf("jobs: insert %d jobs: %w", len(params), err)
+	}
+	return nil
 }
 
 // InsertFromWorker adds a job in tx from inside a running job, through the

@@ -70,20 +70,14 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 	if prev != nil {
 		return s.replay(ctx, prev, p.hash)
 	}
-	inline, err := s.storeInline(ctx, p.id, p.req.GetDocuments())
+	inline, err := s.storeInline(ctx, p.req.GetDocuments())
 	if err != nil {
 		return nil, apierr.Map(ctx, s.log, "SendShipment", err)
 	}
 	var res sendResult
-	var sh *ent.Shipment
-	err = s.db.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
+	err = s.commit.InTx(ctx, func(ctx context.Context, tx *database.Tx) error {
 		var err error
-		if res, err = s.sendTx(ctx, tx, p, inline); err != nil || res.prev != nil {
-			return err
-		}
-		// The answer is the shipment as this transaction leaves it
-		// (RECEIVED): after the commit the accept job may move it on.
-		sh, err = s.load(ctx, tx.Ent, p.caller, p.id)
+		res, err = s.sendTx(ctx, tx, p, inline)
 		return err
 	})
 	if err != nil || res.prev != nil {
@@ -106,8 +100,8 @@ func (s *Service) SendShipment(ctx context.Context, req *connect.Request[svarsig
 	for _, k := range res.drop {
 		s.deleteBlob(ctx, k)
 	}
-	s.log.InfoContext(ctx, "shipment received", "shipment", p.id, "org", p.caller.OrgNumber, "documents", len(sh.Edges.Documents))
-	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(sh)}), nil
+	s.log.InfoContext(ctx, "shipment received", "shipment", p.id, "org", p.caller.OrgNumber, "documents", len(res.sh.Edges.Documents))
+	return connect.NewResponse(&svarsignv1.SendShipmentResponse{Shipment: shipmentToProto(res.sh)}), nil
 }
 
 // sendPlan is a send request checked and parsed: every id parsed and every
@@ -156,7 +150,8 @@ func planSend(msg *svarsignv1.SendShipmentRequest, c auth.Caller, now time.Time)
 			ShipmentID:    p.id,
 			OrgID:         c.OrgID,
 			SignatureType: parsed.signatureType,
-			Deadline:      so.GetDeadline().AsTime(),
+			// To the microsecond, as PostgreSQL keeps it (see server/app).
+			Deadline:      so.GetDeadline().AsTime().Truncate(time.Microsecond),
 			RequireLevel4: msg.GetRequireLevel4(),
 			ReplyTo:       p.replyTo,
 			SignerID:      msg.GetRecipient().GetNationalIdentityNumber(),
@@ -260,29 +255,40 @@ type inlineBlob struct {
 	sha256 string
 }
 
-// storeInline writes inline documents to the blob store before the
-// transaction; the caller deletes them if the transaction fails.
-func (s *Service) storeInline(ctx context.Context, id uuid.UUID, docs []*svarsignv1.DocumentSpec) (map[int]inlineBlob, error) {
+// storeInline writes inline documents to the blob store, durably, before
+// the transaction; the caller deletes them if the transaction fails.
+// Concurrent sends share the flush to disk (store.Blobs.Sync).
+func (s *Service) storeInline(ctx context.Context, docs []*svarsignv1.DocumentSpec) (map[int]inlineBlob, error) {
 	out := map[int]inlineBlob{}
+	fail := func(err error) (map[int]inlineBlob, error) {
+		for _, b := range out {
+			s.deleteBlob(ctx, b.key)
+		}
+		return nil, err
+	}
+	var keys []string
 	for i, d := range docs {
 		if len(d.GetContent()) == 0 {
 			continue
 		}
-		key := blobKey(id)
-		size, sum, err := s.blobs.Put(ctx, key, bytes.NewReader(d.GetContent()))
+		key := blobKey(s.now())
+		size, sum, err := s.blobs.Stage(ctx, key, bytes.NewReader(d.GetContent()))
 		if err != nil {
-			for _, b := range out {
-				s.deleteBlob(ctx, b.key)
-			}
-			return nil, fmt.Errorf("storing documents[%d]: %w", i, err)
+			return fail(fmt.Errorf("storing documents[%d]: %w", i, err))
 		}
 		out[i] = inlineBlob{key: key, size: size, sha256: sum}
+		keys = append(keys, key)
+	}
+	if err := s.blobs.Sync(ctx, keys...); err != nil {
+		return fail(fmt.Errorf("storing documents: %w", err))
 	}
 	return out, nil
 }
 
-func blobKey(shipmentID uuid.UUID) string {
-	return "shipments/" + shipmentID.String() + "/" + uuid.NewString()
+// blobKey names a new document's blob: one folder a day, so the blobs
+// synced together share a folder and one fsync of it.
+func blobKey(now time.Time) string {
+	return "documents/" + now.UTC().Format(time.DateOnly) + "/" + uuid.NewString()
 }
 
 func (s *Service) deleteBlob(ctx context.Context, key string) {
@@ -291,10 +297,15 @@ func (s *Service) deleteBlob(ctx context.Context, key string) {
 	}
 }
 
-// sendResult is what sendTx did: either it stored the shipment, and drop
-// lists the blobs of uploads the send left out, to delete after commit; or
-// the shipment had been sent before, as prev, and it wrote nothing.
+// sendResult is what sendTx did: either it stored the shipment sh, and
+// drop lists the blobs of uploads the send left out, to delete after
+// commit; or the shipment had been sent before, as prev, and it wrote
+// nothing.
 type sendResult struct {
+	// sh is the shipment as the transaction wrote it, with its documents
+	// and signing order: the answer. It is RECEIVED; after the commit the
+	// accept job may move it on.
+	sh   *ent.Shipment
 	prev *ent.Shipment
 	drop []string
 }
@@ -303,7 +314,7 @@ type sendResult struct {
 // checks the one to sign, and records the history, the signing order and
 // the accept job.
 func (s *Service) sendTx(ctx context.Context, tx *database.Tx, p *sendPlan, inline map[int]inlineBlob) (sendResult, error) {
-	prev, err := s.claim(ctx, tx, p)
+	sh, prev, err := s.claim(ctx, tx, p)
 	if err != nil || prev != nil {
 		return sendResult{prev: prev}, err
 	}
@@ -326,59 +337,61 @@ func (s *Service) sendTx(ctx context.Context, tx *database.Tx, p *sendPlan, inli
 	if sys := p.req.GetSenderSystem(); sys != "" {
 		text += " from " + sys
 	}
-	if _, err := tx.RecordNote(ctx, p.id, text); err != nil {
+	if err := tx.RecordReceived(ctx, sh, text); err != nil {
 		return sendResult{}, err
 	}
+	sh.Edges.Documents = docs.all
 	if p.signing != nil {
 		if docs.sign == nil {
 			return sendResult{}, errors.New("signing order without a document to sign") // validateSend requires one
 		}
 		spec := *p.signing
 		spec.DocumentID, spec.FileName = docs.sign.ID, docs.sign.FileName
-		if err := signing.Register(ctx, tx, s.jobs, spec); err != nil {
+		if sh.Edges.SigningOrder, err = signing.Register(ctx, tx, s.jobs, spec); err != nil {
 			return sendResult{}, err
 		}
 	}
 	if err := s.jobs.InsertTx(ctx, tx, delivery.AcceptShipmentArgs{ShipmentID: p.id}); err != nil {
 		return sendResult{}, fmt.Errorf("queueing acceptance: %w", err)
 	}
-	return sendResult{drop: docs.drop}, nil
+	return sendResult{sh: sh, drop: docs.drop}, nil
 }
 
-// claim makes p.id a RECEIVED shipment: a new row, or the caller's draft
-// moved from DRAFT. If the id or key was sent before, it writes nothing
-// and returns that shipment instead. A send of the same id or key that
-// commits first makes the write fail with a constraint error.
-func (s *Service) claim(ctx context.Context, tx *database.Tx, p *sendPlan) (*ent.Shipment, error) {
-	prev, err := findPrevious(ctx, tx.Ent, p)
+// claim makes p.id a RECEIVED shipment, sh: a new row, or the caller's
+// draft moved from DRAFT. If the id or key was sent before, it writes
+// nothing and returns that shipment as prev instead. A send of the same id
+// or key that commits first makes the write fail with a constraint error.
+func (s *Service) claim(ctx context.Context, tx *database.Tx, p *sendPlan) (sh, prev *ent.Shipment, err error) {
+	prev, err = findPrevious(ctx, tx.Ent, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if prev != nil && prev.Status != domain.StatusDraft {
-		return prev, nil
+		return nil, prev, nil
 	}
 	now := s.now()
 	if prev == nil {
 		create := tx.Ent.Shipment.Create().SetID(p.id).SetOrgID(p.caller.OrgID).SetCreatedAt(now)
 		p.setFields(create.Mutation(), now)
-		if err := create.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("storing shipment: %w", err)
+		if sh, err = create.Save(ctx); err != nil {
+			return nil, nil, fmt.Errorf("storing shipment: %w", err)
 		}
-		return nil, nil
+		return sh, nil, nil
 	}
 	// Only a DRAFT becomes a shipment (DRAFT->RECEIVED, checked by the
 	// status hook as a compare-and-set): of concurrent sends of one
 	// reserved id, the first wins and the others see it sent.
 	update := tx.Ent.Shipment.UpdateOneID(p.id)
 	p.setFields(update.Mutation(), now)
-	err = update.Exec(ctx)
+	sh, err = update.Save(ctx)
 	if _, refused := errors.AsType[*domain.TransitionError](err); ent.IsNotFound(err) || refused {
-		return tx.Ent.Shipment.Get(ctx, p.id)
+		prev, err = tx.Ent.Shipment.Get(ctx, p.id)
+		return nil, prev, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("storing shipment: %w", err)
+		return nil, nil, fmt.Errorf("storing shipment: %w", err)
 	}
-	return nil, nil
+	return sh, nil, nil
 }
 
 // setFields sets what a send stores on its shipment row.
@@ -419,9 +432,10 @@ func (p *sendPlan) setFields(m *ent.ShipmentMutation, now time.Time) {
 
 // storedDocs is what storeDocuments did.
 type storedDocs struct {
-	sign      *ent.Document // the document to sign, if any
-	signIndex int           // its index in the request
-	drop      []string      // blobs of the uploads removed, to delete after commit
+	all       []*ent.Document // the shipment's documents, in request order
+	sign      *ent.Document   // the document to sign, if any
+	signIndex int             // its index in the request
+	drop      []string        // blobs of the uploads removed, to delete after commit
 }
 
 // storeDocuments makes the shipment's documents those the request lists:
@@ -468,6 +482,7 @@ func storeDocuments(ctx context.Context, tx *database.Tx, p *sendPlan, inline ma
 		if err != nil {
 			return out, err
 		}
+		out.all = append(out.all, doc)
 		if d.GetSign() {
 			out.sign, out.signIndex = doc, i
 		}

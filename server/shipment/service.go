@@ -23,6 +23,7 @@ type Service struct {
 	svarsignv1connect.UnimplementedShipmentServiceHandler
 
 	db     *database.DB
+	commit committer
 	blobs  *store.Blobs
 	jobs   jobs.Enqueuer
 	log    *slog.Logger
@@ -34,11 +35,20 @@ type Service struct {
 	events      EventWatcher
 }
 
+// committer runs fn in a transaction: *database.DB one at a time,
+// *database.Batcher many callers' in one.
+type committer interface {
+	InTx(ctx context.Context, fn func(ctx context.Context, tx *database.Tx) error) error
+}
+
 // Config is what the service needs. DB, Blobs and Jobs are required.
 type Config struct {
-	DB    *database.DB
-	Blobs *store.Blobs
-	Jobs  jobs.Enqueuer
+	DB *database.DB
+	// Batcher, if set, commits sends in groups; without it each send
+	// commits alone.
+	Batcher *database.Batcher
+	Blobs   *store.Blobs
+	Jobs    jobs.Enqueuer
 	// CheckPDF decides whether a document can be signed (parses as PDF,
 	// not encrypted); the signing provider supplies it. Without it no
 	// document is accepted for signing.
@@ -62,14 +72,17 @@ type Config struct {
 // New returns the service.
 func New(cfg Config) *Service {
 	s := &Service{
-		db: cfg.DB, blobs: cfg.Blobs, jobs: cfg.Jobs, checkPDF: cfg.CheckPDF, events: cfg.Events,
-		log: cmp.Or(cfg.Logger, slog.Default()), now: func() time.Time { return time.Now().UTC() },
+		db: cfg.DB, commit: cfg.DB, blobs: cfg.Blobs, jobs: cfg.Jobs, checkPDF: cfg.CheckPDF, events: cfg.Events,
+		log: cmp.Or(cfg.Logger, slog.Default()), now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		maxDoc: domain.MaxDocumentBytes, maxShipment: domain.MaxShipmentBytes,
+	}
+	if cfg.Batcher != nil {
+		s.commit = cfg.Batcher
 	}
 	if cfg.Now != nil {
 		// Stored times are UTC (see ent/schema/time.go), whatever the
 		// clock's zone.
-		s.now = func() time.Time { return cfg.Now().UTC() }
+		s.now = func() time.Time { return cfg.Now().UTC().Truncate(time.Microsecond) }
 	}
 	if cfg.MaxDocumentBytes > 0 {
 		s.maxDoc = cfg.MaxDocumentBytes

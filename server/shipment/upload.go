@@ -79,7 +79,7 @@ func (s *Service) UploadDocument(ctx context.Context, stream *connect.ClientStre
 	if r.n == 0 {
 		return nil, domain.Invalid("chunk", domain.ReasonEmpty, "the document is empty; a document must hold at least one byte")
 	}
-	key := blobKey(id)
+	key := blobKey(s.now())
 	size, sum, err := s.blobs.Put(ctx, key, r)
 	if err != nil {
 		return nil, uploadError(ctx, s, err)

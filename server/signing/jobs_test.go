@@ -97,10 +97,11 @@ func (f *fixture) order(t *testing.T, deadline time.Time) *ent.SigningOrder {
 		if err != nil {
 			return err
 		}
-		return Register(ctx, tx, &jobs, Spec{
+		_, err = Register(ctx, tx, &jobs, Spec{
 			ShipmentID: id, OrgID: f.sender.ID, DocumentID: doc.ID, FileName: doc.FileName,
 			SignatureType: domain.SignatureAdvanced, Deadline: deadline, ReplyTo: testReplyOrg, SignerID: testSigner,
 		})
+		return err
 	})
 	if err != nil {
 		t.Fatalf("registering order: %v", err)

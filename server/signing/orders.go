@@ -30,7 +30,7 @@ type Spec struct {
 
 // Register stores a WAITING order with its first history event and queues
 // its expiry at the deadline, all in the caller's transaction.
-func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec) error {
+func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec) (*ent.SigningOrder, error) {
 	o, err := tx.Ent.SigningOrder.Create().
 		SetShipmentID(s.ShipmentID).SetOrgID(s.OrgID).
 		SetDocumentID(s.DocumentID).SetFileName(s.FileName).
@@ -40,7 +40,7 @@ func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec)
 		SetCreatedAt(tx.Now()).SetUpdatedAt(tx.Now()).
 		Save(ctx)
 	if err != nil {
-		return fmt.Errorf("storing signing order: %w", err)
+		return nil, fmt.Errorf("storing signing order: %w", err)
 	}
 	level := "level 3 (substantial)"
 	if s.RequireLevel4 {
@@ -50,9 +50,12 @@ func Register(ctx context.Context, tx *database.Tx, queue jobs.Enqueuer, s Spec)
 		map[domain.SignatureType]string{domain.SignatureAuthenticated: "authenticated", domain.SignatureAdvanced: "advanced"}[s.SignatureType],
 		s.FileName, level, s.Deadline.UTC().Format(time.RFC3339))
 	if err := addEvent(ctx, tx, o, text, nil); err != nil {
-		return err
+		return nil, err
 	}
-	return queue.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline})
+	if err := queue.InsertTx(ctx, tx, ExpireArgs{ShipmentID: s.ShipmentID, Deadline: s.Deadline}); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // addEvent records a signing event in the order's history and in the

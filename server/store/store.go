@@ -13,10 +13,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
+	"golang.org/x/sync/errgroup"
 )
 
 // Blobs is a bucket of document bytes, addressed by key.
@@ -26,6 +28,12 @@ type Blobs struct {
 	// fileblob renames without fsync, and a committed document row must not
 	// outlive its bytes in a power cut.
 	dir string
+
+	// durable holds the folders Sync has flushed with their parents, so
+	// later syncs flush only the folder itself.
+	mu      sync.Mutex
+	durable map[string]bool
+	group   syncGroup
 }
 
 // New wraps an open bucket; Close closes it.
@@ -48,13 +56,27 @@ func OpenDir(dir string) (*Blobs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	return &Blobs{bucket: bucket, dir: dir}, nil
+	return &Blobs{bucket: bucket, dir: filepath.Clean(dir), durable: map[string]bool{}}, nil
 }
 
 // Put streams r to key and reports its size and lower-case hex SHA-256.
 // The blob appears only once complete: if Put fails, key keeps what it had
-// before (for a new key, nothing).
+// before (for a new key, nothing). It is on disk when Put returns.
 func (b *Blobs) Put(ctx context.Context, key string, r io.Reader) (size int64, sha256hex string, err error) {
+	size, sha256hex, err = b.Stage(ctx, key, r)
+	if err != nil {
+		return 0, "", err
+	}
+	if err := b.Sync(ctx, key); err != nil {
+		return 0, "", err
+	}
+	return size, sha256hex, nil
+}
+
+// Stage is Put without making the blob durable: until Sync, a power cut
+// may lose it. Many blobs staged and then synced together cost one round
+// of fsyncs instead of one each.
+func (b *Blobs) Stage(ctx context.Context, key string, r io.Reader) (size int64, sha256hex string, err error) {
 	// Canceling the writer's context before Close discards the write.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -75,12 +97,70 @@ func (b *Blobs) Put(ctx context.Context, key string, r io.Reader) (size int64, s
 	if err := w.Close(); err != nil {
 		return 0, "", fmt.Errorf("store: put %q: %w", key, err)
 	}
-	if b.dir != "" {
-		if err := syncPath(filepath.Join(b.dir, filepath.FromSlash(key))); err != nil {
-			return 0, "", fmt.Errorf("store: put %q: %w", key, err)
+	return size, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Sync makes staged blobs durable, together with the folders holding
+// them: a folder made for a blob is itself a new name in its parent.
+// Concurrent Syncs share one flush (syncGroup). Buckets other than a
+// folder are durable once written, and Sync does nothing for them.
+func (b *Blobs) Sync(ctx context.Context, keys ...string) error {
+	if b.dir == "" || len(keys) == 0 {
+		return nil
+	}
+	paths := make([]string, len(keys))
+	for i, k := range keys {
+		paths[i] = filepath.Join(b.dir, filepath.FromSlash(k))
+	}
+	if err := b.group.do(paths, b.syncPaths); err != nil {
+		return fmt.Errorf("store: sync: %w", err)
+	}
+	return nil
+}
+
+// syncEach flushes each file, concurrently so the file system can commit
+// them together, and then each folder holding them once, with the folders
+// above it the first time.
+func (b *Blobs) syncEach(paths []string) error {
+	var g errgroup.Group
+	g.SetLimit(syncParallel)
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		dirs[filepath.Dir(p)] = true
+		g.Go(func() error { return syncFile(p) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for d := range dirs {
+		if err := b.syncDir(d); err != nil {
+			return err
 		}
 	}
-	return size, hex.EncodeToString(h.Sum(nil)), nil
+	return nil
+}
+
+// syncParallel bounds the fsyncs one Sync has in flight.
+const syncParallel = 32
+
+// syncDir flushes folder d and, the first time this Blobs sees d, the
+// folders above it up to the bucket's, which may have been made for it.
+func (b *Blobs) syncDir(d string) error {
+	b.mu.Lock()
+	known := b.durable[d]
+	b.mu.Unlock()
+	for p := d; ; p = filepath.Dir(p) {
+		if err := syncFile(p); err != nil {
+			return err
+		}
+		if known || p == b.dir || len(p) <= len(b.dir) {
+			break
+		}
+	}
+	b.mu.Lock()
+	b.durable[d] = true
+	b.mu.Unlock()
+	return nil
 }
 
 // Open returns a reader of the blob at key. ctx must stay live while reading.
@@ -111,18 +191,16 @@ func (b *Blobs) Close() error {
 	return nil
 }
 
-// syncPath flushes a file and the folder holding its name to disk.
-func syncPath(path string) error {
-	for _, p := range []string{path, filepath.Dir(path)} {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("sync %s: %w", p, err)
-		}
+// syncFile flushes the file or folder at path to disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return nil
 }

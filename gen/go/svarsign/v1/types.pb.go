@@ -1102,6 +1102,7 @@ type SigningOrder struct {
 	// Signature type (signaturType); required.
 	SignatureType SignatureType `protobuf:"varint,1,opt,name=signature_type,json=signatureType,proto3,enum=svarsign.v1.SignatureType" json:"signature_type,omitempty"`
 	// Absolute deadline (signeringUtloper): at least 24 hours and at most 90 days ahead.
+	// Kept to the microsecond, as every time the service stores.
 	Deadline *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=deadline,proto3" json:"deadline,omitempty"`
 	// Output only: id of the document to sign.
 	DocumentId string `protobuf:"bytes,3,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`

@@ -381,6 +381,7 @@ export type SigningOrder = Message<"svarsign.v1.SigningOrder"> & {
 
   /**
    * Absolute deadline (signeringUtloper): at least 24 hours and at most 90 days ahead.
+   * Kept to the microsecond, as every time the service stores.
    *
    * @generated from field: google.protobuf.Timestamp deadline = 2;
    */
