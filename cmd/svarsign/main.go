@@ -537,7 +537,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench")
 	clients := fs.Int("clients", 16, "concurrent clients, each with its own connections")
-	duration := fs.Duration("duration", 5*time.Second, "measured time per workload, after a warm-up of a fifth of it (at most 1s)")
+	duration := fs.Duration("duration", 5*time.Second, "measured time per workload, after a warm-up of a fifth of it (at most 1s); upload and sign run a fixed number of times instead")
 	workloads := fs.String("workloads", strings.Join(bench.Workloads(), ","), "comma-separated workloads to run")
 	db := fs.String("db", "", "postgres:// URL to run on PostgreSQL, in a schema of its own dropped after (default: SQLite in a temporary folder)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")

@@ -35,13 +35,16 @@ type clients struct {
 	grpc     []svarsignv1connect.ShipmentServiceClient
 	connect  []svarsignv1connect.ShipmentServiceClient
 	healthc  []*connect.Client[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse]
+	signing  []svarsignv1connect.SigningServiceClient // over gRPC
 	doc      []byte
 	jsonBody [][]byte // per person
 	ids      []string // shipments the reads read
+	pdf      []byte   // the small PDF to sign
+	orders   []string // shipments with signing orders the reads read
 }
 
 func newClients(url, key string, n int) *clients {
-	c := &clients{url: url, key: key, doc: bytes.Repeat([]byte("svarsign "), 10<<10/9+1)[:10<<10]}
+	c := &clients{url: url, key: key, doc: bytes.Repeat([]byte("svarsign "), 10<<10/9+1)[:10<<10], pdf: makePDF(10 << 10)}
 	for range n {
 		tr := &http.Transport{Protocols: new(http.Protocols)}
 		tr.Protocols.SetHTTP1(true)
@@ -52,6 +55,7 @@ func newClients(url, key string, n int) *clients {
 		tok := connect.WithInterceptors(auth.WithToken(key))
 		c.grpc = append(c.grpc, svarsignv1connect.NewShipmentServiceClient(h, url, tok, connect.WithGRPC()))
 		c.connect = append(c.connect, svarsignv1connect.NewShipmentServiceClient(h, url, tok))
+		c.signing = append(c.signing, svarsignv1connect.NewSigningServiceClient(h, url, tok, connect.WithGRPC()))
 		c.healthc = append(c.healthc, connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](
 			h, url+"/grpc.health.v1.Health/Check", connect.WithGRPC()))
 	}

@@ -25,6 +25,13 @@ type measurement struct {
 // stops every client and is returned: a workload that fails is not a
 // workload that is slow.
 func measure(parent context.Context, clients int, warmup, d time.Duration, fn op) (measurement, error) {
+	return measureThen(parent, clients, warmup, d, fn, nil)
+}
+
+// measureThen is measure with tidy, when not nil, run by each client after
+// each operation, outside its latency: work the operation leaves behind that
+// is not part of what is measured (acknowledging a returned shipment).
+func measureThen(parent context.Context, clients int, warmup, d time.Duration, fn, tidy op) (measurement, error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	start := time.Now()
@@ -43,17 +50,26 @@ func measure(parent context.Context, clients int, warmup, d time.Duration, fn op
 				if !t0.Before(until) || ctx.Err() != nil {
 					return
 				}
-				if err := fn(ctx, c, i); err != nil {
+				fail := func(err error) {
 					once.Do(func() {
 						firstErr = fmt.Errorf("client %d, operation %d: %w", c, i, err)
 						cancel()
 					})
+				}
+				if err := fn(ctx, c, i); err != nil {
+					fail(err)
 					return
 				}
 				if !t0.Before(from) {
 					t1 := time.Now()
 					lat[c] = append(lat[c], t1.Sub(t0))
 					last[c] = t1
+				}
+				if tidy != nil {
+					if err := tidy(ctx, c, i); err != nil {
+						fail(err)
+						return
+					}
 				}
 			}
 		})
@@ -89,4 +105,16 @@ func measure(parent context.Context, clients int, warmup, d time.Duration, fn op
 func quantile(sorted []time.Duration, q float64) time.Duration {
 	i := int(q*float64(len(sorted))+0.5) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// summarize is the measurement of operations that each took one of lat, in
+// a window of total (workloads that run a fixed number of times).
+func summarize(lat []time.Duration, total time.Duration) measurement {
+	all := slices.Clone(lat)
+	slices.Sort(all)
+	m := measurement{ops: len(all), p50: quantile(all, 0.50), p95: quantile(all, 0.95), p99: quantile(all, 0.99)}
+	if total > 0 {
+		m.opsPerSec = float64(len(all)) / total.Seconds()
+	}
+	return m
 }

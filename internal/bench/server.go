@@ -69,7 +69,9 @@ func startServer(ctx context.Context, exe, dataDir, dbURL string) (_ *server, er
 	}
 	s.key = strings.TrimSpace(out)
 
-	s.cmd = exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0"}, storage...)...)
+	// The simulated ID-porten login lets the bench sign as citizens do, in
+	// the mailbox; the server is on loopback and gone after the run.
+	s.cmd = exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--simulated-login"}, storage...)...)
 	s.cmd.Env = cleanEnv()
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {

@@ -23,16 +23,28 @@ import (
 type Browser struct {
 	base string
 	c    *http.Client
+	poll time.Duration
 }
+
+// DefaultPoll is how often WaitListed reloads the mailbox.
+const DefaultPoll = 50 * time.Millisecond
 
 // New returns a browser for the service at base (e.g. http://127.0.0.1:8080).
 func New(base string) *Browser {
 	jar, _ := cookiejar.New(nil) // never fails without options
-	return &Browser{base: strings.TrimSuffix(base, "/"), c: &http.Client{
+	return &Browser{base: strings.TrimSuffix(base, "/"), poll: DefaultPoll, c: &http.Client{
 		Jar:           jar,
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// SetPoll sets how often WaitListed reloads the mailbox (default
+// DefaultPoll); a benchmark timing delivery wants it finer.
+func (b *Browser) SetPoll(d time.Duration) {
+	if d > 0 {
+		b.poll = d
+	}
 }
 
 // Login logs in through the simulated ID-porten at level 3 or 4.
@@ -63,7 +75,7 @@ func (b *Browser) WaitListed(ctx context.Context, id string) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("shipment %s not in the mailbox: %w", id, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(b.poll):
 		}
 	}
 }
@@ -75,42 +87,76 @@ func (b *Browser) Open(ctx context.Context, id string) (string, error) {
 
 // Sign opens the shipment, starts the ceremony and signs at the provider.
 func (b *Browser) Sign(ctx context.Context, id string) error {
-	return b.ceremony(ctx, id, "/sign", nil, "/mailbox/shipments/"+id+"/signed")
+	c, err := b.Begin(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.Sign(ctx)
 }
 
 // Reject opens the shipment, starts the ceremony and declines to sign.
 func (b *Browser) Reject(ctx context.Context, id, reason string) error {
-	return b.ceremony(ctx, id, "/reject", url.Values{"reason": {reason}}, "/mailbox/shipments/"+id+"/rejected")
-}
-
-func (b *Browser) ceremony(ctx context.Context, id, action string, extra url.Values, want string) error {
-	opened, err := b.Open(ctx, id)
+	c, err := b.Begin(ctx, id)
 	if err != nil {
 		return err
+	}
+	return c.Reject(ctx, reason)
+}
+
+// Ceremony is a signing ceremony at the provider, loaded for review and
+// waiting for the citizen's choice. Its steps are apart so that a
+// benchmark can time the one that produces the signature.
+type Ceremony struct {
+	b     *Browser
+	id    string // the shipment
+	page  string // the provider's ceremony page
+	token string // its form's CSRF token
+}
+
+// Begin opens the shipment, starts the ceremony and loads the provider's
+// review page.
+func (b *Browser) Begin(ctx context.Context, id string) (*Ceremony, error) {
+	opened, err := b.Open(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	token, err := csrf(opened)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page, err := b.post(ctx, "/mailbox/shipments/"+id+"/sign", url.Values{"csrf": {token}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !strings.HasPrefix(page, "/provider/local/ceremony/") {
-		return fmt.Errorf("starting the ceremony led to %q", page)
+		return nil, fmt.Errorf("starting the ceremony led to %q", page)
 	}
 	review, err := b.get(ctx, page)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if token, err = csrf(review); err != nil {
-		return err
+		return nil, err
 	}
-	form := url.Values{"csrf": {token}}
+	return &Ceremony{b: b, id: id, page: page, token: token}, nil
+}
+
+// Sign signs at the provider: the one request in which the signature is made.
+func (c *Ceremony) Sign(ctx context.Context) error {
+	return c.finish(ctx, "/sign", nil, "/mailbox/shipments/"+c.id+"/signed")
+}
+
+// Reject declines to sign, with a reason.
+func (c *Ceremony) Reject(ctx context.Context, reason string) error {
+	return c.finish(ctx, "/reject", url.Values{"reason": {reason}}, "/mailbox/shipments/"+c.id+"/rejected")
+}
+
+func (c *Ceremony) finish(ctx context.Context, action string, extra url.Values, want string) error {
+	form := url.Values{"csrf": {c.token}}
 	for k, v := range extra {
 		form[k] = v
 	}
-	done, err := b.post(ctx, page+action, form)
+	done, err := c.b.post(ctx, c.page+action, form)
 	if err != nil {
 		return err
 	}
