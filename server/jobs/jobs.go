@@ -42,7 +42,10 @@ type Config struct {
 	Queues map[string]int
 	// PollInterval is how often the queue looks for new jobs. Neither
 	// driver used here gets notified of inserts, so this is the latency
-	// between commit and start of a job. Default 200ms.
+	// between commit and start of a job, paid at each hop of a chain of
+	// jobs (a signed document's round trip has three). Default 50ms: an
+	// idle server then spends about 2% of a core more on polls than with
+	// 200ms (5-6% in all).
 	PollInterval time.Duration
 	// JobTimeout cancels a job running longer; default 1 minute.
 	JobTimeout time.Duration
@@ -61,7 +64,7 @@ type Config struct {
 
 const (
 	defaultWorkers      = 4
-	defaultPollInterval = 200 * time.Millisecond
+	defaultPollInterval = 50 * time.Millisecond
 	defaultJobTimeout   = time.Minute
 	defaultRescueAfter  = 2 * time.Minute
 )
